@@ -1,0 +1,18 @@
+# The two commands of the README: `make demo` (set up, then run the demo on the built-in
+# sandbox) and `make test` (set up, then the whole suite).
+.PHONY: setup demo test lint serve
+
+setup:
+	@bash scripts/setup.sh
+
+demo: setup
+	.venv/bin/python run.py demo
+
+test: setup
+	.venv/bin/python -m pytest -q
+
+lint: setup
+	.venv/bin/ruff check .
+
+serve: setup
+	.venv/bin/python run.py sandbox serve --port 8800

@@ -1,0 +1,219 @@
+"""What every page object shares: declared locators, a page base class and the action registry.
+
+Locators are declared once, as class attributes, so that the nightly selector check can
+enumerate them without running any action. Actions are registered with their effect (read-only
+or side-effecting) so that flow validation can refuse a side effect before the refund gate and
+the executor can put every side effect through the ledger.
+"""
+
+from __future__ import annotations
+
+import enum
+import inspect
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, fields, is_dataclass
+from typing import Any, ClassVar, Protocol
+
+from playwright.sync_api import Error as PlaywrightError
+from playwright.sync_api import Locator, Page, Response
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+from runner.errors import ConsoleError, DriftError
+
+
+class Effect(enum.Enum):
+    """Whether an action may change anything on a console."""
+
+    READ = "read"
+    SIDE_EFFECT = "side_effect"
+
+
+@dataclass(frozen=True)
+class Loc:
+    """A locator as written: how to build it, and its text for reports.
+
+    ``state`` names the page state in which the element is expected ("always", or e.g.
+    "refundable"): the selector check only demands it when it reached the page in that state.
+    """
+
+    method: str  # get_by_role | get_by_label | get_by_text | get_by_alt_text | locator
+    args: tuple[Any, ...]
+    kwargs: tuple[tuple[str, Any], ...] = ()
+    within: str | None = None  # name of another Loc on the same page that scopes this one
+    state: str = "always"
+
+    def build(self, root: Page | Locator) -> Locator:
+        return getattr(root, self.method)(*self.args, **dict(self.kwargs))
+
+    def __str__(self) -> str:
+        parts = [repr(a) for a in self.args] + [f"{k}={v!r}" for k, v in self.kwargs]
+        text = f"{self.method}({', '.join(parts)})"
+        return f"{self.within} >> {text}" if self.within else text
+
+
+def role(role_name: str, name: str | None = None, *, exact: bool = True, within: str | None = None,
+         state: str = "always") -> Loc:
+    kw: tuple[tuple[str, Any], ...] = (("name", name), ("exact", exact)) if name else ()
+    return Loc("get_by_role", (role_name,), kw, within, state)
+
+
+def label(text: str, *, exact: bool = True, within: str | None = None, state: str = "always") -> Loc:
+    return Loc("get_by_label", (text,), (("exact", exact),), within, state)
+
+
+def text(value: str, *, exact: bool = False, within: str | None = None, state: str = "always") -> Loc:
+    return Loc("get_by_text", (value,), (("exact", exact),), within, state)
+
+
+def alt(value: str, *, within: str | None = None, state: str = "always") -> Loc:
+    return Loc("get_by_alt_text", (value,), (("exact", True),), within, state)
+
+
+class PageObject:
+    """One page of one console. Subclasses set CONSOLE, PATH and declare Loc attributes.
+
+    A page object reads a page or changes it and returns plain data; it never asserts.
+    """
+
+    CONSOLE: ClassVar[str] = ""
+    PATH: ClassVar[str] = "/"
+    TITLE: ClassVar[str] = ""
+
+    def __init__(self, page: Page, base_url: str) -> None:
+        self.page = page
+        self.base_url = base_url.rstrip("/")
+
+    @classmethod
+    def locators(cls) -> dict[str, Loc]:
+        """Every locator this page declares, by attribute name (the nightly check walks these)."""
+        found: dict[str, Loc] = {}
+        for klass in reversed(cls.__mro__):
+            for name, value in vars(klass).items():
+                if isinstance(value, Loc):
+                    found[name] = value
+        return found
+
+    def loc(self, name: str) -> Locator:
+        """The live Playwright locator for a declared name, scoped as declared."""
+        spec = self.locators()[name]
+        root: Page | Locator = self.loc(spec.within) if spec.within else self.page
+        return spec.build(root)
+
+    def url(self, **params: str) -> str:
+        return self.base_url + self.PATH.format(**params)
+
+    @property
+    def name(self) -> str:
+        return f"{self.CONSOLE}.{type(self).__name__}"
+
+    def goto(self, url: str | None = None, **params: str) -> Response | None:
+        """Open this page; a refused connection or a 5xx answer is a console error, not drift."""
+        target = url or self.url(**params)
+        try:
+            response = self.page.goto(target)
+        except PlaywrightTimeout:
+            raise ConsoleError(f"{self.CONSOLE} did not answer in time", code="console_timeout",
+                               page=self.name, url=target) from None
+        except PlaywrightError as exc:
+            raise ConsoleError(f"{self.CONSOLE} cannot be reached: {exc.message.splitlines()[0]}",
+                               code="console_unreachable", page=self.name, url=target) from None
+        self.check_response(response)
+        return response
+
+    def check_response(self, response: Response | None) -> None:
+        """Turn a console's server error page into a ConsoleError naming page and URL."""
+        if response is not None and response.status >= 500:
+            raise ConsoleError(f"{self.CONSOLE} answered HTTP {response.status}",
+                               code="console_server_error", page=self.name, url=response.url)
+
+    def submit(self, name: str) -> Response | None:
+        """Click a control that loads a new page, and check the console answered it."""
+        control = self.find(name)
+        try:
+            with self.page.expect_navigation() as navigation:
+                control.click()
+        except PlaywrightTimeout:
+            raise ConsoleError(f"{self.CONSOLE} did not answer in time after {name}",
+                               code="console_timeout", page=self.name, url=self.page.url) from None
+        response = navigation.value
+        self.check_response(response)
+        return response
+
+    def find(self, name: str, timeout_ms: float | None = None) -> Locator:
+        """The declared element, once visible; missing or ambiguous is drift, named precisely."""
+        locator = self.loc(name)
+        try:
+            locator.wait_for(state="visible", timeout=timeout_ms)
+        except PlaywrightTimeout:
+            raise DriftError(
+                f"page {self.name}: locator {name} = {self.locators()[name]} matched no visible "
+                f"element", code="locator_missing", page=self.name, locator=name,
+                url=self.page.url) from None
+        except PlaywrightError as exc:
+            if "strict mode violation" in exc.message:
+                raise DriftError(
+                    f"page {self.name}: locator {name} = {self.locators()[name]} matched "
+                    f"several elements", code="locator_ambiguous", page=self.name,
+                    locator=name, url=self.page.url) from None
+            raise
+        return locator
+
+
+class ActionContext(Protocol):
+    """What an action gets from the engine: a tab per console and the run's settings."""
+
+    def page(self, console: str) -> Page: ...
+    def base_url(self, console: str) -> str: ...
+    def credentials(self, console: str) -> tuple[str, str]: ...
+
+
+@dataclass(frozen=True)
+class ActionSpec:
+    """A registered page-object action as flows see it."""
+
+    name: str
+    effect: Effect
+    func: Callable[..., Any]
+    inputs: tuple[str, ...]
+    optional_inputs: tuple[str, ...]
+    outputs: tuple[str, ...]
+    doc: str
+    # For side effects: a read-only action that tells whether the effect is already visible on
+    # the console (the executor calls it before clicking and after a crash).
+    probe: str | None = None
+
+
+ACTIONS: dict[str, ActionSpec] = {}
+
+
+def action(name: str, effect: Effect = Effect.READ, *, returns: type | None = None,
+           probe: str | None = None) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Register ``func(ctx, **inputs) -> dataclass`` as the flow action ``name``."""
+
+    def register(func: Callable[..., Any]) -> Callable[..., Any]:
+        params = list(inspect.signature(func).parameters.values())[1:]
+        required = tuple(p.name for p in params if p.default is inspect.Parameter.empty)
+        optional = tuple(p.name for p in params if p.default is not inspect.Parameter.empty)
+        outputs = tuple(f.name for f in fields(returns)) if returns and is_dataclass(returns) else ()
+        if effect is Effect.SIDE_EFFECT and probe is None:
+            raise TypeError(f"side-effecting action {name} must name a probe")
+        ACTIONS[name] = ActionSpec(name, effect, func, required, optional, outputs,
+                                   inspect.getdoc(func) or "", probe)
+        return func
+
+    return register
+
+
+def all_pages() -> Iterator[type[PageObject]]:
+    """Every page-object class, for the selector check."""
+    import pages  # noqa: F401  (importing registers every console module)
+
+    seen: set[type[PageObject]] = set()
+    stack = list(PageObject.__subclasses__())
+    while stack:
+        cls = stack.pop()
+        if cls not in seen:
+            seen.add(cls)
+            stack.extend(cls.__subclasses__())
+            if cls.CONSOLE:
+                yield cls
