@@ -10,15 +10,19 @@ from __future__ import annotations
 
 import enum
 import inspect
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, fields, is_dataclass
-from typing import Any, ClassVar, Protocol
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol, TypeVar
 
+from playwright.sync_api import BrowserContext, Locator, Page, Response
 from playwright.sync_api import Error as PlaywrightError
-from playwright.sync_api import Locator, Page, Response
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from runner.errors import ConsoleError, DriftError
+
+if TYPE_CHECKING:
+    from runner.config import Config
 
 
 class Effect(enum.Enum):
@@ -34,6 +38,8 @@ class Loc:
 
     ``state`` names the page state in which the element is expected ("always", or e.g.
     "refundable"): the selector check only demands it when it reached the page in that state.
+    ``many`` marks a locator that names a family (table rows, list terms): the check demands
+    at least one visible element instead of exactly one.
     """
 
     method: str  # get_by_role | get_by_label | get_by_text | get_by_alt_text | locator
@@ -41,6 +47,7 @@ class Loc:
     kwargs: tuple[tuple[str, Any], ...] = ()
     within: str | None = None  # name of another Loc on the same page that scopes this one
     state: str = "always"
+    many: bool = False
 
     def build(self, root: Page | Locator) -> Locator:
         return getattr(root, self.method)(*self.args, **dict(self.kwargs))
@@ -52,21 +59,32 @@ class Loc:
 
 
 def role(role_name: str, name: str | None = None, *, exact: bool = True, within: str | None = None,
-         state: str = "always") -> Loc:
+         state: str = "always", level: int | None = None, many: bool = False) -> Loc:
     kw: tuple[tuple[str, Any], ...] = (("name", name), ("exact", exact)) if name else ()
-    return Loc("get_by_role", (role_name,), kw, within, state)
+    if level is not None:
+        kw += (("level", level),)
+    return Loc("get_by_role", (role_name,), kw, within, state, many)
 
 
-def label(text: str, *, exact: bool = True, within: str | None = None, state: str = "always") -> Loc:
-    return Loc("get_by_label", (text,), (("exact", exact),), within, state)
+def label(text: str, *, exact: bool = True, within: str | None = None, state: str = "always",
+          many: bool = False) -> Loc:
+    return Loc("get_by_label", (text,), (("exact", exact),), within, state, many)
 
 
-def text(value: str, *, exact: bool = False, within: str | None = None, state: str = "always") -> Loc:
-    return Loc("get_by_text", (value,), (("exact", exact),), within, state)
+def text(value: str, *, exact: bool = False, within: str | None = None, state: str = "always",
+         many: bool = False) -> Loc:
+    return Loc("get_by_text", (value,), (("exact", exact),), within, state, many)
 
 
-def alt(value: str, *, within: str | None = None, state: str = "always") -> Loc:
-    return Loc("get_by_alt_text", (value,), (("exact", True),), within, state)
+def alt(value: str, *, within: str | None = None, state: str = "always", many: bool = False) -> Loc:
+    return Loc("get_by_alt_text", (value,), (("exact", True),), within, state, many)
+
+
+class NotReachable(Exception):
+    """The page cannot be opened read-only without a person (behind a captcha, needs a mail)."""
+
+
+P = TypeVar("P", bound="PageObject")
 
 
 class PageObject:
@@ -158,6 +176,65 @@ class PageObject:
             raise
         return locator
 
+    @classmethod
+    def of(cls: type[P], ctx: ActionContext) -> P:
+        """This page in the run's tab for its console."""
+        return cls(ctx.page(cls.CONSOLE), ctx.base_url(cls.CONSOLE))
+
+    def sub(self, name: str, root: Locator) -> Locator:
+        """A declared locator built inside ``root`` (e.g. a cell of one table row)."""
+        return self.locators()[name].build(root)
+
+    def drift(self, name: str, problem: str, code: str = "page_drift") -> DriftError:
+        """A DriftError naming this page and one of its declared locators."""
+        return DriftError(f"page {self.name}: locator {name} = {self.locators()[name]} {problem}",
+                          code=code, page=self.name, locator=name, url=self.page.url)
+
+    def details(self, terms: str, definitions: str, *wanted: str) -> dict[str, str]:
+        """Read a description list: ``wanted`` names declared term locators, answer by name.
+
+        ``terms`` and ``definitions`` name the locators of all terms and all definitions; they
+        pair up in document order. A wanted term the page lacks is drift on that term's locator.
+        """
+        try:
+            self.loc(terms).first.wait_for(state="visible")
+        except PlaywrightTimeout:
+            raise self.drift(terms, "matched no visible element", "locator_missing") from None
+        keys = texts(self.loc(terms))
+        values = texts(self.loc(definitions))
+        if len(keys) != len(values):
+            raise self.drift(definitions, f"found {len(values)} definitions for {len(keys)} terms")
+        pairs = dict(zip(keys, values, strict=True))
+        found: dict[str, str] = {}
+        for name in wanted:
+            term = self.locators()[name].args[0]
+            if term not in pairs:
+                raise self.drift(name, f"matched no term (terms: {', '.join(keys)})",
+                                 code="locator_missing")
+            found[name] = pairs[term]
+        return found
+
+    @classmethod
+    def open_for_check(cls, ctx: ActionContext, canary: dict[str, str]) -> set[str]:
+        """Open an instance of this page read-only; answer the Loc states present on it.
+
+        Never clicks a side-effecting control. Pages that only a person can reach raise
+        NotReachable with the reason.
+        """
+        raise NotReachable(f"{cls.CONSOLE}.{cls.__name__} declares no read-only way in")
+
+    @classmethod
+    def checks_state(cls, name: str, present: Iterable[str]) -> bool:
+        """Whether the selector check demands locator ``name`` on a page in states ``present``.
+
+        A locator is demanded when its own state is present and so is its scope's (``within``).
+        """
+        spec = cls.locators()[name]
+        states = set(present)
+        if spec.state not in states:
+            return False
+        return spec.within is None or cls.checks_state(spec.within, states)
+
 
 class ActionContext(Protocol):
     """What an action gets from the engine: a tab per console and the run's settings."""
@@ -165,6 +242,60 @@ class ActionContext(Protocol):
     def page(self, console: str) -> Page: ...
     def base_url(self, console: str) -> str: ...
     def credentials(self, console: str) -> tuple[str, str]: ...
+
+
+class RunContext(ActionContext, Protocol):
+    """The rest of a run session that some actions need (runner.session.RunSession has it all).
+
+    ``context`` lets a login happen in a separate, untraced browser context; ``run_dir`` takes
+    artifacts such as the captcha image.
+    """
+
+    config: Config
+    context: BrowserContext
+    run_dir: Path
+
+    def save_login_state(self, console: str, state: dict[str, Any] | None = None) -> None: ...
+
+
+def texts(locator: Locator) -> list[str]:
+    """The text of every element matched, whitespace collapsed.
+
+    Text content rather than rendered text: CSS (``text-transform: uppercase`` on table
+    headers) changes what is painted, not what the page says.
+    """
+    return [" ".join(t.split()) for t in locator.all_text_contents()]
+
+
+def text_of(locator: Locator) -> str:
+    """The text of the one element matched, whitespace collapsed (see ``texts``)."""
+    return " ".join((locator.text_content() or "").split())
+
+
+def first_visible(*candidates: tuple[PageObject, str], timeout_ms: float | None = None
+                  ) -> tuple[PageObject, str]:
+    """Wait until one of several declared elements (of pages in the same tab) is visible.
+
+    Used where a click can land on different pages (results or an error, the page or a login
+    form); answers the first candidate, in the order given, that is visible. None visible in
+    time is drift naming every candidate.
+    """
+    first_page, first_name = candidates[0]
+    combined = first_page.loc(first_name)
+    for page_object, name in candidates[1:]:
+        combined = combined.or_(page_object.loc(name))
+    try:
+        combined.first.wait_for(state="visible", timeout=timeout_ms)
+    except PlaywrightTimeout:
+        pass  # reported below, with every candidate named
+    else:
+        for page_object, name in candidates:
+            if page_object.loc(name).first.is_visible():
+                return page_object, name
+    names = ", ".join(f"{po.name}.{n} = {po.locators()[n]}" for po, n in candidates)
+    raise DriftError(f"page {first_page.name}: none of {names} is visible",
+                     code="locator_missing", page=first_page.name, locator=first_name,
+                     url=first_page.page.url)
 
 
 @dataclass(frozen=True)
@@ -194,7 +325,8 @@ def action(name: str, effect: Effect = Effect.READ, *, returns: type | None = No
         params = list(inspect.signature(func).parameters.values())[1:]
         required = tuple(p.name for p in params if p.default is inspect.Parameter.empty)
         optional = tuple(p.name for p in params if p.default is not inspect.Parameter.empty)
-        outputs = tuple(f.name for f in fields(returns)) if returns and is_dataclass(returns) else ()
+        outputs = (tuple(f.name for f in fields(returns))
+                   if returns and is_dataclass(returns) else ())
         if effect is Effect.SIDE_EFFECT and probe is None:
             raise TypeError(f"side-effecting action {name} must name a probe")
         ACTIONS[name] = ActionSpec(name, effect, func, required, optional, outputs,

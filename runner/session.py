@@ -101,9 +101,14 @@ class RunSession:
     def login_state_file(self, console: str) -> Path:
         return self.login_state_dir / f"{console}.json"
 
-    def save_login_state(self, console: str) -> None:
-        """Keep this console's login for later runs (owner-only file)."""
-        _write_private(self.login_state_file(console), self.context.storage_state())
+    def save_login_state(self, console: str, state: dict[str, Any] | None = None) -> None:
+        """Keep this console's login for later runs (owner-only file).
+
+        ``state`` is the storage state to keep (e.g. that of the separate context the login
+        ran in, so other consoles' cookies stay out); by default, this run's whole context's.
+        """
+        kept = state if state is not None else self.context.storage_state()
+        _write_private(self.login_state_file(console), kept)
 
     def forget_login_state(self, console: str) -> None:
         self.login_state_file(console).unlink(missing_ok=True)

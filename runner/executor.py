@@ -1,0 +1,458 @@
+"""Runs a flow for one ticket, a step at a time, persisting the run after every step.
+
+A run lives in the store, not in this process: every step's outputs are saved before the next
+step starts, a pause (a person must read a captcha, the customer must cancel) ends the process
+with the run saved, and a resume continues from the step it stopped at. Side effects go through
+the ledger (runner.side_effects) so nothing is clicked twice.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import structlog
+from playwright.sync_api import Error as PlaywrightError
+
+from pages.base import ActionSpec, Effect
+from runner.clock import Clock
+from runner.config import Config
+from runner.errors import BusinessError, ConsoleError, Kind, RunnerError
+from runner.expressions import render_value, truthy
+from runner.flow_model import (
+    ActionStep,
+    AskStep,
+    EndStep,
+    Flow,
+    GateStep,
+    OnExpired,
+    Step,
+    WaitStep,
+)
+from runner.logs import get_logger
+from runner.result import RunResult, StepReport
+from runner.side_effects import CONFIRM_DONE, CONFIRM_RETRY, LedgerGuard, NeedsConfirmation, plain
+from runner.store import Run, RunStatus, RunStore, default_owner
+from runner.window import cap_deadline, decide
+
+LEASE = timedelta(minutes=15)
+MONEY_ACTIONS = ("pm.refund",)  # re-check the refund window right before these click
+Progress = Callable[[str], None]
+
+
+@dataclass
+class _Pause(Exception):
+    status: RunStatus
+    next_action: dict[str, Any]
+    next_check_at: datetime | None = None
+    deadline: datetime | None = None
+
+
+@dataclass
+class _End(Exception):
+    status: RunStatus
+    outcome: str
+    message: str | None
+    next_action: dict[str, Any] | None = None
+
+
+@dataclass
+class _Jump(Exception):
+    to: str
+    error: RunnerError
+
+
+class SessionHolder:
+    """Starts the run's browser context only when a step needs a console."""
+
+    def __init__(self, factory: Callable[[Path, Path | None], Any], run_dir: Path) -> None:
+        self.factory = factory
+        self.run_dir = run_dir
+        self.cookies = run_dir / "cookies.json"
+        self._session: Any = None
+
+    def get(self) -> Any:
+        if self._session is None:
+            self.run_dir.mkdir(parents=True, exist_ok=True)
+            self._session = self.factory(self.run_dir, self.cookies)
+        return self._session
+
+    @property
+    def started(self) -> bool:
+        return self._session is not None
+
+    def close(self, keep_cookies: bool) -> None:
+        if self._session is None:
+            return
+        if keep_cookies:
+            self._session.save_cookies(self.cookies)
+        else:
+            self.cookies.unlink(missing_ok=True)
+        self._session.close()
+        self._session = None
+
+
+class Executor:
+    """Drives runs; one instance per command, sharing the store and the browser host."""
+
+    def __init__(self, config: Config, store: RunStore, clock: Clock,
+                 session_factory: Callable[[Path, Path | None], Any],
+                 actions: Mapping[str, ActionSpec], progress: Progress | None = None) -> None:
+        self.config = config
+        self.store = store
+        self.clock = clock
+        self.session_factory = session_factory
+        self.actions = actions
+        self.progress = progress or (lambda _line: None)
+        self.owner = default_owner()
+        self.log = get_logger()
+
+    # entry points
+
+    def start(self, flow: Flow, ticket: str, inputs: dict[str, Any],
+              secret_inputs: dict[str, Any] | None = None, *, dry_run: bool = False,
+              flow_path: str | None = None) -> RunResult:
+        created = self.store.create_run(ticket, flow.name, inputs,
+                                        {"steps": {}, "log": [], "flow_path": flow_path})
+        if not created.created:
+            result = self.result(created.run)
+            result.existing = True
+            return result
+        return self._drive(created.run, flow, dict(secret_inputs or {}), dry_run=dry_run)
+
+    def resume(self, run: Run, flow: Flow, given: dict[str, Any],
+               secret_inputs: dict[str, Any] | None = None) -> RunResult:
+        if run.status in (RunStatus.SUCCEEDED, RunStatus.DENIED):
+            return self.result(run)
+        run.inputs = {**run.inputs, **given}
+        return self._drive(run, flow, dict(secret_inputs or {}), dry_run=False)
+
+    # the loop
+
+    def _drive(self, run: Run, flow: Flow, secrets: dict[str, Any], *, dry_run: bool) -> RunResult:
+        if not self.store.acquire_lease(run.run_id, self.owner, LEASE):
+            result = self.result(run)
+            result.next_action = {"type": "wait_for_other_process",
+                                  "summary": "another process is working on this run right now; "
+                                             "ask for its status again in a minute"}
+            return result
+        structlog.contextvars.bind_contextvars(run_id=run.run_id, ticket=run.ticket,
+                                               flow=flow.name)
+        holder = SessionHolder(self.session_factory, self.config.artifacts / run.run_id)
+        paused = False
+        try:
+            self._loop(run, flow, secrets, holder, dry_run)
+            paused = run.status in (RunStatus.WAITING, RunStatus.NEEDS_INPUT)
+        finally:
+            holder.close(keep_cookies=paused)
+            self.store.release_lease(run.run_id, self.owner)
+            structlog.contextvars.unbind_contextvars("run_id", "ticket", "flow", "step")
+        return self.result(run)
+
+    def _loop(self, run: Run, flow: Flow, secrets: dict[str, Any], holder: SessionHolder,
+              dry_run: bool) -> None:
+        ids = [s.id for s in flow.steps]
+        index = ids.index(run.current_step) if run.current_step in ids else 0
+        run.status, run.error, run.next_action = RunStatus.RUNNING, None, None
+        total = len(flow.steps)
+        while index < total:
+            step = flow.steps[index]
+            run.current_step = step.id
+            structlog.contextvars.bind_contextvars(step=step.id)
+            ctx = self._expr_ctx(run, secrets)
+            if step.when and not truthy(step.when, ctx):
+                self._record(run, step, "skipped", 0, index, total)
+                index += 1
+                continue
+            started = time.monotonic()
+            try:
+                if dry_run and self._would_change(step):
+                    raise self._dry_run_stop(step, ctx)
+                outputs = self._step(run, flow, step, ctx, secrets, holder)
+            except _Jump as jump:
+                self._record(run, step, "retry", self._ms(started), index, total,
+                             detail=f"{jump.error.code}: back to {jump.to}")
+                index = ids.index(jump.to)
+                continue
+            except _Pause as pause:
+                run.status, run.next_action = pause.status, pause.next_action
+                run.next_check_at, run.deadline = pause.next_check_at, pause.deadline or run.deadline
+                self._record(run, step, "paused", self._ms(started), index, total,
+                             detail=pause.next_action.get("summary", ""))
+                return
+            except _End as end:
+                run.status, run.outcome, run.message = end.status, end.outcome, end.message
+                run.next_action = end.next_action
+                run.next_check_at = None
+                self._record(run, step, "denied" if end.status is RunStatus.DENIED else "ended",
+                             self._ms(started), index, total, detail=end.outcome)
+                return
+            except RunnerError as exc:
+                self._fail(run, step, exc.with_context(step=step.id, ticket=run.ticket),
+                           holder, started, index, total)
+                return
+            run.context["steps"][step.id] = outputs
+            self._record(run, step, "done", self._ms(started), index, total)
+            index += 1
+        run.status = RunStatus.SUCCEEDED
+        run.outcome = run.outcome or "completed"
+        self.store.save_run(run, owner=self.owner)
+
+    def _step(self, run: Run, flow: Flow, step: Step, ctx: dict[str, Any],
+              secrets: dict[str, Any], holder: SessionHolder) -> dict[str, Any]:
+        if isinstance(step, GateStep):
+            return self._gate(run, step, ctx)
+        if isinstance(step, AskStep):
+            return self._ask(run, step, ctx, secrets, holder)
+        if isinstance(step, WaitStep):
+            return self._wait(run, step, ctx, holder)
+        if isinstance(step, EndStep):
+            message = render_value(step.message, ctx) if step.message else None
+            raise _End(RunStatus(step.status.value), step.outcome,
+                       " ".join(str(message).split()) if message else None)
+        if isinstance(step, ActionStep):
+            return self._action(run, step, ctx, secrets, holder)
+        raise TypeError(f"unknown step type {type(step).__name__}")
+
+    # step kinds
+
+    def _gate(self, run: Run, step: GateStep, ctx: dict[str, Any]) -> dict[str, Any]:
+        decision = decide(render_value(step.purchased_at, ctx), self.clock.now(),
+                          self.config.refund_window)
+        outputs = {"eligible": decision.eligible,
+                   "purchased_at": decision.purchased_at.isoformat(),
+                   "window_ends_at": decision.window_ends_at.isoformat(),
+                   "days_left": decision.days_left, "message": decision.message,
+                   "enforced": step.on_expired is OnExpired.DENY}
+        if not decision.eligible and step.on_expired is OnExpired.DENY:
+            run.context["steps"][step.id] = outputs
+            raise _End(RunStatus.DENIED, "refund_window_expired", decision.message,
+                       self._offer_cancel_only(run))
+        return outputs
+
+    def _offer_cancel_only(self, run: Run) -> dict[str, Any]:
+        domain = run.inputs.get("domain", "DOMAIN")
+        return {"type": "offer_cancel_only", "flow": "cancel_only",
+                "summary": "tell the customer the refund policy (message) and offer cancellation "
+                           "without a refund",
+                "command": f"python run.py run cancel_only --ticket {run.ticket} "
+                           f"--domain {domain} --json"}
+
+    def _ask(self, run: Run, step: AskStep, ctx: dict[str, Any], secrets: dict[str, Any],
+             holder: SessionHolder) -> dict[str, Any]:
+        value = secrets.get(step.input, run.inputs.get(step.input))
+        if value not in (None, ""):
+            return {"value": "[given]"}
+        artifact = render_value(step.artifact, ctx) if step.artifact else None
+        raise _Pause(RunStatus.NEEDS_INPUT, {
+            "type": "provide_input", "input": step.input, "prompt": step.prompt,
+            "artifact": artifact,
+            "summary": f"{step.prompt}" + (f" (image: {artifact})" if artifact else ""),
+            "command": f"python run.py resume {run.run_id} --input {step.input}=VALUE --json"})
+
+    def _wait(self, run: Run, step: WaitStep, ctx: dict[str, Any],
+              holder: SessionHolder) -> dict[str, Any]:
+        now = self.clock.now()
+        deadline = run.deadline or self._wait_deadline(run, step, now)
+        spec = self.actions[step.action]
+        outputs = plain(self._call(spec, render_value(dict(step.with_), ctx), holder))
+        run.context["steps"][step.id] = outputs
+        if truthy(step.until, self._expr_ctx(run, {})):
+            run.deadline = run.next_check_at = None
+            return outputs
+        if now >= deadline:
+            code = getattr(step, "timeout_code", None) or "wait_deadline_passed"
+            raise BusinessError(
+                f"still not done at the deadline {deadline.isoformat()}: waited for "
+                f"{self._waiting_for(step, ctx)}", code=code, step=step.id)
+        next_check = min(now + step.every, deadline)
+        raise _Pause(RunStatus.WAITING, {
+            "type": "wait", "waiting_for": self._waiting_for(step, ctx),
+            "next_check_at": next_check.isoformat(), "deadline": deadline.isoformat(),
+            "summary": f"waiting for {self._waiting_for(step, ctx)}; next check "
+                       f"{next_check.isoformat()}, deadline {deadline.isoformat()}",
+            "command": "python run.py resume --due   (cron), or "
+                       f"python run.py resume {run.run_id} to check now"},
+            next_check_at=next_check, deadline=deadline)
+
+    def _waiting_for(self, step: WaitStep, ctx: dict[str, Any]) -> str:
+        text = getattr(step, "waiting_for", None)
+        rendered = render_value(text, ctx) if text else f"{step.until}"
+        return " ".join(str(rendered).split())
+
+    def _wait_deadline(self, run: Run, step: WaitStep, now: datetime) -> datetime:
+        """A wait never outlives an enforced refund window: past it, no refund is possible."""
+        deadline = now + step.deadline
+        for gate in self._enforced_gates(run):
+            deadline = cap_deadline(deadline, gate["window_ends_at"])
+        return deadline
+
+    def _action(self, run: Run, step: ActionStep, ctx: dict[str, Any], secrets: dict[str, Any],
+                holder: SessionHolder) -> dict[str, Any]:
+        spec = self.actions[step.action]
+        args = render_value(dict(step.with_), ctx)
+        try:
+            if spec.effect is Effect.READ:
+                return plain(self._call(spec, args, holder))
+            return self._side_effect(run, step, spec, args, ctx, holder)
+        except RunnerError as exc:
+            target = (getattr(step, "on_error", None) or {}).get(exc.code)
+            if target:
+                self._forget_answers(run, step, secrets)
+                raise _Jump(target, exc) from exc
+            raise
+
+    def _side_effect(self, run: Run, step: ActionStep, spec: ActionSpec, args: dict[str, Any],
+                     ctx: dict[str, Any], holder: SessionHolder) -> dict[str, Any]:
+        if spec.name in MONEY_ACTIONS:
+            self._recheck_window(run)
+        key_template = getattr(step, "key", None)
+        order_key = str(render_value(key_template, ctx)) if key_template else repr(sorted(args.items()))
+        guard = LedgerGuard(self.store, self.actions,
+                            lambda s, a: self._call(s, a, holder))
+        confirmation = run.inputs.get(f"confirm_{step.id}")
+        try:
+            done = guard.run(spec, args, ticket=run.ticket, run_id=run.run_id,
+                             order_key=order_key, confirmation=confirmation)
+        except NeedsConfirmation as unsure:
+            raise _Pause(RunStatus.NEEDS_INPUT, {
+                "type": "confirm_side_effect", "input": f"confirm_{step.id}",
+                "action": unsure.action, "order": unsure.order_key,
+                "attempted_at": unsure.attempted_at, "console_showed": unsure.probe,
+                "summary": f"an earlier attempt of {unsure.action} on {unsure.order_key} "
+                           f"(at {unsure.attempted_at}) was interrupted and the console does not "
+                           "show its effect: check the console, then resume with "
+                           f"confirm_{step.id}={CONFIRM_RETRY} (it did not happen, try again) "
+                           f"or confirm_{step.id}={CONFIRM_DONE} (it happened)",
+                "command": f"python run.py resume {run.run_id} "
+                           f"--input confirm_{step.id}={CONFIRM_RETRY}|{CONFIRM_DONE}"}) from None
+        finally:
+            run.inputs.pop(f"confirm_{step.id}", None)
+        return done.outputs
+
+    def _enforced_gates(self, run: Run) -> list[dict[str, Any]]:
+        return [o for o in run.context["steps"].values()
+                if isinstance(o, dict) and o.get("enforced") and "purchased_at" in o]
+
+    def _recheck_window(self, run: Run) -> None:
+        """The window may have closed while the run waited: check again right before paying."""
+        for gate in self._enforced_gates(run):
+            decision = decide(gate["purchased_at"], self.clock.now(), self.config.refund_window)
+            if not decision.eligible:
+                raise _End(RunStatus.DENIED, "refund_window_expired", decision.message,
+                           self._offer_cancel_only(run))
+
+    def _forget_answers(self, run: Run, step: ActionStep, secrets: dict[str, Any]) -> None:
+        """An answer the console rejected (a wrong captcha) must be asked for again."""
+        for value in step.with_.values():
+            for name in list(secrets) + list(run.inputs):
+                if isinstance(value, str) and f"inputs.{name}" in value:
+                    secrets.pop(name, None)
+                    run.inputs.pop(name, None)
+
+    def _call(self, spec: ActionSpec, args: dict[str, Any], holder: SessionHolder) -> Any:
+        """Call an action; read-only ones are retried a bounded number of times."""
+        attempts = 1 + (self.config.browser.read_retries if spec.effect is Effect.READ else 0)
+        for attempt in range(1, attempts + 1):
+            try:
+                return spec.func(holder.get(), **args)
+            except ConsoleError as exc:
+                if attempt == attempts:
+                    raise
+                self.log.warning("retry", action=spec.name, attempt=attempt, code=exc.code)
+        raise AssertionError("unreachable")
+
+    # dry run
+
+    def _would_change(self, step: Step) -> bool:
+        if isinstance(step, AskStep):
+            return True
+        return isinstance(step, ActionStep) and self.actions[step.action].effect is Effect.SIDE_EFFECT
+
+    def _dry_run_stop(self, step: Step, ctx: dict[str, Any]) -> _End:
+        if isinstance(step, ActionStep):
+            what = {"type": "would_do", "step": step.id, "action": step.action,
+                    "with": render_value(dict(step.with_), ctx)}
+            summary = f"would run {step.action} with {what['with']}"
+        else:
+            assert isinstance(step, AskStep)
+            what = {"type": "would_ask", "step": step.id, "input": step.input}
+            summary = f"would ask for {step.input}: {step.prompt}"
+        what["summary"] = f"dry run stopped before step {step.id}: {summary}"
+        return _End(RunStatus.SUCCEEDED, "dry_run", what["summary"], what)
+
+    # bookkeeping
+
+    def _expr_ctx(self, run: Run, secrets: Mapping[str, Any]) -> dict[str, Any]:
+        return {**run.context["steps"], "inputs": {**run.inputs, **secrets}}
+
+    def _fail(self, run: Run, step: Step, exc: RunnerError, holder: SessionHolder,
+              started: float, index: int, total: int) -> None:
+        run.status = RunStatus.FAILED
+        run.error = {**exc.to_dict(), "step": step.id}
+        run.outcome = exc.code
+        if holder.started:
+            shots = self._screenshots(holder, step.id)
+            run.context.setdefault("artifacts", []).extend(shots)
+        run.next_action = {
+            "type": {Kind.CONSOLE: "retry_later", Kind.DRIFT: "alert_maintainers",
+                     Kind.BUSINESS: "tell_customer", Kind.INPUT: "fix_ticket"}.get(exc.kind,
+                                                                                  "inspect"),
+            "summary": {Kind.CONSOLE: "a console is down or slow: resume this run later",
+                        Kind.DRIFT: "a vendor page changed: run verify-selectors and tell the "
+                                    "maintainers; resume once the page objects are fixed",
+                        Kind.BUSINESS: "tell the customer (see error.message)",
+                        Kind.INPUT: "fix the ticket data and start again"}.get(exc.kind, ""),
+            "command": f"python run.py resume {run.run_id} --json"}
+        self._record(run, step, "failed", self._ms(started), index, total,
+                     detail=f"{exc.kind}/{exc.code}: {exc}")
+
+    def _screenshots(self, holder: SessionHolder, step_id: str) -> list[str]:
+        session = holder.get()
+        paths = []
+        for console, page in getattr(session, "_pages", {}).items():
+            if page.is_closed():
+                continue
+            path = holder.run_dir / f"failure-{step_id}-{console}.png"
+            try:
+                page.screenshot(path=str(path), full_page=True)
+            except PlaywrightError as exc:
+                self.log.warning("screenshot_failed", console=console, error=exc.message)
+                continue
+            paths.append(str(path))
+        return paths
+
+    def _record(self, run: Run, step: Step, status: str, duration_ms: int, index: int,
+                total: int, detail: str = "") -> None:
+        """One event per step: in the store, in the log, and a progress line."""
+        run.context["log"].append({"id": step.id, "status": status, "duration_ms": duration_ms})
+        self.store.append_event(run.run_id, step.id, step.kind.value, status,
+                                duration_ms=duration_ms, data={"detail": detail} if detail else {})
+        self.store.save_run(run, owner=self.owner)
+        self.log.info("step", kind=step.kind.value, status=status, duration_ms=duration_ms,
+                      detail=detail or None)
+        self.progress(f"  [{index + 1}/{total}] {step.id:<18} {status:<8} {duration_ms:>6} ms"
+                      + (f"  {detail}" if detail else ""))
+
+    @staticmethod
+    def _ms(started: float) -> int:
+        return int((time.monotonic() - started) * 1000)
+
+    def result(self, run: Run) -> RunResult:
+        steps_log = run.context.get("log", [])
+        last: dict[str, StepReport] = {}
+        for row in steps_log:
+            last[row["id"]] = StepReport(row["id"], row["status"], row["duration_ms"])
+        artifacts = list(run.context.get("artifacts", []))
+        if run.next_action and run.next_action.get("artifact"):
+            artifacts.append(run.next_action["artifact"])
+        return RunResult(
+            run_id=run.run_id, ticket=run.ticket, flow=run.flow, status=str(run.status),
+            outcome=run.outcome, message=run.message, next_action=run.next_action,
+            outputs=run.context.get("steps", {}), steps=list(last.values()), error=run.error,
+            artifacts=artifacts)
+

@@ -1,0 +1,58 @@
+"""Fixtures for the sandbox's own tests: a fresh DB and a real HTTP server per test.
+
+Each test gets its own SQLite file under tmp_path and its own server on a free port, driven by
+a FakeClock, so tests share nothing and move time instead of waiting.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from sandbox.app import create_app
+from sandbox.server import SandboxServer
+from sandbox.testing import FakeClock, HttpSession
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Path:
+    return tmp_path / "sandbox.db"
+
+
+@pytest.fixture
+def app(db_path: Path, clock: FakeClock) -> Flask:
+    return create_app(db_path, clock)
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    """Flask's in-process client, where going over the wire is not the point."""
+    return app.test_client()
+
+
+@pytest.fixture
+def server(db_path: Path, clock: FakeClock) -> Iterator[SandboxServer]:
+    with SandboxServer(db_path, clock=clock) as running:
+        yield running
+
+
+@pytest.fixture
+def new_session(server: SandboxServer) -> Callable[[], HttpSession]:
+    """Make a new cookie-keeping HTTP client (a "browser") against the test's server."""
+    return lambda: HttpSession(server.url)
+
+
+@pytest.fixture
+def web(new_session: Callable[[], HttpSession]) -> HttpSession:
+    """One HTTP "browser", for tests that need only one."""
+    return new_session()
+

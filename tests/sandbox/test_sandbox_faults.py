@@ -1,0 +1,102 @@
+"""Faults: deterministic server errors, outages, latency, and the /sandbox/faults endpoint."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from sandbox.faults import Faults, FaultError, fails
+from sandbox.testing import HttpSession
+
+
+def set_faults(web: HttpSession, **changes: object) -> dict[str, object]:
+    response = web.request("POST", "/sandbox/faults", json_body=changes)
+    assert response.status == 200, response.text
+    return response.json()
+
+
+def test_defaults(web: HttpSession):
+    assert web.get("/sandbox/faults").json() == {
+        "latency_ms": 0, "error_rate": 0.0, "session_ttl": 1800.0, "mail_delay": 0.0,
+        "layout": "normal", "down": []}
+
+
+def test_health_is_plain_ok(web: HttpSession):
+    page = web.get("/sandbox/health")
+    assert (page.status, page.text) == (200, "ok")
+
+
+@pytest.mark.parametrize(("rate", "pattern"), [
+    (0.5, "ok,500,ok,500,ok,500"),
+    (0.25, "ok,ok,ok,500,ok,ok,ok,500"),
+    (1.0, "500,500,500"),
+    (1 / 3, "ok,ok,500,ok,ok,500"),
+])
+def test_error_rate_is_a_deterministic_pattern(web: HttpSession, rate: float, pattern: str):
+    set_faults(web, error_rate=rate)
+    seen = []
+    for _ in pattern.split(","):
+        page = web.get("/pm/")
+        seen.append("ok" if page.status == 200 else str(page.status))
+        if page.status == 500:
+            assert page.view.h1 == ["Internal Server Error"]
+    assert ",".join(seen) == pattern
+
+
+def test_error_counter_restarts_when_faults_change(web: HttpSession):
+    set_faults(web, error_rate=0.5)
+    assert [web.get("/pm/").status for _ in range(3)] == [200, 500, 200]
+    set_faults(web, error_rate=0.5)
+    assert [web.get("/pm/").status for _ in range(2)] == [200, 500]
+
+
+def test_sandbox_endpoints_ignore_faults(web: HttpSession):
+    set_faults(web, error_rate=1.0, down="pm,symantec,geotrust,mail,portal", latency_ms=500)
+    started = time.monotonic()
+    assert web.get("/sandbox/health").status == 200
+    assert web.get("/sandbox/orders").status == 200
+    assert time.monotonic() - started < 0.5
+
+
+def test_down_console_answers_503(web: HttpSession):
+    assert set_faults(web, down="pm, symantec")["down"] == ["pm", "symantec"]
+    for path in ("/pm/", "/pm/search?domain=x", "/symantec/login"):
+        page = web.get(path)
+        assert page.status == 503 and page.view.h1 == ["Service Unavailable"]
+    assert web.get("/geotrust/").status == 200
+    set_faults(web, down=[])
+    assert web.get("/pm/").status == 200
+
+
+def test_latency_delays_console_responses(web: HttpSession):
+    set_faults(web, latency_ms=200)
+    started = time.monotonic()
+    assert web.get("/mail/").status == 200
+    assert time.monotonic() - started >= 0.2
+
+
+@pytest.mark.parametrize("bad", [{"error_rate": 1.5}, {"latency_ms": -1}, {"layout": "fancy"},
+                                 {"down": "pm,nope"}, {"speed": 1}, {"session_ttl": "soon"}])
+def test_bad_faults_are_refused(web: HttpSession, bad: dict[str, object]):
+    response = web.request("POST", "/sandbox/faults", json_body=bad)
+    assert response.status == 400 and response.json()["error"]
+    assert web.get("/sandbox/faults").json()["layout"] == "normal"
+
+
+def test_reset_faults(web: HttpSession):
+    set_faults(web, layout="cosmetic", mail_delay=5)
+    assert web.request("DELETE", "/sandbox/faults").json() == Faults().to_json()
+    set_faults(web, layout="breaking")
+    assert set_faults(web, reset=True, latency_ms=1)["layout"] == "normal"
+
+
+def test_fails_spreads_failures_evenly():
+    for rate in (0.0, 0.1, 0.3, 0.5, 0.9, 1.0):
+        failures = sum(fails(n, rate) for n in range(1, 101))
+        assert failures == round(100 * rate)
+
+
+def test_faults_validation_names_the_problem():
+    with pytest.raises(FaultError, match="unknown console"):
+        Faults().with_changes({"down": "crm"})

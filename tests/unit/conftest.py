@@ -1,0 +1,133 @@
+"""Shared fixtures for the browser-free unit tests: a fake action catalog and flow files."""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from pages.base import ActionSpec, Effect
+from runner.flow_model import Flow
+from runner.validate import FlowInvalid, load_flow
+from runner.yaml_lines import Issue
+
+
+def _spec(name: str, effect: Effect = Effect.READ, inputs: tuple[str, ...] = (),
+          optional: tuple[str, ...] = (), outputs: tuple[str, ...] = ()) -> ActionSpec:
+    probe = "pm.find_order" if effect is Effect.SIDE_EFFECT else None
+    return ActionSpec(name, effect, lambda ctx, **kw: None, inputs, optional, outputs, "", probe)
+
+
+@pytest.fixture
+def actions() -> dict[str, ActionSpec]:
+    """Stand-ins for the registered page-object actions: names, effects, inputs and outputs."""
+    specs = [
+        _spec("pm.find_order", inputs=("domain",),
+              outputs=("order_id", "partner_order_id", "purchased_at", "state")),
+        _spec("geotrust.read_captcha", inputs=("domain", "email"), optional=("timeout",),
+              outputs=("image_path",)),
+        _spec("geotrust.request_access", Effect.SIDE_EFFECT,
+              inputs=("domain", "email", "image_number"), outputs=("confirmation",)),
+        _spec("pm.refund", Effect.SIDE_EFFECT, inputs=("order_id",), outputs=("ref",)),
+        _spec("pm.note", inputs=("text",)),  # declares no outputs: any field may be read
+    ]
+    return {spec.name: spec for spec in specs}
+
+
+FlowWriter = Callable[[str], Path]
+
+
+@pytest.fixture
+def write_flow(tmp_path: Path) -> FlowWriter:
+    """Write dedented YAML to a file; line 1 is the first line after the opening quotes."""
+
+    def write(text: str) -> Path:
+        path = tmp_path / "flow.yaml"
+        path.write_text(textwrap.dedent(text).lstrip("\n"))
+        return path
+
+    return write
+
+
+@pytest.fixture
+def flow_issues(write_flow: FlowWriter,
+                actions: dict[str, ActionSpec]) -> Callable[[str], list[Issue]]:
+    """Every issue validation finds in a flow that must be invalid."""
+
+    def issues(text: str) -> list[Issue]:
+        with pytest.raises(FlowInvalid) as caught:
+            load_flow(write_flow(text), actions)
+        assert caught.value.code == "flow_invalid"
+        assert caught.value.kind == "input"
+        return caught.value.issues
+
+    return issues
+
+
+@pytest.fixture
+def valid_flow(write_flow: FlowWriter, actions: dict[str, ActionSpec]) -> Callable[[str], Flow]:
+    def load(text: str) -> Flow:
+        return load_flow(write_flow(text), actions)
+
+    return load
+
+
+@pytest.fixture
+def cancel_refund() -> str:
+    """The cancel-and-refund flow in its full shape, as docs/flows.md describes it."""
+    return CANCEL_REFUND
+
+
+CANCEL_REFUND = """
+name: cancel_refund
+description: Cancel (if issued) and refund an order within the refund window.
+inputs:
+  domain: {required: true, description: the certificate's domain}
+  image_number: {required: false, description: the captcha answer}
+steps:
+  - id: order
+    action: pm.find_order
+    with: {domain: "${inputs.domain}"}
+  - id: window
+    gate: refund_window
+    purchased_at: "${order.purchased_at}"
+  - id: already
+    when: "order.state == 'refunded'"
+    end: already_refunded
+  - id: captcha
+    when: "order.state == 'issued'"
+    action: geotrust.read_captcha
+    with: {domain: "${inputs.domain}", email: admin@example.com}
+  - id: image_number
+    when: "order.state == 'issued'"
+    ask: image_number
+    prompt: "Read the number in the captcha image"
+    artifact: "${captcha.image_path}"
+  - id: access
+    when: "order.state == 'issued'"
+    action: geotrust.request_access
+    with:
+      domain: "${inputs.domain}"
+      email: admin@example.com
+      image_number: "${image_number.value}"
+    key: "${order.order_id}"
+    on_error: {captcha_incorrect: captcha}
+  - id: cancelled
+    when: "order.state == 'issued'"
+    wait: pm.find_order
+    with: {domain: "${inputs.domain}"}
+    until: "cancelled.state == 'cancelled'"
+    every: 6h
+    deadline: 14d
+    timeout_code: customer_did_not_cancel
+    waiting_for: the customer to cancel ${inputs.domain} in their portal
+  - id: refund
+    action: pm.refund
+    with: {order_id: "${order.order_id}"}
+    key: "${order.order_id}"
+  - id: done
+    end: refunded
+    message: "Refunded order ${order.order_id} (ref ${refund.ref})."
+"""
