@@ -1,9 +1,13 @@
 """What every page object shares: declared locators, a page base class and the action registry.
 
 Locators are declared once, as class attributes, so that the nightly selector check can
-enumerate them without running any action. Actions are registered with their effect (read-only
-or side-effecting) so that flow validation can refuse a side effect before the refund gate and
-the executor can put every side effect through the ledger.
+enumerate them without running any action; each page class says how to reach an instance of
+itself read-only (``open_for_check``, or ``NotReachable`` when only a person can) and which of
+its locators the states it reached demand (``checks_state``).
+
+Actions are registered with their effect (read-only or side-effecting) so that flow validation
+can refuse a side effect before the refund gate and the executor can put every side effect
+through the ledger.
 """
 
 from __future__ import annotations
@@ -50,7 +54,8 @@ class Loc:
     many: bool = False
 
     def build(self, root: Page | Locator) -> Locator:
-        return getattr(root, self.method)(*self.args, **dict(self.kwargs))
+        locator: Locator = getattr(root, self.method)(*self.args, **dict(self.kwargs))
+        return locator
 
     def __str__(self) -> str:
         parts = [repr(a) for a in self.args] + [f"{k}={v!r}" for k, v in self.kwargs]
@@ -287,15 +292,19 @@ def first_visible(*candidates: tuple[PageObject, str], timeout_ms: float | None 
     try:
         combined.first.wait_for(state="visible", timeout=timeout_ms)
     except PlaywrightTimeout:
-        pass  # reported below, with every candidate named
-    else:
-        for page_object, name in candidates:
-            if page_object.loc(name).first.is_visible():
-                return page_object, name
+        raise _none_visible(candidates) from None
+    for page_object, name in candidates:
+        if page_object.loc(name).first.is_visible():
+            return page_object, name
+    raise _none_visible(candidates)  # seen, then gone before the second look
+
+
+def _none_visible(candidates: tuple[tuple[PageObject, str], ...]) -> DriftError:
+    first_page, first_name = candidates[0]
     names = ", ".join(f"{po.name}.{n} = {po.locators()[n]}" for po, n in candidates)
-    raise DriftError(f"page {first_page.name}: none of {names} is visible",
-                     code="locator_missing", page=first_page.name, locator=first_name,
-                     url=first_page.page.url)
+    return DriftError(f"page {first_page.name}: none of {names} is visible",
+                      code="locator_missing", page=first_page.name, locator=first_name,
+                      url=first_page.page.url)
 
 
 @dataclass(frozen=True)

@@ -47,8 +47,8 @@ class InboxPage(PageObject):
     heading = role("heading", "Outbox", level=1)
     messages = role("table", "Messages")
     column_headers = role("columnheader", within="messages", many=True)
-    rows = role("row", within="messages", many=True)
-    cells = role("cell", within="rows", many=True)
+    rows = role("row", within="messages", many=True)  # the header row is always one
+    cells = role("cell", within="rows", state="mail", many=True)
     subject_link = role("link", within="rows", state="mail", many=True)
 
     def open(self) -> InboxPage:
@@ -64,8 +64,7 @@ class InboxPage(PageObject):
                              "locator_missing")
         found = []
         for row in self.loc("rows").all():
-            cells = dict(zip(headers, texts(self.sub("cells", row)),
-                             strict=False))
+            cells = dict(zip(headers, texts(self.sub("cells", row)), strict=False))
             if cells.get("To", "").lower() == email.lower():
                 try:
                     sent = datetime.fromisoformat(cells["Sent"])

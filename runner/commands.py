@@ -60,13 +60,14 @@ def _split_secrets(flow: Flow, inputs: dict[str, Any]) -> tuple[dict[str, Any], 
 
 
 def executor(app: App, progress: Progress | None) -> Executor:
-    import pages
+    import pages  # noqa: F401  (registers every page-object action)
+    from pages.base import ACTIONS
     from runner.executor import Executor
 
     config = app.live_config()
     return Executor(config, app.store, app.clock,
                     lambda run_dir, cookies: app.host.session(run_dir, cookies),
-                    pages.ACTIONS, progress)
+                    ACTIONS, progress)
 
 
 def run_flow(app: App, flow_name: str, ticket: str, inputs: dict[str, Any], *,
@@ -88,14 +89,15 @@ def run_flow(app: App, flow_name: str, ticket: str, inputs: dict[str, Any], *,
 def _dry_run(app: App, flow: Flow, ticket: str, keep: dict[str, Any], secrets: dict[str, Any],
              progress: Progress | None) -> RunResult:
     """Read-only steps for real, in a throwaway store: a dry run leaves no run behind."""
-    import pages
+    import pages  # noqa: F401  (registers every page-object action)
+    from pages.base import ACTIONS
     from runner.executor import Executor
     from runner.store import RunStore
 
     with RunStore(":memory:") as scratch:
         ex = Executor(app.live_config(), scratch, app.clock,
                       lambda run_dir, cookies: app.host.session(run_dir, None),
-                      pages.ACTIONS, progress)
+                      ACTIONS, progress)
         result = ex.start(flow, ticket, keep, secrets, dry_run=True)
     result.run_id = None
     return result

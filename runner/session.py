@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
 
@@ -107,7 +107,8 @@ class RunSession:
         ``state`` is the storage state to keep (e.g. that of the separate context the login
         ran in, so other consoles' cookies stay out); by default, this run's whole context's.
         """
-        kept = state if state is not None else self.context.storage_state()
+        kept = state if state is not None else cast(dict[str, Any],
+                                                        self.context.storage_state())
         _write_private(self.login_state_file(console), kept)
 
     def forget_login_state(self, console: str) -> None:

@@ -6,6 +6,8 @@ import os
 from pathlib import Path
 
 from flask import Flask, Response, jsonify, request
+from jinja2 import BytecodeCache
+from jinja2.bccache import Bucket
 from werkzeug.exceptions import HTTPException
 
 from sandbox import api, faults, geotrust, mail, pm, portal, seed, symantec, web
@@ -18,6 +20,23 @@ ERROR_TEXT = {
 }
 
 
+class _SharedTemplateCode(BytecodeCache):
+    """Compiled templates shared by every app in the process (tests build one app per test)."""
+
+    def __init__(self) -> None:
+        self._code: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        if bucket.key in self._code:
+            bucket.bytecode_from_string(self._code[bucket.key])
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        self._code[bucket.key] = bucket.bytecode_to_string()
+
+
+_TEMPLATE_CODE = _SharedTemplateCode()
+
+
 def create_app(db_path: Path, clock: Clock | None = None) -> Flask:
     """Build the sandbox app on ``db_path`` (created and seeded on first use).
 
@@ -25,6 +44,7 @@ def create_app(db_path: Path, clock: Clock | None = None) -> Flask:
     so tests move time instead of waiting.
     """
     app = Flask(__name__)
+    app.jinja_options = {**app.jinja_options, "bytecode_cache": _TEMPLATE_CODE}
     app.config.update(
         SANDBOX_DB=Path(db_path),
         SANDBOX_CLOCK=clock or system_clock,

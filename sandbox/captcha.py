@@ -73,9 +73,10 @@ def _row_to_challenge(row: sqlite3.Row) -> Challenge:
 
 
 def _latest(conn: sqlite3.Connection, session_id: str) -> sqlite3.Row | None:
-    return conn.execute(
+    row: sqlite3.Row | None = conn.execute(
         "SELECT * FROM captcha_challenges WHERE session_id = ? AND used_at IS NULL"
         " ORDER BY created_at DESC, rowid DESC LIMIT 1", (session_id,)).fetchone()
+    return row
 
 
 def current(conn: sqlite3.Connection, session_id: str, now: datetime) -> Challenge:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, g, make_response, redirect, request, url_for
+from flask import Blueprint, abort, g, make_response, redirect, request, url_for
+from werkzeug.wrappers import Response
 
 from sandbox import mailstore, orders, web
 from sandbox.orders import Order

@@ -13,7 +13,8 @@ import sqlite3
 from datetime import datetime, timedelta
 from urllib.parse import urlencode
 
-from flask import Blueprint, Response, abort, current_app, g, redirect, request, url_for
+from flask import Blueprint, abort, current_app, g, redirect, request, url_for
+from werkzeug.wrappers import Response
 
 from sandbox import orders, web
 from sandbox.db import transaction
@@ -63,9 +64,11 @@ def require_session() -> Response | None:
 
 
 def _safe_next(target: str | None) -> str:
-    prefix = url_for("symantec.dashboard")
-    ok = target and target.startswith(prefix) and not target.startswith(url_for("symantec.login"))
-    return target if ok and target else prefix
+    """Only a Symantec page (never the login page, never another site) is a place to return to."""
+    home = url_for("symantec.dashboard")
+    if target and target.startswith(home) and not target.startswith(url_for("symantec.login")):
+        return target
+    return home
 
 
 @bp.get("/login")

@@ -38,7 +38,8 @@ def test_the_access_link_is_the_portal_link_of_the_mail(session: RunSession,
     assert link.subject
 
 
-def test_the_access_link_waits_for_a_delayed_mail(session: RunSession, sandbox: SandboxClient) -> None:
+def test_the_access_link_waits_for_a_delayed_mail(session: RunSession,
+                                                  sandbox: SandboxClient) -> None:
     sandbox.faults(mail_delay=1)
     request_access(session, sandbox)
 

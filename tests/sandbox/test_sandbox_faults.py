@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from sandbox.faults import Faults, FaultError, fails
+from sandbox.faults import FaultError, Faults, fails
 from sandbox.testing import HttpSession
 
 

@@ -98,3 +98,9 @@ def test_breaking_layout_still_works_for_a_person(web: HttpSession):
     assert page.view.statuses[0].startswith("Refund issued")
     dashboard = log_in_symantec(web)
     assert web.get(dashboard.view.link("Order Lookup")).view.h1 == ["Quick Search"]
+
+
+def test_no_css_rewrites_texts(web: HttpSession):
+    """innerText follows text-transform: an uppercased header would read as drift."""
+    for path in ("/pm/search?domain=example", "/geotrust/", "/mail/"):
+        assert "text-transform" not in web.get(path).text
