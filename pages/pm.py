@@ -18,6 +18,7 @@ from pages.base import (
     label,
     role,
     text,
+    text_of,
     texts,
 )
 from pages.models import Order, OrderState, RefundReceipt, Transaction
@@ -267,8 +268,13 @@ def refund(ctx: ActionContext, order_id: str) -> RefundReceipt:
                             f"{before.certificate_state}; the customer must cancel it first",
                             code="refund_not_allowed", page=page.name, url=page.page.url)
     page.submit("refund_button")
-    after = page.read()  # "Refund issued" or, after a race, "Already refunded": both show it
+    # "Refund issued: ref RF-..." or, if another refund won a race, "Already refunded"; either
+    # way the refund status on the page is the receipt.
+    arrived, outcome = first_visible((page, "notice"), (page, "alert"))
+    confirmation = text_of(arrived.loc(outcome))
+    after = page.read()
     if not after.refunded:
-        raise ConsoleError(f"Product Management did not confirm the refund of {order_id}",
-                           code="refund_unconfirmed", page=page.name, url=page.page.url)
+        raise ConsoleError(f"Product Management did not confirm the refund of {order_id}: "
+                           f"{confirmation}", code="refund_unconfirmed", page=page.name,
+                           url=page.page.url)
     return _receipt(after)

@@ -1,0 +1,66 @@
+"""Drive `python run.py` as a separate process, the way agents and cron do.
+
+Every call is a new process: nothing survives between calls but the run store, the sandbox DB
+and the artifacts, which is exactly what pause and resume must live with.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@dataclass
+class Answer:
+    code: int
+    data: Any
+    stdout: str
+    stderr: str
+
+
+class Cli:
+    """`run.py` against the test session's sandbox server, with its own store and artifacts."""
+
+    def __init__(self, sandbox_url: str, sandbox_db: Path, home: Path) -> None:
+        self.env = {k: v for k, v in os.environ.items()
+                    if not k.startswith(("CERTRUNNER_", "SYMANTEC_"))}
+        self.env.update({
+            "SANDBOX_URL": sandbox_url,
+            "SANDBOX_DB": str(sandbox_db),
+            "CERTRUNNER_STORE": str(home / "runs.db"),
+            "CERTRUNNER_ARTIFACTS": str(home / "artifacts"),
+        })
+        self.home = home
+
+    def start(self, *args: str, now: str | None = None) -> subprocess.Popen[str]:
+        env = dict(self.env)
+        if now:
+            env["CERTRUNNER_NOW"] = now
+        return subprocess.Popen([sys.executable, str(ROOT / "run.py"), *args], cwd=self.home,
+                                env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                text=True)
+
+    def __call__(self, *args: str, now: str | None = None, timeout: float = 120) -> Answer:
+        process = self.start(*args, now=now)
+        stdout, stderr = process.communicate(timeout=timeout)
+        try:
+            data = json.loads(stdout) if stdout.strip().startswith(("{", "[")) else None
+        except json.JSONDecodeError:
+            data = None
+        return Answer(process.returncode, data, stdout, stderr)
+
+    def run(self, flow: str, ticket: str, domain: str, *extra: str,
+            now: str | None = None) -> Answer:
+        return self("run", flow, "--ticket", ticket, "--domain", domain, "--json", *extra,
+                    now=now)
+
+    def resume(self, run_id: str, *inputs: str, now: str | None = None) -> Answer:
+        args = [a for pair in inputs for a in ("--input", pair)]
+        return self("resume", run_id, *args, "--json", now=now)

@@ -1,0 +1,220 @@
+"""The CLI contract, end to end: every seeded order, every branch, pause and resume across
+processes, a doubled trigger. Each `run.py` call is its own process against the sandbox."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from pages.base import ACTIONS
+from runner.config import Config
+from runner.session import RunSession
+from sandbox.server import SandboxServer
+from tests.e2e.cli import Cli
+from tests.e2e.conftest import SandboxClient
+
+
+@pytest.fixture
+def cli(sandbox: SandboxClient, sandbox_server: SandboxServer, tmp_path: Path) -> Cli:
+    return Cli(sandbox.url, Path(sandbox_server.db_path), tmp_path)
+
+
+def _customer_cancels(make_session: Callable[[Config], RunSession], config: Config,
+                      email: str) -> None:
+    """Play the customer: open the GeoTrust mail's only link, press Cancel Certificate."""
+    customer = make_session(config)
+    link = ACTIONS["mail.access_link"].func(customer, email=email)
+    ACTIONS["portal.cancel_certificate"].func(customer, link=link.url)
+
+
+def test_pending_order_is_refunded_straight_away_and_once(cli: Cli, sandbox: SandboxClient) -> None:
+    answer = cli.run("cancel_refund", "T-100", "pending.example")
+    assert answer.code == 0, answer.stderr
+    assert answer.data["status"] == "succeeded"
+    assert answer.data["outcome"] == "refunded"
+    order = sandbox.order("pending.example")
+    assert order["state"] == "refunded"
+    assert len(sandbox.refunds(order["order_id"])) == 1
+    assert answer.data["outputs"]["refund_now"]["refund_ref"] in answer.data["message"]
+    assert [s["id"] for s in answer.data["steps"] if s["status"] == "done"] == [
+        "order", "window", "refund_now"]
+
+    again = cli.run("cancel_refund", "T-100", "pending.example")
+    assert again.code == 0
+    assert again.data["run_id"] == answer.data["run_id"]
+    assert again.data["existing"] is True
+    assert len(sandbox.refunds(order["order_id"])) == 1
+
+
+def test_old_order_is_denied_with_the_policy_and_an_offer(cli: Cli, sandbox: SandboxClient) -> None:
+    answer = cli.run("cancel_refund", "T-101", "old-issued.example")
+    assert answer.code == 0, answer.stderr
+    assert answer.data["status"] == "denied"
+    assert answer.data["outcome"] == "refund_window_expired"
+    assert "30 days" in answer.data["message"]
+    assert "cancel" in answer.data["message"]
+    assert answer.data["next_action"]["flow"] == "cancel_only"
+    assert "symantec" not in " ".join(s["id"] for s in answer.data["steps"])
+    assert sandbox.order("old-issued.example")["state"] == "issued"
+
+
+@pytest.mark.parametrize(("domain", "outcome"), [
+    ("refunded.example", "already_refunded"),
+    ("cancelled.example", "refunded"),
+])
+def test_refunded_and_cancelled_orders(cli: Cli, sandbox: SandboxClient, domain: str,
+                                       outcome: str) -> None:
+    answer = cli.run("cancel_refund", f"T-{domain}", domain)
+    assert answer.code == 0, answer.stderr
+    assert (answer.data["status"], answer.data["outcome"]) == ("succeeded", outcome)
+    order = sandbox.order(domain)
+    assert order["state"] == "refunded"
+    assert len(sandbox.refunds(order["order_id"])) == 1
+
+
+def test_similar_domains_pick_the_exact_one(cli: Cli, sandbox: SandboxClient) -> None:
+    answer = cli.run("refund_check", "T-102", "shop.example")
+    assert answer.code == 0, answer.stderr
+    assert answer.data["outputs"]["order"]["order_id"] == sandbox.order("shop.example")["order_id"]
+    assert answer.data["outcome"] == "refundable"
+
+
+def test_unknown_domain_is_an_input_error_naming_ticket_and_step(cli: Cli) -> None:
+    answer = cli.run("cancel_refund", "T-103", "nobody.example")
+    assert answer.code == 2
+    assert answer.data["status"] == "failed"
+    assert answer.data["error"]["kind"] == "input"
+    assert answer.data["error"]["code"] == "domain_not_found"
+    assert answer.data["error"]["step"] == "order"
+    assert "nobody.example" in answer.data["error"]["message"]
+
+
+def test_refund_check_changes_nothing(cli: Cli, sandbox: SandboxClient) -> None:
+    before = sandbox.order("pending.example")
+    answer = cli.run("refund_check", "T-104", "pending.example")
+    assert answer.code == 0, answer.stderr
+    assert answer.data["outcome"] == "refundable"
+    assert "until" in answer.data["message"]
+    assert sandbox.order("pending.example") == before
+
+
+def test_issued_order_through_captcha_wait_and_refund_across_processes(
+        cli: Cli, sandbox: SandboxClient, config: Config,
+        make_session: Callable[[Config], RunSession]) -> None:
+    first = cli.run("cancel_refund", "T-200", "fresh-issued.example")
+    assert first.code == 3, first.stderr
+    assert first.data["status"] == "needs_input"
+    action = first.data["next_action"]
+    assert action["input"] == "image_number"
+    image = Path(action["artifact"])
+    assert image.exists() and image in [Path(a) for a in first.data["artifacts"]]
+    run_id = first.data["run_id"]
+
+    solved = cli("sandbox", "solve-captcha", str(image))
+    assert solved.code == 0, solved.stderr
+    second = cli.resume(run_id, f"image_number={solved.stdout.strip()}")
+    assert second.code == 3, second.stderr
+    assert second.data["status"] == "waiting"
+    assert second.data["next_action"]["deadline"] <= second.data["outputs"]["window"][
+        "window_ends_at"]
+    assert solved.stdout.strip() not in (cli.home / "runs.db").read_bytes().decode("latin-1")
+
+    status = cli("status", "T-200", "--json")
+    assert status.code == 3 and status.data["status"] == "waiting"
+    still = cli.resume(run_id)
+    assert still.data["status"] == "waiting"
+
+    _customer_cancels(make_session, config, "admin@fresh-issued.example")
+    done = cli.resume(run_id)
+    assert done.code == 0, done.stderr
+    assert (done.data["status"], done.data["outcome"]) == ("succeeded", "refunded")
+    order = sandbox.order("fresh-issued.example")
+    assert order["state"] == "refunded"
+    assert len(sandbox.refunds(order["order_id"])) == 1
+    assert cli.resume(run_id).data["status"] == "succeeded"
+    assert len(sandbox.refunds(order["order_id"])) == 1
+
+
+def test_wrong_captcha_asks_again_with_a_new_image(cli: Cli) -> None:
+    first = cli.run("cancel_refund", "T-201", "shop.example")
+    assert first.data["status"] == "needs_input"
+    second = cli.resume(first.data["run_id"], "image_number=00000")
+    assert second.code == 3, second.stderr
+    assert second.data["status"] == "needs_input"
+    assert second.data["next_action"]["input"] == "image_number"
+    assert any(s["id"] == "access" and s["status"] == "retry" for s in second.data["steps"]) \
+        or "captcha" in [s["id"] for s in second.data["steps"]]
+
+
+def test_window_closing_during_the_wait_denies_the_refund(cli: Cli, sandbox: SandboxClient,
+                                                          config: Config,
+                                                          make_session: Callable[[Config],
+                                                                                 RunSession]) -> None:
+    first = cli.run("cancel_refund", "T-202", "fresh-issued.example")
+    answer = cli("sandbox", "solve-captcha", first.data["next_action"]["artifact"]).stdout.strip()
+    waiting = cli.resume(first.data["run_id"], f"image_number={answer}")
+    assert waiting.data["status"] == "waiting"
+    _customer_cancels(make_session, config, "admin@fresh-issued.example")
+    late = cli.resume(first.data["run_id"], now="+26d")
+    assert late.code in (0, 1), late.stderr
+    order = sandbox.order("fresh-issued.example")
+    assert order["state"] == "cancelled"
+    assert sandbox.refunds(order["order_id"]) == []
+    assert late.data["status"] in ("denied", "failed")
+
+
+def test_customer_who_never_cancels_fails_at_the_deadline(cli: Cli, sandbox: SandboxClient) -> None:
+    first = cli.run("cancel_refund", "T-203", "fresh-issued.example")
+    answer = cli("sandbox", "solve-captcha", first.data["next_action"]["artifact"]).stdout.strip()
+    cli.resume(first.data["run_id"], f"image_number={answer}")
+    due = cli("resume", "--due", "--json", now="+26d")
+    assert due.code == 1, due.stderr
+    (late,) = due.data
+    assert late["status"] == "failed"
+    assert late["error"]["code"] == "customer_did_not_cancel"
+    assert late["error"]["kind"] == "business"
+
+
+def test_cancel_only_pays_nothing(cli: Cli, sandbox: SandboxClient, config: Config,
+                                  make_session: Callable[[Config], RunSession]) -> None:
+    first = cli.run("cancel_only", "T-300", "old-issued.example")
+    assert first.data["status"] == "needs_input", first.stderr
+    answer = cli("sandbox", "solve-captcha", first.data["next_action"]["artifact"]).stdout.strip()
+    waiting = cli.resume(first.data["run_id"], f"image_number={answer}")
+    assert waiting.data["status"] == "waiting"
+    _customer_cancels(make_session, config, "admin@old-issued.example")
+    done = cli.resume(first.data["run_id"])
+    assert (done.data["status"], done.data["outcome"]) == ("succeeded", "cancelled")
+    order = sandbox.order("old-issued.example")
+    assert order["state"] == "cancelled"
+    assert sandbox.refunds(order["order_id"]) == []
+
+
+def test_dry_run_stops_before_the_refund(cli: Cli, sandbox: SandboxClient) -> None:
+    answer = cli.run("cancel_refund", "T-400", "pending.example", "--dry-run")
+    assert answer.code == 0, answer.stderr
+    assert answer.data["outcome"] == "dry_run"
+    assert answer.data["next_action"]["action"] == "pm.refund"
+    assert sandbox.order("pending.example")["state"] == "pending_setup"
+    assert cli("status", "T-400", "--json").code == 2
+
+
+def test_console_down_fails_resumably_then_succeeds(cli: Cli, sandbox: SandboxClient) -> None:
+    sandbox.faults(down="pm")
+    failed = cli.run("cancel_refund", "T-500", "pending.example")
+    assert failed.code == 1, failed.stderr
+    assert failed.data["error"]["kind"] == "console"
+    assert failed.data["error"]["step"] == "order"
+    sandbox.faults(down="")
+    resumed = cli.resume(failed.data["run_id"])
+    assert resumed.code == 0, resumed.stderr
+    assert resumed.data["outcome"] == "refunded"
+
+
+def test_human_output_has_a_line_per_step(cli: Cli) -> None:
+    answer = cli("run", "refund_check", "--ticket", "T-600", "--domain", "pending.example")
+    assert answer.code == 0, answer.stderr
+    assert "[1/4] order" in answer.stdout
+    assert "status: succeeded" in answer.stdout
