@@ -319,15 +319,21 @@ class ActionSpec:
     outputs: tuple[str, ...]
     doc: str
     # For side effects: a read-only action that tells whether the effect is already visible on
-    # the console (the executor calls it before clicking and after a crash).
+    # the console (the executor calls it before clicking and after a crash), and the expression
+    # over its outputs (``probe.<field>``) that says "done". No rule: the console cannot tell.
     probe: str | None = None
+    done_if: str | None = None
+
+
+ALREADY_DONE = "already_done"  # an output of every side effect: the console showed it done first
 
 
 ACTIONS: dict[str, ActionSpec] = {}
 
 
 def action(name: str, effect: Effect = Effect.READ, *, returns: type | None = None,
-           probe: str | None = None) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+           probe: str | None = None,
+           done_if: str | None = None) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Register ``func(ctx, **inputs) -> dataclass`` as the flow action ``name``."""
 
     def register(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -336,10 +342,12 @@ def action(name: str, effect: Effect = Effect.READ, *, returns: type | None = No
         optional = tuple(p.name for p in params if p.default is not inspect.Parameter.empty)
         outputs = (tuple(f.name for f in fields(returns))
                    if returns and is_dataclass(returns) else ())
-        if effect is Effect.SIDE_EFFECT and probe is None:
-            raise TypeError(f"side-effecting action {name} must name a probe")
+        if effect is Effect.SIDE_EFFECT:
+            if probe is None:
+                raise TypeError(f"side-effecting action {name} must name a probe")
+            outputs += () if ALREADY_DONE in outputs else (ALREADY_DONE,)
         ACTIONS[name] = ActionSpec(name, effect, func, required, optional, outputs,
-                                   inspect.getdoc(func) or "", probe)
+                                   inspect.getdoc(func) or "", probe, done_if)
         return func
 
     return register

@@ -48,12 +48,13 @@ class Transaction:
 
 @dataclass(frozen=True)
 class RefundReceipt:
-    """A refund on an order, whether this run made it or found it made."""
+    """A refund on an order, whether this run made it or found it made (``already_done``)."""
 
     order_id: str
     refund_ref: str
     refunded_at: str
     amount: str
+    already_done: bool = False
 
 
 @dataclass(frozen=True)

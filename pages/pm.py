@@ -251,18 +251,20 @@ def read_transaction(ctx: ActionContext, order_id: str) -> Transaction:
     return TransactionPage.of(ctx).open(order_id).read()
 
 
-def _receipt(tx: Transaction) -> RefundReceipt:
+def _receipt(tx: Transaction, already_done: bool) -> RefundReceipt:
     return RefundReceipt(order_id=tx.order_id, refund_ref=tx.refund_ref or "",
-                         refunded_at=tx.refunded_at or "", amount=tx.amount)
+                         refunded_at=tx.refunded_at or "", amount=tx.amount,
+                         already_done=already_done)
 
 
-@action("pm.refund", Effect.SIDE_EFFECT, returns=RefundReceipt, probe="pm.read_transaction")
+@action("pm.refund", Effect.SIDE_EFFECT, returns=RefundReceipt, probe="pm.read_transaction",
+        done_if="probe.refunded")
 def refund(ctx: ActionContext, order_id: str) -> RefundReceipt:
     """Refund the order on its Transaction page; an order already refunded is not clicked."""
     page = TransactionPage.of(ctx).open(order_id)
     before = page.read()
     if before.refunded:
-        return _receipt(before)
+        return _receipt(before, already_done=True)
     if not before.refundable:
         raise BusinessError(f"order {order_id} cannot be refunded: its certificate is "
                             f"{before.certificate_state}; the customer must cancel it first",
@@ -277,4 +279,4 @@ def refund(ctx: ActionContext, order_id: str) -> RefundReceipt:
         raise ConsoleError(f"Product Management did not confirm the refund of {order_id}: "
                            f"{confirmation}", code="refund_unconfirmed", page=page.name,
                            url=page.page.url)
-    return _receipt(after)
+    return _receipt(after, already_done=outcome == "alert")

@@ -64,7 +64,7 @@ def certificate_status(ctx: ActionContext, link: str) -> PortalStatus:
 
 
 @action("portal.cancel_certificate", Effect.SIDE_EFFECT, returns=PortalCancellation,
-        probe="portal.certificate_status")
+        probe="portal.certificate_status", done_if="probe.status == 'Cancelled'")
 def cancel_certificate(ctx: ActionContext, link: str) -> PortalCancellation:
     """Cancel the certificate in the portal: Cancel Certificate, then Yes, cancel certificate."""
     home = CertificatePage.of(ctx).enter(link)

@@ -161,7 +161,9 @@ class Executor:
         total = len(flow.steps)
         while index < total:
             step = flow.steps[index]
-            run.current_step = step.id
+            if run.current_step != step.id:
+                run.current_step = step.id  # a crash from here on resumes at this step
+                self.store.save_run(run, owner=self.owner)
             structlog.contextvars.bind_contextvars(step=step.id)
             ctx = self._expr_ctx(run, secrets)
             if step.when and not truthy(step.when, ctx):

@@ -118,7 +118,7 @@ class LedgerGuard:
             # Console or drift error mid-action: unknown whether it clicked. Leave "attempting";
             # a resume reads the console before anything else.
             raise
-        outputs = {**plain(result), "already_done": False}
+        outputs = {"already_done": False, **plain(result)}  # the page may have said so
         self.store.ledger_confirm(ticket, spec.name, order_key,
                                   {"outputs": outputs, "source": "page_confirmation"})
         return Guarded(outputs, True, False)

@@ -55,6 +55,7 @@ def create_app(db_path: Path, clock: Clock | None = None) -> Flask:
     for blueprint in (pm.bp, symantec.bp, geotrust.bp, mail.bp, portal.bp, api.bp):
         app.register_blueprint(blueprint)
     app.before_request(_inject_faults)
+    app.after_request(_hold_answer)
     app.teardown_appcontext(web.close_conn)
     app.context_processor(web.template_context)
     app.register_error_handler(HTTPException, _http_error)
@@ -67,8 +68,14 @@ def _inject_faults() -> tuple[str, int] | None:
     name = web.console()
     if name is None:
         return None
-    status = faults.inject(web.conn(), name, web.current_faults())
+    status = faults.inject(web.conn(), name, web.current_faults(), request.method)
     return _error_page(status) if status else None
+
+
+def _hold_answer(response: Response) -> Response:
+    if web.console() is not None:
+        faults.hold_answer(web.current_faults(), request.method)
+    return response
 
 
 def _error_page(status: int) -> tuple[str, int]:

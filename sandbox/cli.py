@@ -18,7 +18,7 @@ from typing import Any
 import click
 
 from sandbox import captcha, db, faults, mailstore, orders, seed
-from sandbox.faults import CONSOLES, LAYOUTS, FaultError
+from sandbox.faults import CONSOLES, LAYOUTS, WRITE_FAULTS, FaultError
 from sandbox.orders import STATES, OrderError
 from sandbox.times import parse_iso, system_clock
 
@@ -149,6 +149,8 @@ def faults_show(db_path: Path) -> None:
 @click.option("--layout", type=click.Choice(LAYOUTS))
 @click.option("--down", help=f"Comma-separated consoles answering 503 ({','.join(CONSOLES)}); "
                              "'' for none.")
+@click.option("--write-fault", type=click.Choice(WRITE_FAULTS),
+              help="Form POSTs: error = 500 before acting; hold = act, then hold the answer.")
 @db_option
 def faults_set(db_path: Path, **changes: Any) -> None:
     """Change the given faults, leave the others; prints the result."""

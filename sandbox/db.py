@@ -49,7 +49,8 @@ CREATE TABLE faults (
     session_ttl REAL NOT NULL,
     mail_delay REAL NOT NULL,
     layout TEXT NOT NULL,
-    down TEXT NOT NULL
+    down TEXT NOT NULL,
+    write_fault TEXT NOT NULL DEFAULT 'none'
 );
 CREATE TABLE counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
 CREATE TABLE symantec_sessions (
@@ -131,6 +132,13 @@ def has_schema(conn: sqlite3.Connection) -> bool:
     """Whether the file already holds a sandbox schema."""
     row = conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'")
     return row.fetchone() is not None
+
+
+def upgrade_schema(conn: sqlite3.Connection) -> None:
+    """Bring a sandbox DB written by an older version up to date, keeping its state."""
+    columns = {row["name"] for row in conn.execute("PRAGMA table_info(faults)")}
+    if "write_fault" not in columns:
+        conn.execute("ALTER TABLE faults ADD COLUMN write_fault TEXT NOT NULL DEFAULT 'none'")
 
 
 def create_schema(conn: sqlite3.Connection) -> None:

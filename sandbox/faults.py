@@ -17,6 +17,12 @@ from sandbox.db import transaction
 
 CONSOLES = ("pm", "symantec", "geotrust", "mail", "portal")
 LAYOUTS = ("normal", "cosmetic", "breaking")
+# What happens to a form POST (a click that changes something) on a console:
+#   error: answered 500 before anything is done (the click failed; nothing happened);
+#   hold:  done, then the answer is held back for HOLD_SECONDS (the click went through but its
+#          confirmation never arrived: the case the runner's ledger exists for).
+WRITE_FAULTS = ("none", "error", "hold")
+HOLD_SECONDS = 30.0
 COUNTER = "error_rate_requests"
 
 
@@ -34,6 +40,7 @@ class Faults:
     mail_delay: float = 0.0
     layout: str = "normal"
     down: tuple[str, ...] = ()
+    write_fault: str = "none"
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
@@ -86,7 +93,14 @@ def _down(value: Any) -> tuple[str, ...]:
     return tuple(dict.fromkeys(names))
 
 
+def _write_fault(value: Any) -> str:
+    if value not in WRITE_FAULTS:
+        raise FaultError(f"write_fault must be one of {', '.join(WRITE_FAULTS)}, not {value!r}")
+    return str(value)
+
+
 _CHECKS = {
+    "write_fault": _write_fault,
     "latency_ms": _non_negative(int, "latency_ms"),
     "error_rate": _rate,
     "session_ttl": _non_negative(float, "session_ttl"),
@@ -104,9 +118,9 @@ def insert_defaults(conn: sqlite3.Connection) -> None:
 def _write(conn: sqlite3.Connection, faults: Faults) -> None:
     conn.execute(
         "INSERT OR REPLACE INTO faults (id, latency_ms, error_rate, session_ttl, mail_delay,"
-        " layout, down) VALUES (1, ?, ?, ?, ?, ?, ?)",
+        " layout, down, write_fault) VALUES (1, ?, ?, ?, ?, ?, ?, ?)",
         (faults.latency_ms, faults.error_rate, faults.session_ttl, faults.mail_delay,
-         faults.layout, ",".join(faults.down)),
+         faults.layout, ",".join(faults.down), faults.write_fault),
     )
     # Restart the error counter so "every k-th request fails" counts from the change.
     conn.execute("INSERT OR REPLACE INTO counters (name, value) VALUES (?, 0)", (COUNTER,))
@@ -119,7 +133,7 @@ def load(conn: sqlite3.Connection) -> Faults:
         return Faults()
     down = tuple(n for n in row["down"].split(",") if n)
     return Faults(row["latency_ms"], row["error_rate"], row["session_ttl"], row["mail_delay"],
-                  row["layout"], down)
+                  row["layout"], down, row["write_fault"])
 
 
 def update(conn: sqlite3.Connection, changes: dict[str, Any]) -> Faults:
@@ -152,12 +166,21 @@ def _next_request_number(conn: sqlite3.Connection) -> int:
     return int(row["value"])
 
 
-def inject(conn: sqlite3.Connection, console: str, faults: Faults) -> int | None:
+def inject(conn: sqlite3.Connection, console: str, faults: Faults,
+           method: str = "GET") -> int | None:
     """Apply faults to one console request: sleep for latency, then 503/500 or None (go on)."""
     if faults.latency_ms:
-        time.sleep(faults.latency_ms / 1000)  # the only sleep in the sandbox, on purpose
+        time.sleep(faults.latency_ms / 1000)  # sleeps happen only in fault injection, on purpose
     if console in faults.down:
         return 503
+    if method == "POST" and faults.write_fault == "error":
+        return 500
     if faults.error_rate > 0 and fails(_next_request_number(conn), faults.error_rate):
         return 500
     return None
+
+
+def hold_answer(faults: Faults, method: str) -> None:
+    """After a POST was done: keep its answer back, as a console whose confirmation is lost."""
+    if method == "POST" and faults.write_fault == "hold":
+        time.sleep(HOLD_SECONDS)  # fault injection: the click happened, the answer never comes

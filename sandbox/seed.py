@@ -76,6 +76,7 @@ def prepare(path: Path, now: datetime) -> None:
         conn.execute("PRAGMA journal_mode = WAL")
         with db.transaction(conn):
             if db.has_schema(conn):
+                db.upgrade_schema(conn)
                 redate_canaries(conn, now)
             else:
                 db.create_schema(conn)

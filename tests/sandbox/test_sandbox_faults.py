@@ -19,7 +19,7 @@ def set_faults(web: HttpSession, **changes: object) -> dict[str, object]:
 def test_defaults(web: HttpSession):
     assert web.get("/sandbox/faults").json() == {
         "latency_ms": 0, "error_rate": 0.0, "session_ttl": 1800.0, "mail_delay": 0.0,
-        "layout": "normal", "down": []}
+        "layout": "normal", "down": [], "write_fault": "none"}
 
 
 def test_health_is_plain_ok(web: HttpSession):
@@ -100,3 +100,38 @@ def test_fails_spreads_failures_evenly():
 def test_faults_validation_names_the_problem():
     with pytest.raises(FaultError, match="unknown console"):
         Faults().with_changes({"down": "crm"})
+
+
+def _pending_order_id(web: HttpSession) -> str:
+    orders = web.get("/sandbox/orders?domain=pending.example").json()
+    (order,) = [o for o in orders if o["domain"] == "pending.example"]
+    return str(order["order_id"])
+
+
+def test_write_fault_error_refuses_posts_before_acting(web: HttpSession):
+    oid = _pending_order_id(web)
+    set_faults(web, write_fault="error")
+    assert web.get(f"/pm/orders/{oid}/transaction").status == 200
+    page = web.post(f"/pm/orders/{oid}/refund")
+    assert page.status == 500 and page.view.h1 == ["Internal Server Error"]
+    assert web.get(f"/sandbox/refunds?order_id={oid}").json() == []
+
+
+def test_write_fault_hold_acts_then_holds_the_answer(web: HttpSession,
+                                                     monkeypatch: pytest.MonkeyPatch):
+    from sandbox import faults as fault_module
+
+    monkeypatch.setattr(fault_module, "HOLD_SECONDS", 0.3)
+    oid = _pending_order_id(web)
+    set_faults(web, write_fault="hold")
+    started = time.monotonic()
+    page = web.post(f"/pm/orders/{oid}/refund")
+    assert time.monotonic() - started >= 0.3
+    assert page.status == 200
+    assert len(web.get(f"/sandbox/refunds?order_id={oid}").json()) == 1
+
+
+def test_unknown_write_fault_is_refused(web: HttpSession):
+    response = web.request("POST", "/sandbox/faults", json_body={"write_fault": "sometimes"})
+    assert response.status == 400
+    assert "write_fault must be one of none, error, hold" in response.text
