@@ -265,7 +265,7 @@ def write_html(report: CheckReport, path: Path) -> None:
     problems = [p for p in report.pages if p.drift or p.status in INCOMPLETE]
     if problems:
         body.append("<h2>Pages with problems</h2>")
-        body.extend(_problem(p) for p in problems)
+        body.extend(_problem(n, p) for n, p in enumerate(problems, 1))
     body.append("<h2>All pages</h2>")
     body.extend(_page_details(p) for p in report.pages)
     document = ("<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
@@ -287,7 +287,8 @@ def _summary_table(report: CheckReport) -> str:
     return f'<table id="summary">{cells}</table>'
 
 
-def _problem(page: PageResult) -> str:
+def _problem(number: int, page: PageResult) -> str:
+    """A region named after the page: its screenshot with what is wrong listed beside it."""
     items = [f'<li><code>{_e(r.name)}</code> <span class="{r.status}">{r.status}</span><br>'
              f'<code>{_e(r.locator)}</code><br>{_e(r.message)}</li>' for r in page.drift]
     if page.status in INCOMPLETE:
@@ -299,7 +300,8 @@ def _problem(page: PageResult) -> str:
         figure = (f'<figure><img alt="Screenshot of {_e(page.page)}" '
                   f'src="data:image/png;base64,{data}"><figcaption>{_e(page.url)}'
                   f'</figcaption></figure>')
-    return (f'<section class="problem" id="problem-{_e(page.page)}"><h3>{_e(page.page)}</h3>'
+    return (f'<section class="problem" aria-labelledby="problem-{number}">'
+            f'<h3 id="problem-{number}">{_e(page.page)}</h3>'
             f'<div class="side">{figure}<ul>{"".join(items)}</ul></div></section>')
 
 

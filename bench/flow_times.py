@@ -1,0 +1,110 @@
+"""Wall time of each flow on the built-in sandbox, as ratios against a baseline in this script.
+
+Baseline: one browser context opening the Product Management search page (the smallest piece
+of browser work every flow does). Each flow runs in the same process, on orders this script adds
+to a scratch sandbox, through the same code path as `run.py run`. A second measurement compares
+a Symantec lookup with the saved login against one that must log in first.
+
+    .venv/bin/python bench/flow_times.py [--repeat 3]
+
+Not a test: it asserts nothing and prints a table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from runner.app import App  # noqa: E402
+from runner.commands import resume_run, run_flow  # noqa: E402
+
+
+def timed(work: Callable[[], object]) -> float:
+    started = time.perf_counter()
+    work()
+    return time.perf_counter() - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--repeat", type=int, default=3)
+    repeat = parser.parse_args().repeat
+    with tempfile.TemporaryDirectory() as scratch:
+        import os
+
+        os.environ.update(SANDBOX_DB=f"{scratch}/sandbox.db", CERTRUNNER_STORE=f"{scratch}/runs.db",
+                          CERTRUNNER_ARTIFACTS=f"{scratch}/artifacts")
+        os.environ.pop("SANDBOX_URL", None)
+        from runner import logs
+
+        logs.configure(level="warning")
+        app = App()
+        try:
+            report(app, Path(scratch), repeat)
+        finally:
+            app.close()
+
+
+def report(app: App, scratch: Path, repeat: int) -> None:
+    import pages  # noqa: F401
+    from pages.base import ACTIONS
+    from sandbox import control
+
+    config = app.live_config()
+    db = app.config.sandbox_db
+    host = app.host
+
+    def baseline() -> None:
+        with host.session(scratch / "baseline") as session:
+            page = session.page("pm")
+            page.goto(config.console("pm").base_url + "/")
+
+    baseline()  # warm: browser start is paid once per process, not per run
+    base = statistics.median(timed(baseline) for _ in range(repeat))
+    rows: list[tuple[str, float]] = []
+    now = datetime.now(UTC)
+    for i in range(repeat):
+        tag = f"b{int(time.time())}{i}"
+
+        def add(kind: str, state: str, days: int, tag: str = tag) -> str:
+            return str(control.add_order(db, domain=f"{tag}-{kind}.example", state=state,
+                                         purchased_at=now - timedelta(days=days))["domain"])
+
+        pending, old, issued = add("p", "pending_setup", 3), add("o", "issued", 45), add(
+            "i", "issued", 5)
+        rows.append(("refund_check", timed(lambda: run_flow(
+            app, "refund_check", f"{tag}-1", {"domain": pending}))))
+        rows.append(("cancel_refund: not issued", timed(lambda: run_flow(
+            app, "cancel_refund", f"{tag}-2", {"domain": pending}))))
+        rows.append(("cancel_refund: denied", timed(lambda: run_flow(
+            app, "cancel_refund", f"{tag}-3", {"domain": old}))))
+        started = time.perf_counter()
+        first = run_flow(app, "cancel_refund", f"{tag}-4", {"domain": issued})
+        image = (first.next_action or {}).get("artifact")
+        answer = control.solve_captcha(db, image) if image else ""
+        assert first.run_id
+        resume_run(app, first.run_id, {"image_number": answer or ""})
+        with host.session(scratch / "customer") as customer:
+            link = ACTIONS["mail.access_link"].func(customer, email=f"admin@{issued}")
+            ACTIONS["portal.cancel_certificate"].func(customer, link=link.url)
+        final = resume_run(app, first.run_id, {})
+        rows.append((f"cancel_refund: issued ({final.status})", time.perf_counter() - started))
+
+    print(f"baseline (open PM search page in a new context): {base * 1000:.0f} ms "
+          f"(median of {repeat})")
+    print(f"{'flow':<34} {'median s':>9} {'x baseline':>11}")
+    for name in dict.fromkeys(n for n, _ in rows):
+        median = statistics.median(t for n, t in rows if n == name)
+        print(f"{name:<34} {median:>9.2f} {median / base:>11.1f}")
+
+
+if __name__ == "__main__":
+    main()

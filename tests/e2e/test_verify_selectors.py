@@ -1,0 +1,213 @@
+"""`verify-selectors` end to end: the exit codes through the CLI, the reports, the edge cases.
+
+Exit codes and the exact set of broken locators go through `run.py` as a separate process, the
+way the nightly job calls it. The reports and the odd cases (a console on a closed port, drift
+while opening a page) run the check in-process on a few pages, which is quicker and lets a test
+bend a page object with monkeypatch.
+"""
+
+from __future__ import annotations
+
+import re
+import socket
+import xml.etree.ElementTree as ET
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+import yaml
+from playwright.sync_api import Page, expect
+
+from pages import geotrust, pm, symantec
+from pages.base import role
+from runner.config import DEFAULT_CONFIG, Config
+from runner.selector_check import check_pages
+from runner.selector_report import write_html
+from runner.session import RunSession
+from sandbox.layouts import BREAKING_CHANGES
+from sandbox.server import SandboxServer
+from tests.e2e.cli import Cli
+from tests.e2e.conftest import SandboxClient
+
+pytestmark = pytest.mark.browser
+
+# The three BREAKING_CHANGES, as the page objects declare them. The Symantec menu is one
+# declaration (MainMenu) shown on three pages, so it breaks on each of them.
+BROKEN_DECLARATIONS = {"symantec.MainMenu.quick_search_link", "geotrust.HomePage.image_number",
+                       "pm.TransactionPage.refund_button"}
+BROKEN_PAIRS = {("symantec.DashboardPage", "quick_search_link"),
+                ("symantec.QuickSearchPage", "quick_search_link"),
+                ("symantec.OrderInformationPage", "quick_search_link"),
+                ("geotrust.HomePage", "image_number"),
+                ("pm.TransactionPage", "refund_button")}
+NOT_REACHABLE = {"geotrust.RequestAccessPage", "geotrust.AccessRequestedPage", "mail.MessagePage",
+                 "portal.CertificatePage", "portal.ConfirmCancelPage"}
+SYMANTEC_PAGES = ["symantec.LoginPage", "symantec.DashboardPage", "symantec.QuickSearchPage",
+                  "symantec.OrderInformationPage"]
+CANARIES = ("canary.example", "canary-pending.example")
+
+
+@pytest.fixture
+def cli(sandbox: SandboxClient, sandbox_server: SandboxServer, tmp_path: Path) -> Cli:
+    return Cli(sandbox.url, Path(sandbox_server.db_path), tmp_path)
+
+
+def closed_port() -> int:
+    """A loopback port nothing listens on (bound, then released)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def snapshot(sandbox: SandboxClient) -> list[object]:
+    """The canary orders and their refunds: what a side effect would change."""
+    return [(sandbox.order(d), sandbox.refunds(sandbox.order(d)["order_id"])) for d in CANARIES]
+
+
+def test_layouts_that_keep_roles_and_labels_pass(cli: Cli, sandbox: SandboxClient,
+                                                 layout: str) -> None:
+    before = snapshot(sandbox)
+
+    answer = cli("verify-selectors", "--json")
+
+    assert answer.code == 0, answer.stdout + answer.stderr
+    data = answer.data
+    assert data["ok"] is True and data["exit_code"] == 0
+    assert data["drift"] == [] and data["unreachable"] == {} and data["not_checked"] == []
+    statuses = {p["page"]: p["status"] for p in data["pages"]}
+    assert {name for name, status in statuses.items() if status == "skipped"} == NOT_REACHABLE
+    assert set(statuses.values()) == {"ok", "skipped"}
+    assert data["totals"]["ok"] > 60 and data["totals"]["missing"] == 0
+    assert re.search(r"^\[\d+/15\] pm\.TransactionPage  ok  \d+ locators  \d+ ms$",
+                     answer.stderr, re.MULTILINE), answer.stderr  # progress on stderr
+    assert snapshot(sandbox) == before  # read-only: nothing changed on any console
+
+
+def test_breaking_layout_fails_naming_exactly_the_broken_locators(
+        cli: Cli, sandbox: SandboxClient, tmp_path: Path) -> None:
+    assert len(BREAKING_CHANGES) == 3  # the expectation below spells out each of them
+    sandbox.faults(layout="breaking")
+    junit = tmp_path / "reports" / "selectors.xml"
+
+    answer = cli("verify-selectors", "--json", "--junit", str(junit))
+
+    assert answer.code == 1, answer.stdout + answer.stderr
+    data = answer.data
+    assert {(d["page"], d["locator"]) for d in data["drift"]} == BROKEN_PAIRS
+    assert {d["status"] for d in data["drift"]} == {"missing"}
+    assert set(data["broken_declarations"]) == BROKEN_DECLARATIONS
+    assert data["unreachable"] == {}
+    suites = ET.parse(junit).getroot()
+    assert suites.get("failures") == "5" and suites.get("errors") == "0"
+    failed = {(case.get("classname"), case.get("name")) for case in suites.iter("testcase")
+              if case.find("failure") is not None}
+    assert failed == BROKEN_PAIRS
+    assert sum(int(s.get("failures", "-1")) for s in suites.iter("testsuite")) == 5
+
+
+def test_a_console_that_is_down_exits_2_and_the_others_are_still_checked(
+        cli: Cli, sandbox: SandboxClient) -> None:
+    sandbox.faults(down="symantec")
+
+    answer = cli("verify-selectors")
+
+    assert answer.code == 2, answer.stdout + answer.stderr
+    assert "console symantec unreachable: symantec answered HTTP 503" in answer.stdout
+    assert f"not checked: {', '.join(SYMANTEC_PAGES)}" in answer.stdout
+    assert re.search(r"^\[\d+/15\] pm\.TransactionPage  ok ", answer.stdout, re.MULTILINE)
+    assert re.search(r"^\[\d+/15\] geotrust\.HomePage  ok ", answer.stdout, re.MULTILINE)
+    assert "DRIFT" not in answer.stdout  # an outage is not drift
+
+
+def test_a_console_on_a_closed_port_exits_2(cli: Cli, sandbox: SandboxClient,
+                                            tmp_path: Path) -> None:
+    raw = yaml.safe_load(DEFAULT_CONFIG.read_text())
+    raw["consoles"]["symantec"]["base_url"] = f"http://127.0.0.1:{closed_port()}/symantec"
+    config_file = tmp_path / "closed.yaml"
+    config_file.write_text(yaml.safe_dump(raw))
+
+    answer = cli("verify-selectors", "--json", "--config", str(config_file))
+
+    assert answer.code == 2, answer.stdout + answer.stderr
+    data = answer.data
+    assert list(data["unreachable"]) == ["symantec"]
+    assert "ERR_CONNECTION_REFUSED" in data["unreachable"]["symantec"]
+    assert data["message"].startswith("console symantec unreachable: ")
+    assert data["not_checked"] == SYMANTEC_PAGES
+    assert data["drift"] == []
+    assert {p["page"] for p in data["pages"] if p["status"] == "ok"} >= {
+        "pm.TransactionPage", "geotrust.HomePage", "mail.InboxPage"}
+
+
+def test_unreachable_takes_precedence_over_drift_which_is_still_reported(
+        make_session: Callable[[Config], RunSession], config: Config,
+        sandbox: SandboxClient) -> None:
+    sandbox.faults(layout="breaking")
+    closed = config.with_console_url("symantec", f"http://127.0.0.1:{closed_port()}/symantec")
+
+    report = check_pages(make_session(closed), closed,
+                         pages=[symantec.LoginPage, symantec.DashboardPage, pm.TransactionPage])
+
+    assert report.exit_code == 2
+    assert [p.status for p in report.pages] == ["unreachable", "unreachable", "drift"]
+    assert report.pages[1].duration_ms < 100  # a console known down is not visited again
+    assert [(p.page, r.name) for p, r in report.drift] == [("pm.TransactionPage",
+                                                            "refund_button")]
+
+
+def test_html_report_shows_the_broken_page_beside_its_missing_locators(
+        make_session: Callable[[Config], RunSession], config: Config, sandbox: SandboxClient,
+        tmp_path: Path, page: Page) -> None:
+    sandbox.faults(layout="breaking")
+    report = check_pages(make_session(config), config,
+                         pages=[pm.SearchPage, pm.TransactionPage, geotrust.HomePage])
+    html = tmp_path / "report.html"
+    write_html(report, html)
+
+    page.goto(html.as_uri())
+
+    expect(page.locator("#verdict")).to_contain_text("drift")
+    problem = page.get_by_role("region", name="pm.TransactionPage")
+    screenshot = problem.get_by_role("img", name="Screenshot of pm.TransactionPage")
+    expect(screenshot).to_be_visible()
+    assert screenshot.evaluate("img => img.complete && img.naturalWidth") > 0
+    expect(problem.get_by_text("refund_button", exact=True)).to_be_visible()
+    expect(problem).to_contain_text("get_by_role('button', name='Refund', exact=True)")
+    home = page.get_by_role("region", name="geotrust.HomePage")
+    expect(home.get_by_text("image_number", exact=True)).to_be_visible()
+    expect(page.get_by_role("region", name="pm.SearchPage")).to_have_count(0)  # no problem
+
+
+def test_drift_while_opening_is_reported_on_its_locator_and_the_rest_is_checked(
+        make_session: Callable[[Config], RunSession], drift_config: Config,
+        sandbox: SandboxClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    # QuickSearchPage waits for its heading on the way in; pretend the vendor renamed it.
+    monkeypatch.setattr(symantec.QuickSearchPage, "heading",
+                        role("heading", "Order Lookup", level=1))
+
+    report = check_pages(make_session(drift_config), drift_config,
+                         pages=[symantec.QuickSearchPage])
+
+    (page,) = report.pages
+    assert page.status == "drift" and report.exit_code == 1
+    statuses = {r.name: r.status for r in page.locators}
+    assert statuses.pop("heading") == "missing"
+    assert statuses.pop("not_found") == "not_applicable"
+    assert set(statuses.values()) == {"ok"}  # the page was there: its other locators resolve
+    assert page.screenshot
+
+
+def test_drift_on_the_way_to_a_page_names_the_page_it_belongs_to(
+        make_session: Callable[[Config], RunSession], drift_config: Config,
+        sandbox: SandboxClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The Transaction page is found through the PM search; break the results table.
+    monkeypatch.setattr(pm.ResultsPage, "table", role("table", "Order list", state="matches"))
+    quick = replace(drift_config, browser=replace(drift_config.browser, timeout_ms=500))
+
+    report = check_pages(make_session(quick), quick, pages=[pm.TransactionPage])
+
+    (page,) = report.pages
+    assert page.status == "drift"
+    assert [(r.name, r.status) for r in page.drift] == [("pm.ResultsPage.table", "missing")]
+    assert {r.status for r in page.locators if not r.is_drift} == {"unchecked"}
