@@ -33,7 +33,8 @@ def run_demo(app: App, echo: Echo) -> int:
     from sandbox import control
 
     if not app.config.is_sandbox or not app.config.needs_sandbox:
-        raise ConfigError("the demo runs only against the built-in sandbox", code="demo_needs_sandbox")
+        raise ConfigError("the demo runs only against the built-in sandbox",
+                          code="demo_needs_sandbox")
     app.live_config()  # start the sandbox before adding orders to it
     db = app.config.sandbox_db
     stamp = datetime.now(UTC).strftime("%Y%m%d%H%M%S")

@@ -46,7 +46,8 @@ class RunnerError(Exception):
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"code": self.code, "kind": self.kind, "message": str(self)}
-        out.update({k: v for k, v in self.context.items() if k in ("step", "page", "locator", "url")})
+        where = ("ticket", "step", "page", "locator", "url")
+        out.update({k: v for k, v in self.context.items() if k in where})
         return out
 
 

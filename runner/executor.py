@@ -42,6 +42,9 @@ from runner.window import cap_deadline, decide
 LEASE = timedelta(minutes=15)
 MONEY_ACTIONS = ("pm.refund",)  # re-check the refund window right before these click
 Progress = Callable[[str], None]
+IN_PROGRESS_ACTION = {"type": "wait_for_other_process",
+                      "summary": "another process is working on this run right now (or died "
+                                 "mid-step); ask for its status again in a minute, or resume it"}
 
 
 @dataclass
@@ -121,6 +124,8 @@ class Executor:
         if not created.created:
             result = self.result(created.run)
             result.existing = True
+            if created.run.status is RunStatus.RUNNING:
+                result.next_action = IN_PROGRESS_ACTION
             return result
         return self._drive(created.run, flow, dict(secret_inputs or {}), dry_run=dry_run)
 
@@ -136,9 +141,7 @@ class Executor:
     def _drive(self, run: Run, flow: Flow, secrets: dict[str, Any], *, dry_run: bool) -> RunResult:
         if not self.store.acquire_lease(run.run_id, self.owner, LEASE):
             result = self.result(run)
-            result.next_action = {"type": "wait_for_other_process",
-                                  "summary": "another process is working on this run right now; "
-                                             "ask for its status again in a minute"}
+            result.next_action = IN_PROGRESS_ACTION
             return result
         structlog.contextvars.bind_contextvars(run_id=run.run_id, ticket=run.ticket,
                                                flow=flow.name)
@@ -267,7 +270,7 @@ class Executor:
             run.deadline = run.next_check_at = None
             return outputs
         if now >= deadline:
-            code = getattr(step, "timeout_code", None) or "wait_deadline_passed"
+            code = step.timeout_code or "wait_deadline_passed"
             raise BusinessError(
                 f"still not done at the deadline {deadline.isoformat()}: waited for "
                 f"{self._waiting_for(step, ctx)}", code=code, step=step.id)
@@ -282,8 +285,7 @@ class Executor:
             next_check_at=next_check, deadline=deadline)
 
     def _waiting_for(self, step: WaitStep, ctx: dict[str, Any]) -> str:
-        text = getattr(step, "waiting_for", None)
-        rendered = render_value(text, ctx) if text else f"{step.until}"
+        rendered = render_value(step.waiting_for, ctx) if step.waiting_for else step.until
         return " ".join(str(rendered).split())
 
     def _wait_deadline(self, run: Run, step: WaitStep, now: datetime) -> datetime:
@@ -302,7 +304,7 @@ class Executor:
                 return plain(self._call(spec, args, holder))
             return self._side_effect(run, step, spec, args, ctx, holder)
         except RunnerError as exc:
-            target = (getattr(step, "on_error", None) or {}).get(exc.code)
+            target = step.on_error.get(exc.code)
             if target:
                 self._forget_answers(run, step, secrets)
                 raise _Jump(target, exc) from exc
@@ -312,8 +314,9 @@ class Executor:
                      ctx: dict[str, Any], holder: SessionHolder) -> dict[str, Any]:
         if spec.name in MONEY_ACTIONS:
             self._recheck_window(run)
-        key_template = getattr(step, "key", None)
-        order_key = str(render_value(key_template, ctx)) if key_template else repr(sorted(args.items()))
+        # The validator requires a key on every side effect; the fallback keeps odd flows safe.
+        order_key = (str(render_value(step.key, ctx)) if step.key
+                     else repr(sorted(args.items())))
         guard = LedgerGuard(self.store, self.actions,
                             lambda s, a: self._call(s, a, holder))
         confirmation = run.inputs.get(f"confirm_{step.id}")
@@ -373,7 +376,8 @@ class Executor:
     def _would_change(self, step: Step) -> bool:
         if isinstance(step, AskStep):
             return True
-        return isinstance(step, ActionStep) and self.actions[step.action].effect is Effect.SIDE_EFFECT
+        return (isinstance(step, ActionStep)
+                and self.actions[step.action].effect is Effect.SIDE_EFFECT)
 
     def _dry_run_stop(self, step: Step, ctx: dict[str, Any]) -> _End:
         if isinstance(step, ActionStep):

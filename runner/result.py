@@ -16,6 +16,7 @@ EXIT_PAUSED = 3
 
 FINISHED = ("succeeded", "denied")
 PAUSED = ("waiting", "needs_input")
+IN_PROGRESS = "running"  # another process holds the run: come back later, like a pause
 
 
 @dataclass
@@ -47,7 +48,7 @@ class RunResult:
     def exit_code(self) -> int:
         if self.status in FINISHED:
             return EXIT_FINISHED
-        if self.status in PAUSED:
+        if self.status in PAUSED or self.status == IN_PROGRESS:
             return EXIT_PAUSED
         if self.error and self.error.get("kind") == "input":
             return EXIT_USAGE

@@ -104,8 +104,13 @@ def _check_page(session: RunSession, config: Config, cls: type[PageObject],
         result = _not_checked(cls, PAGE_UNREACHABLE, f"console {cls.CONSOLE} unreachable: "
                               f"{unreachable[cls.CONSOLE]}", blocked_by=cls.CONSOLE)
     else:
-        _fresh_tabs(session)
-        result = _open_and_check(session, config, cls, unreachable)
+        try:
+            _fresh_tabs(session)
+            result = _open_and_check(session, config, cls, unreachable)
+        except PlaywrightError as exc:  # the browser, not the page: an unanswered check, not
+            # drift (an uncaught error would exit 1, which the nightly job reads as drift)
+            first_line = exc.message.splitlines()[0] if exc.message else type(exc).__name__
+            result = _not_checked(cls, PAGE_ERROR, f"browser error: {first_line}")
     result.duration_ms = _ms_since(started)
     return result
 

@@ -148,10 +148,9 @@ def test_wrong_captcha_asks_again_with_a_new_image(cli: Cli) -> None:
         or "captcha" in [s["id"] for s in second.data["steps"]]
 
 
-def test_window_closing_during_the_wait_denies_the_refund(cli: Cli, sandbox: SandboxClient,
-                                                          config: Config,
-                                                          make_session: Callable[[Config],
-                                                                                 RunSession]) -> None:
+def test_window_closing_during_the_wait_denies_the_refund(
+        cli: Cli, sandbox: SandboxClient, config: Config,
+        make_session: Callable[[Config], RunSession]) -> None:
     first = cli.run("cancel_refund", "T-202", "fresh-issued.example")
     answer = cli("sandbox", "solve-captcha", first.data["next_action"]["artifact"]).stdout.strip()
     waiting = cli.resume(first.data["run_id"], f"image_number={answer}")

@@ -17,13 +17,14 @@ from pathlib import Path
 
 import pytest
 import yaml
+from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Page, expect
 
 from pages import geotrust, pm, symantec
 from pages.base import role
 from runner.config import DEFAULT_CONFIG, Config
 from runner.selector_check import check_pages
-from runner.selector_report import write_html
+from runner.selector_report import write_html, write_junit
 from runner.session import RunSession
 from sandbox.layouts import BREAKING_CHANGES
 from sandbox.server import SandboxServer
@@ -191,6 +192,7 @@ def test_drift_while_opening_is_reported_on_its_locator_and_the_rest_is_checked(
 
     (page,) = report.pages
     assert page.status == "drift" and report.exit_code == 1
+    assert page.reason.startswith("opening the page failed: page symantec.QuickSearchPage")
     statuses = {r.name: r.status for r in page.locators}
     assert statuses.pop("heading") == "missing"
     assert statuses.pop("not_found") == "not_applicable"
@@ -211,3 +213,34 @@ def test_drift_on_the_way_to_a_page_names_the_page_it_belongs_to(
     assert page.status == "drift"
     assert [(r.name, r.status) for r in page.drift] == [("pm.ResultsPage.table", "missing")]
     assert {r.status for r in page.locators if not r.is_drift} == {"unchecked"}
+
+
+def test_a_browser_error_on_one_page_leaves_it_unchecked_and_the_next_page_is_checked(
+        make_session: Callable[[Config], RunSession], config: Config, sandbox: SandboxClient,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    def crash(cls: type[pm.SearchPage], ctx: object, canary: dict[str, str]) -> set[str]:
+        raise PlaywrightError("Target page, context or browser has been closed")
+
+    monkeypatch.setattr(pm.SearchPage, "open_for_check", classmethod(crash))
+
+    report = check_pages(make_session(config), config, pages=[pm.SearchPage, geotrust.HomePage])
+
+    assert [p.status for p in report.pages] == ["error", "ok"]
+    assert report.exit_code == 2  # not 1: nobody should chase drift that was never seen
+    assert "page pm.SearchPage not checked: browser error: Target page" in report.message()
+
+
+def test_a_locator_matching_several_visible_elements_is_ambiguous(
+        make_session: Callable[[Config], RunSession], config: Config, sandbox: SandboxClient,
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    # Unnamed, the menu's link matches all four entries of the Symantec menu.
+    monkeypatch.setattr(symantec.MainMenu, "dashboard_link", role("link", within="menu"))
+
+    report = check_pages(make_session(config), config, pages=[symantec.DashboardPage])
+
+    assert [(r.name, r.status, r.visible) for _, r in report.drift] == [
+        ("dashboard_link", "ambiguous", 4)]
+    assert report.exit_code == 1
+    write_junit(report, tmp_path / "junit.xml")
+    (failure,) = ET.parse(tmp_path / "junit.xml").getroot().iter("failure")
+    assert failure.get("type") == "ambiguous"
