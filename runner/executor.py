@@ -21,7 +21,7 @@ from playwright.sync_api import Error as PlaywrightError
 from pages.base import ActionSpec, Effect
 from runner.clock import Clock
 from runner.config import Config
-from runner.errors import BusinessError, ConsoleError, Kind, RunnerError
+from runner.errors import BusinessError, ConsoleError, InputError, Kind, RunnerError
 from runner.expressions import render_value, truthy
 from runner.flow_model import (
     ActionStep,
@@ -159,7 +159,11 @@ class Executor:
     def _loop(self, run: Run, flow: Flow, secrets: dict[str, Any], holder: SessionHolder,
               dry_run: bool) -> None:
         ids = [s.id for s in flow.steps]
-        index = ids.index(run.current_step) if run.current_step in ids else 0
+        if run.current_step is not None and run.current_step not in ids:
+            raise InputError(f"run {run.run_id} stopped at step {run.current_step!r}, which flow "
+                             f"{flow.name} no longer has; restore the flow or start a new run",
+                             code="flow_changed", step=run.current_step)
+        index = ids.index(run.current_step) if run.current_step else 0
         run.status, run.error, run.next_action = RunStatus.RUNNING, None, None
         total = len(flow.steps)
         while index < total:
@@ -185,7 +189,8 @@ class Executor:
                 continue
             except _Pause as pause:
                 run.status, run.next_action = pause.status, pause.next_action
-                run.next_check_at, run.deadline = pause.next_check_at, pause.deadline or run.deadline
+                run.next_check_at = pause.next_check_at
+                run.deadline = pause.deadline or run.deadline
                 self._record(run, step, "paused", self._ms(started), index, total,
                              detail=pause.next_action.get("summary", ""))
                 return
@@ -418,11 +423,8 @@ class Executor:
                      detail=f"{exc.kind}/{exc.code}: {exc}")
 
     def _screenshots(self, holder: SessionHolder, step_id: str) -> list[str]:
-        session = holder.get()
         paths = []
-        for console, page in getattr(session, "_pages", {}).items():
-            if page.is_closed():
-                continue
+        for console, page in holder.get().open_pages().items():
             path = holder.run_dir / f"failure-{step_id}-{console}.png"
             try:
                 page.screenshot(path=str(path), full_page=True)
@@ -436,6 +438,7 @@ class Executor:
                 total: int, detail: str = "") -> None:
         """One event per step: in the store, in the log, and a progress line."""
         run.context["log"].append({"id": step.id, "status": status, "duration_ms": duration_ms})
+        self.store.acquire_lease(run.run_id, self.owner, LEASE)  # renew: we are alive
         self.store.append_event(run.run_id, step.id, step.kind.value, status,
                                 duration_ms=duration_ms, data={"detail": detail} if detail else {})
         self.store.save_run(run, owner=self.owner)

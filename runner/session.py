@@ -21,7 +21,7 @@ from runner.browser import launch_options
 from runner.config import Config
 
 
-def _write_private(path: Path, data: dict[str, Any]) -> None:
+def _write_private(path: Path, data: Any) -> None:
     """Write JSON readable by its owner only, created that way (no window of wider access)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -116,10 +116,11 @@ class RunSession:
 
     def save_cookies(self, path: Path) -> None:
         """A paused run's cookies, so its resume continues the same console sessions."""
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w") as handle:
-            json.dump(self.context.cookies(), handle)
+        _write_private(path, self.context.cookies())
+
+    def open_pages(self) -> dict[str, Page]:
+        """The console tabs still open, for failure screenshots."""
+        return {name: page for name, page in self._pages.items() if not page.is_closed()}
 
     def close(self) -> None:
         self.context.close()
