@@ -11,6 +11,7 @@ keys are refused, not scrubbed, so a leak is a bug that fails loudly.
 from __future__ import annotations
 
 import enum
+import fcntl
 import json
 import os
 import re
@@ -215,6 +216,21 @@ def _json(value: Any, where: str) -> str | None:
     return text
 
 
+@contextmanager
+def _opening_lock(path: Path) -> Iterator[None]:
+    """Serialise opening (journal mode, schema) across processes; blocks, never polls."""
+    if str(path) == ":memory:":
+        yield
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(f"{path}.lock", "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 def _owner_dead(owner: str) -> bool:
     """True only when the owner is a process on this host that no longer exists."""
     host, _, rest = owner.partition(":")
@@ -240,10 +256,13 @@ class RunStore:
         self.db = sqlite3.connect(self.path, timeout=busy_timeout.total_seconds(),
                                   isolation_level=None)
         self.db.row_factory = sqlite3.Row
-        self.db.execute("PRAGMA journal_mode=WAL")
+        with _opening_lock(self.path):
+            # Switching to WAL takes an exclusive lock that SQLite's busy handler does not wait
+            # for; two processes opening a new store at once would see "database is locked".
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self._migrate()
         self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.execute("PRAGMA foreign_keys=ON")
-        self._migrate()
 
     def close(self) -> None:
         self.db.close()

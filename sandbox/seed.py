@@ -7,6 +7,7 @@ long-lived sandbox DB still has a fresh order for the nightly canary run.
 
 from __future__ import annotations
 
+import fcntl
 import sqlite3
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -72,17 +73,21 @@ def prepare(path: Path, now: datetime) -> None:
     """Create and seed the DB on first use; on later opens only re-date the canaries."""
     path.parent.mkdir(parents=True, exist_ok=True)
     conn = db.connect(path)
-    try:
-        conn.execute("PRAGMA journal_mode = WAL")
-        with db.transaction(conn):
-            if db.has_schema(conn):
-                db.upgrade_schema(conn)
-                redate_canaries(conn, now)
-            else:
-                db.create_schema(conn)
-                seed(conn, now)
-    finally:
-        conn.close()
+    # Two commands opening a new DB at once: WAL and the seed are set up by one of them only.
+    with open(f"{path}.lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            conn.execute("PRAGMA journal_mode = WAL")
+            with db.transaction(conn):
+                if db.has_schema(conn):
+                    db.upgrade_schema(conn)
+                    redate_canaries(conn, now)
+                else:
+                    db.create_schema(conn)
+                    seed(conn, now)
+        finally:
+            conn.close()
+            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 def reset(path: Path, now: datetime) -> None:
