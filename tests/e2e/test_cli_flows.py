@@ -3,6 +3,7 @@ processes, a doubled trigger. Each `run.py` call is its own process against the 
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from pathlib import Path
 
@@ -119,7 +120,14 @@ def test_issued_order_through_captcha_wait_and_refund_across_processes(
     assert second.data["status"] == "waiting"
     assert second.data["next_action"]["deadline"] <= second.data["outputs"]["window"][
         "window_ends_at"]
-    assert solved.stdout.strip() not in (cli.home / "runs.db").read_bytes().decode("latin-1")
+    answer = solved.stdout.strip()
+    assert answer not in (cli.home / "runs.db").read_bytes().decode("latin-1")
+    events = [json.loads(line) for line in second.stderr.splitlines()]
+    assert answer not in second.stderr
+    assert {(e["step"], e["status"]) for e in events} >= {("image_number", "done"),
+                                                         ("access", "done"),
+                                                         ("cancelled", "paused")}
+    assert all(e["run_id"] == run_id and e["ticket"] == "T-200" for e in events)
 
     status = cli("status", "T-200", "--json")
     assert status.code == 3 and status.data["status"] == "waiting"
