@@ -205,6 +205,20 @@ class Executor:
                 self._fail(run, step, exc.with_context(step=step.id, ticket=run.ticket),
                            holder, started, index, total)
                 return
+            except PlaywrightError as exc:
+                # A browser failure no page object translated: the console or browser, not us.
+                error = ConsoleError(f"browser error: {exc.message.splitlines()[0]}",
+                                     code="browser_error", step=step.id, ticket=run.ticket)
+                self._fail(run, step, error, holder, started, index, total)
+                return
+            except Exception as exc:
+                # A bug of ours: keep the run resumable and say so; the traceback goes to the log.
+                self.log.exception("internal_error", error=repr(exc))
+                error = RunnerError(f"internal error ({type(exc).__name__}: {exc}); tell the "
+                                    "maintainers", code="internal_error", kind=Kind.DRIFT,
+                                    context={"step": step.id, "ticket": run.ticket})
+                self._fail(run, step, error, holder, started, index, total)
+                return
             run.context["steps"][step.id] = outputs
             self._record(run, step, "done", self._ms(started), index, total)
             index += 1
