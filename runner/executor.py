@@ -37,7 +37,7 @@ from runner.logs import get_logger
 from runner.result import RunResult, StepReport
 from runner.side_effects import CONFIRM_DONE, CONFIRM_RETRY, LedgerGuard, NeedsConfirmation, plain
 from runner.store import Run, RunStatus, RunStore, default_owner
-from runner.window import cap_deadline, decide
+from runner.window import cap_deadline, decide, long_date
 
 LEASE = timedelta(minutes=15)
 MONEY_ACTIONS = ("pm.refund",)  # re-check the refund window right before these click
@@ -250,6 +250,7 @@ class Executor:
         outputs = {"eligible": decision.eligible,
                    "purchased_at": decision.purchased_at.isoformat(),
                    "window_ends_at": decision.window_ends_at.isoformat(),
+                   "window_ends_on": long_date(decision.window_ends_at),
                    "days_left": decision.days_left, "message": decision.message,
                    "enforced": step.on_expired is OnExpired.DENY}
         if not decision.eligible and step.on_expired is OnExpired.DENY:

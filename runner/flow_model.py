@@ -44,7 +44,8 @@ class OnExpired(enum.StrEnum):
 
 REFUND_WINDOW_GATE = "refund_window"
 EXPIRED_OUTCOME = "refund_window_expired"
-GATE_OUTPUTS = ("eligible", "purchased_at", "window_ends_at", "days_left", "message")
+GATE_OUTPUTS = ("eligible", "purchased_at", "window_ends_at", "window_ends_on", "days_left",
+                "message", "enforced")
 ASK_OUTPUTS = ("value",)
 INPUTS = "inputs"  # the reserved root name for the run's inputs in expressions
 

@@ -151,6 +151,7 @@ def faults_show(db_path: Path) -> None:
                              "'' for none.")
 @click.option("--write-fault", type=click.Choice(WRITE_FAULTS),
               help="Form POSTs: error = 500 before acting; hold = act, then hold the answer.")
+@click.option("--fail-next", type=int, help="The next N console requests answer 500.")
 @db_option
 def faults_set(db_path: Path, **changes: Any) -> None:
     """Change the given faults, leave the others; prints the result."""

@@ -50,7 +50,8 @@ CREATE TABLE faults (
     mail_delay REAL NOT NULL,
     layout TEXT NOT NULL,
     down TEXT NOT NULL,
-    write_fault TEXT NOT NULL DEFAULT 'none'
+    write_fault TEXT NOT NULL DEFAULT 'none',
+    fail_next INTEGER NOT NULL DEFAULT 0
 );
 CREATE TABLE counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
 CREATE TABLE symantec_sessions (
@@ -139,6 +140,8 @@ def upgrade_schema(conn: sqlite3.Connection) -> None:
     columns = {row["name"] for row in conn.execute("PRAGMA table_info(faults)")}
     if "write_fault" not in columns:
         conn.execute("ALTER TABLE faults ADD COLUMN write_fault TEXT NOT NULL DEFAULT 'none'")
+    if "fail_next" not in columns:
+        conn.execute("ALTER TABLE faults ADD COLUMN fail_next INTEGER NOT NULL DEFAULT 0")
 
 
 def create_schema(conn: sqlite3.Connection) -> None:

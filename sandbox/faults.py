@@ -41,6 +41,7 @@ class Faults:
     layout: str = "normal"
     down: tuple[str, ...] = ()
     write_fault: str = "none"
+    fail_next: int = 0  # the next N console requests answer 500 (then it counts down to 0)
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
@@ -101,6 +102,7 @@ def _write_fault(value: Any) -> str:
 
 _CHECKS = {
     "write_fault": _write_fault,
+    "fail_next": _non_negative(int, "fail_next"),
     "latency_ms": _non_negative(int, "latency_ms"),
     "error_rate": _rate,
     "session_ttl": _non_negative(float, "session_ttl"),
@@ -118,9 +120,9 @@ def insert_defaults(conn: sqlite3.Connection) -> None:
 def _write(conn: sqlite3.Connection, faults: Faults) -> None:
     conn.execute(
         "INSERT OR REPLACE INTO faults (id, latency_ms, error_rate, session_ttl, mail_delay,"
-        " layout, down, write_fault) VALUES (1, ?, ?, ?, ?, ?, ?, ?)",
+        " layout, down, write_fault, fail_next) VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?)",
         (faults.latency_ms, faults.error_rate, faults.session_ttl, faults.mail_delay,
-         faults.layout, ",".join(faults.down), faults.write_fault),
+         faults.layout, ",".join(faults.down), faults.write_fault, faults.fail_next),
     )
     # Restart the error counter so "every k-th request fails" counts from the change.
     conn.execute("INSERT OR REPLACE INTO counters (name, value) VALUES (?, 0)", (COUNTER,))
@@ -133,7 +135,7 @@ def load(conn: sqlite3.Connection) -> Faults:
         return Faults()
     down = tuple(n for n in row["down"].split(",") if n)
     return Faults(row["latency_ms"], row["error_rate"], row["session_ttl"], row["mail_delay"],
-                  row["layout"], down, row["write_fault"])
+                  row["layout"], down, row["write_fault"], row["fail_next"])
 
 
 def update(conn: sqlite3.Connection, changes: dict[str, Any]) -> Faults:
@@ -158,6 +160,13 @@ def fails(request_number: int, rate: float) -> bool:
     return failed_by(request_number) > failed_by(request_number - 1)
 
 
+def _take_one_failure(conn: sqlite3.Connection) -> bool:
+    """Count ``fail_next`` down by one; True if this request was one of those to fail."""
+    with transaction(conn):
+        return conn.execute("UPDATE faults SET fail_next = fail_next - 1 "
+                            "WHERE id = 1 AND fail_next > 0").rowcount == 1
+
+
 def _next_request_number(conn: sqlite3.Connection) -> int:
     with transaction(conn):
         conn.execute("INSERT OR IGNORE INTO counters (name, value) VALUES (?, 0)", (COUNTER,))
@@ -174,6 +183,8 @@ def inject(conn: sqlite3.Connection, console: str, faults: Faults,
     if console in faults.down:
         return 503
     if method == "POST" and faults.write_fault == "error":
+        return 500
+    if faults.fail_next and _take_one_failure(conn):
         return 500
     if faults.error_rate > 0 and fails(_next_request_number(conn), faults.error_rate):
         return 500

@@ -226,3 +226,22 @@ def test_human_output_has_a_line_per_step(cli: Cli) -> None:
     assert answer.code == 0, answer.stderr
     assert "[1/4] order" in answer.stdout
     assert "status: succeeded" in answer.stdout
+
+
+def test_transient_console_errors_on_reads_are_retried(cli: Cli, sandbox: SandboxClient) -> None:
+    sandbox.faults(fail_next=2)  # read_retries is 2: the third attempt gets through
+    answer = cli.run("refund_check", "T-700", "pending.example")
+    assert answer.code == 0, answer.stderr
+    assert answer.data["outcome"] == "refundable"
+    retries = [json.loads(line) for line in answer.stderr.splitlines() if '"retry"' in line]
+    assert [r["attempt"] for r in retries] == [1, 2]
+
+
+def test_a_console_that_keeps_failing_is_a_console_error(cli: Cli, sandbox: SandboxClient) -> None:
+    sandbox.faults(fail_next=3)
+    answer = cli.run("refund_check", "T-701", "pending.example")
+    assert answer.code == 1, answer.stderr
+    assert answer.data["error"]["kind"] == "console"
+    assert answer.data["error"]["code"] == "console_server_error"
+    assert answer.data["next_action"]["type"] == "retry_later"
+    assert any(path.endswith(".png") for path in answer.data["artifacts"])

@@ -126,7 +126,7 @@ def test_faults_set_show_reset(db_path: Path):
     assert json.loads(result.output) == {"latency_ms": 50, "error_rate": 0.25,
                                          "session_ttl": 5.0, "mail_delay": 60.0,
                                          "layout": "cosmetic", "down": ["pm", "symantec"],
-                                             "write_fault": "none"}
+                                             "write_fault": "none", "fail_next": 0}
     assert json.loads(run(db_path, "faults", "set", "--down", "").output)["down"] == []
     assert json.loads(run(db_path, "faults", "show").output)["layout"] == "cosmetic"
     assert json.loads(run(db_path, "faults", "reset").output)["layout"] == "normal"

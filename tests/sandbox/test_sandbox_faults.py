@@ -19,7 +19,8 @@ def set_faults(web: HttpSession, **changes: object) -> dict[str, object]:
 def test_defaults(web: HttpSession):
     assert web.get("/sandbox/faults").json() == {
         "latency_ms": 0, "error_rate": 0.0, "session_ttl": 1800.0, "mail_delay": 0.0,
-        "layout": "normal", "down": [], "write_fault": "none"}
+        "layout": "normal", "down": [], "write_fault": "none",
+        "fail_next": 0}
 
 
 def test_health_is_plain_ok(web: HttpSession):
@@ -135,3 +136,9 @@ def test_unknown_write_fault_is_refused(web: HttpSession):
     response = web.request("POST", "/sandbox/faults", json_body={"write_fault": "sometimes"})
     assert response.status == 400
     assert "write_fault must be one of none, error, hold" in response.text
+
+
+def test_fail_next_fails_exactly_that_many_requests(web: HttpSession):
+    set_faults(web, fail_next=2)
+    assert [web.get("/pm/").status for _ in range(4)] == [500, 500, 200, 200]
+    assert web.get("/sandbox/faults").json()["fail_next"] == 0
