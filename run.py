@@ -225,5 +225,24 @@ def _attach_sandbox() -> None:
 
 _attach_sandbox()
 
+
+def main(argv: list[str] | None = None) -> None:
+    """Usage errors are part of the contract too: with --json they come back as JSON."""
+    args = sys.argv[1:] if argv is None else argv
+    try:
+        cli.main(args=args, prog_name="run.py", standalone_mode=False)
+    except click.ClickException as exc:
+        if "--json" not in args:
+            exc.show()
+            sys.exit(exc.exit_code)
+        code = "usage_error" if isinstance(exc, click.UsageError) else "bad_input"
+        emit({"status": "failed", "error": {"kind": "input", "code": code,
+                                            "message": exc.format_message()}}, True, "")
+        sys.exit(EXIT_USAGE)
+    except click.Abort:
+        click.echo("aborted", err=True)
+        sys.exit(1)
+
+
 if __name__ == "__main__":
-    cli()
+    main()
