@@ -9,10 +9,13 @@ demo: setup
 	.venv/bin/python run.py demo
 
 test: setup
+	.venv/bin/ruff check .
+	.venv/bin/mypy
 	.venv/bin/python -m pytest -q
 
 lint: setup
 	.venv/bin/ruff check .
+	.venv/bin/mypy
 
 serve: setup
 	.venv/bin/python run.py sandbox serve --port 8800

@@ -63,10 +63,11 @@ def run_demo(app: App, echo: Echo) -> int:
     ok &= _expect(result, "needs_input", echo)
     if not ok or not result.run_id:
         return 1
+    run_id = result.run_id
     image = (result.next_action or {}).get("artifact")
     answer = control.solve_captcha(db, image) if image else None
     echo(f"\n-- a person reads the captcha image {image}: {answer}")
-    result = resume_run(app, result.run_id, {"image_number": answer or ""}, progress=echo)
+    result = resume_run(app, run_id, {"image_number": answer or ""}, progress=echo)
     ok &= _expect(result, "waiting", echo)
 
     echo(f"\n-- the customer opens the GeoTrust email sent to {issued['admin_email']} and "
@@ -74,7 +75,7 @@ def run_demo(app: App, echo: Echo) -> int:
     _customer_cancels(app, issued["admin_email"], echo)
 
     echo("\n-- the agent (or cron: resume --due) checks again")
-    result = resume_run(app, result.run_id, {}, progress=echo)
+    result = resume_run(app, run_id, {}, progress=echo)
     ok &= _expect(result, "succeeded", echo)
     echo("\ndemo " + ("finished: all three cases gave the expected answer" if ok
                       else "FAILED: see the lines marked !!"))

@@ -214,10 +214,10 @@ class Executor:
             except Exception as exc:
                 # A bug of ours: keep the run resumable and say so; the traceback goes to the log.
                 self.log.exception("internal_error", error=repr(exc))
-                error = RunnerError(f"internal error ({type(exc).__name__}: {exc}); tell the "
-                                    "maintainers", code="internal_error", kind=Kind.DRIFT,
-                                    context={"step": step.id, "ticket": run.ticket})
-                self._fail(run, step, error, holder, started, index, total)
+                internal = RunnerError(f"internal error ({type(exc).__name__}: {exc}); tell "
+                                       "the maintainers", code="internal_error", kind=Kind.DRIFT,
+                                       context={"step": step.id, "ticket": run.ticket})
+                self._fail(run, step, internal, holder, started, index, total)
                 return
             run.context["steps"][step.id] = outputs
             self._record(run, step, "done", self._ms(started), index, total)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from flask import current_app, g, render_template, request
 
@@ -25,7 +25,7 @@ def conn() -> sqlite3.Connection:
     """This request's DB connection (opened on first use, closed at teardown)."""
     if "db" not in g:
         g.db = db.connect(current_app.config["SANDBOX_DB"])
-    return g.db  # type: ignore[no-any-return]
+    return cast(sqlite3.Connection, g.db)
 
 
 def close_conn(_exc: BaseException | None = None) -> None:
@@ -44,7 +44,7 @@ def current_faults() -> faults.Faults:
     """Faults in force for this request (loaded once per request)."""
     if "faults" not in g:
         g.faults = faults.load(conn())
-    return g.faults  # type: ignore[no-any-return]
+    return cast(faults.Faults, g.faults)
 
 
 def console() -> str | None:
