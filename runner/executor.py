@@ -341,7 +341,7 @@ class Executor:
                             lambda s, a: self._call(s, a, holder))
         confirmation = run.inputs.get(f"confirm_{step.id}")
         try:
-            done = guard.run(spec, args, ticket=run.ticket, run_id=run.run_id,
+            return guard.run(spec, args, ticket=run.ticket, run_id=run.run_id,
                              order_key=order_key, confirmation=confirmation)
         except NeedsConfirmation as unsure:
             raise _Pause(RunStatus.NEEDS_INPUT, {
@@ -357,7 +357,6 @@ class Executor:
                            f"--input confirm_{step.id}={CONFIRM_RETRY}|{CONFIRM_DONE}"}) from None
         finally:
             run.inputs.pop(f"confirm_{step.id}", None)
-        return done.outputs
 
     def _enforced_gates(self, run: Run) -> list[dict[str, Any]]:
         return [o for o in run.context["steps"].values()

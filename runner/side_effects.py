@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, is_dataclass
 from typing import Any
 
-from pages.base import ActionSpec
+from pages.base import ALREADY_DONE, ActionSpec
 from runner.errors import BusinessError, InputError, RunnerError
 from runner.expressions import truthy
 from runner.store import LedgerStatus, RunStore
@@ -41,13 +41,6 @@ class NeedsConfirmation(Exception):
     probe: dict[str, Any] | None
 
 
-@dataclass(frozen=True)
-class Guarded:
-    outputs: dict[str, Any]
-    clicked: bool
-    already_done: bool  # the console showed the effect before we clicked
-
-
 class LedgerGuard:
     """Runs one side-effecting action at most once per (ticket, action, order)."""
 
@@ -64,48 +57,35 @@ class LedgerGuard:
         probe = self.actions[spec.probe]
         probe_args = {k: v for k, v in args.items() if k in probe.inputs + probe.optional_inputs}
         shown = plain(self.call(probe, probe_args))
-        rule = getattr(spec, "done_if", None)
-        if not rule:
+        if not spec.done_if:
             return None, shown
-        if "known" in shown and not shown["known"]:
-            return None, shown
-        return bool(truthy(rule, {"probe": shown})), shown
+        return bool(truthy(spec.done_if, {"probe": shown})), shown
 
     def run(self, spec: ActionSpec, args: dict[str, Any], *, ticket: str, run_id: str,
-            order_key: str, confirmation: str | None = None) -> Guarded:
+            order_key: str, confirmation: str | None = None) -> dict[str, Any]:
         claim = self.store.ledger_begin(ticket, spec.name, order_key, run_id)
-        entry = claim.entry
-        if not claim.created:
-            if entry.status is LedgerStatus.CONFIRMED:
-                return Guarded(dict(entry.evidence.get("outputs", {})), False, False)
-            # An earlier attempt never confirmed: it may or may not have clicked.
-            visible, shown = self._probe(spec, args)
-            if visible:
-                outputs = self._outputs_from_probe(spec, shown)
-                self.store.ledger_confirm(ticket, spec.name, order_key,
-                                          {"outputs": outputs, "source": "console_after_crash",
-                                           "console": shown})
-                return Guarded(outputs, False, False)
-            if confirmation == CONFIRM_DONE:
-                outputs = self._outputs_from_probe(spec, shown)
-                self.store.ledger_confirm(ticket, spec.name, order_key,
-                                          {"outputs": outputs, "source": "confirmed_by_person"})
-                return Guarded(outputs, False, False)
-            if confirmation != CONFIRM_RETRY:
-                raise NeedsConfirmation(spec.name, order_key, entry.attempted_at.isoformat(),
-                                        shown or None)
+        if not claim.created and claim.entry.status is LedgerStatus.CONFIRMED:
+            return dict(claim.entry.evidence.get("outputs", {}))
+        visible, shown = self._probe(spec, args)
+        if claim.created:
+            source = "console_before_click"  # done, but not by this ticket (another one did it)
         else:
-            visible, shown = self._probe(spec, args)
-            if visible:
-                outputs = self._outputs_from_probe(spec, shown)
-                self.store.ledger_confirm(ticket, spec.name, order_key,
-                                          {"outputs": outputs, "source": "console_before_click",
-                                           "console": shown})
-                return Guarded({**outputs, "already_done": True}, False, True)
+            # An earlier attempt of ours never confirmed: it may or may not have clicked.
+            source = "console_after_crash"
+            if not visible and confirmation == CONFIRM_DONE:
+                visible, source = True, "confirmed_by_person"
+            elif not visible and confirmation != CONFIRM_RETRY:
+                raise NeedsConfirmation(spec.name, order_key,
+                                        claim.entry.attempted_at.isoformat(), shown or None)
+        if visible:
+            outputs = {**self._outputs_from_probe(spec, shown), ALREADY_DONE: claim.created}
+            self.store.ledger_confirm(ticket, spec.name, order_key,
+                                      {"outputs": outputs, "source": source, "console": shown})
+            return outputs
         return self._click(spec, args, ticket=ticket, order_key=order_key)
 
     def _click(self, spec: ActionSpec, args: dict[str, Any], *, ticket: str,
-               order_key: str) -> Guarded:
+               order_key: str) -> dict[str, Any]:
         try:
             result = self.call(spec, args)
         except (BusinessError, InputError) as exc:
@@ -118,12 +98,12 @@ class LedgerGuard:
             # Console or drift error mid-action: unknown whether it clicked. Leave "attempting";
             # a resume reads the console before anything else.
             raise
-        outputs = {"already_done": False, **plain(result)}  # the page may have said so
+        outputs = {ALREADY_DONE: False, **plain(result)}  # the page may have said so
         self.store.ledger_confirm(ticket, spec.name, order_key,
                                   {"outputs": outputs, "source": "page_confirmation"})
-        return Guarded(outputs, True, False)
+        return outputs
 
     @staticmethod
     def _outputs_from_probe(spec: ActionSpec, shown: dict[str, Any]) -> dict[str, Any]:
         """The action's outputs, filled from what the console showed (same field names)."""
-        return {**{name: shown.get(name) for name in spec.outputs}, "already_done": False}
+        return {name: shown.get(name) for name in spec.outputs}
