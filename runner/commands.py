@@ -123,11 +123,11 @@ def resume_run(app: App, run_id: str, given: dict[str, Any],
 
 
 def resume_due(app: App, progress: Progress | None = None) -> list[RunResult]:
-    """Every waiting run whose next check has come (cron calls this)."""
-    results = []
-    for run in app.store.due_runs(app.clock.now()):
-        results.append(resume_run(app, run.run_id, {}, progress))
-    return results
+    """Every waiting run whose next check has come, and every run a dead process left behind
+    (cron calls this); a resumed run never repeats a side effect, so this is always safe."""
+    now = app.clock.now()
+    runs = app.store.due_runs(now) + app.store.orphaned_runs(now)
+    return [resume_run(app, run.run_id, {}, progress) for run in runs]
 
 
 def status(app: App, ref: str) -> list[RunResult]:

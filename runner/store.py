@@ -356,6 +356,15 @@ class RunStore:
             (RunStatus.WAITING.value, _ts(now or self.clock.now()))).fetchall()
         return [_run(row) for row in rows]
 
+    def orphaned_runs(self, now: datetime | None = None) -> list[Run]:
+        """Runs left "running" by a process that died (lease expired, or owner gone)."""
+        at = _ts(now or self.clock.now())
+        rows = self.db.execute("SELECT * FROM runs WHERE status = ? ORDER BY updated_at",
+                               (RunStatus.RUNNING.value,)).fetchall()
+        return [_run(row) for row in rows
+                if row["lease_owner"] is None or (row["lease_expires_at"] or "") <= (at or "")
+                or _owner_dead(row["lease_owner"])]
+
     # leases
 
     def acquire_lease(self, run_id: str, owner: str, ttl: timedelta) -> bool:

@@ -281,3 +281,19 @@ def test_lease_contention_across_processes(db_path):
                               stdout=subprocess.PIPE, text=True) for i in range(4)]
     answers = [proc.communicate(timeout=30)[0].strip() for proc in procs]
     assert sorted(answers) == ["False", "False", "False", "True"]
+
+
+def test_orphaned_runs_are_those_no_live_process_holds(tmp_path):
+    from datetime import timedelta
+
+    from runner.store import RunStatus, RunStore
+
+    with RunStore(tmp_path / "runs.db") as store:
+        held = store.create_run("T-1", "f").run
+        dead = store.create_run("T-2", "f").run
+        done = store.create_run("T-3", "f").run
+        assert store.acquire_lease(held.run_id, "live-owner", timedelta(minutes=5))
+        assert store.acquire_lease(dead.run_id, "gone", timedelta(seconds=-1))
+        done.status = RunStatus.SUCCEEDED
+        store.save_run(done)
+        assert [r.run_id for r in store.orphaned_runs()] == [dead.run_id]
