@@ -48,6 +48,7 @@ class BrowserConfig:
     headless: bool = True
     timeout_ms: int = 10_000
     read_retries: int = 2
+    trace_on_failure: bool = True  # a Playwright trace of a failed run, for the maintainers
 
 
 @dataclass(frozen=True)

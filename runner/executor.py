@@ -422,7 +422,8 @@ class Executor:
         run.outcome = exc.code
         if holder.started:
             shots = self._screenshots(holder, step.id)
-            run.context.setdefault("artifacts", []).extend(shots)
+            trace = holder.get().save_trace(holder.run_dir / f"trace-{step.id}.zip")
+            run.context.setdefault("artifacts", []).extend(shots + ([str(trace)] if trace else []))
         run.next_action = {
             "type": {Kind.CONSOLE: "retry_later", Kind.DRIFT: "alert_maintainers",
                      Kind.BUSINESS: "tell_customer", Kind.INPUT: "fix_ticket"}.get(exc.kind,

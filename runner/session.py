@@ -79,6 +79,10 @@ class RunSession:
         if cookies_file and cookies_file.exists():
             self.context.add_cookies(json.loads(cookies_file.read_text()))
         self._pages: dict[str, Page] = {}
+        self._tracing = config.browser.trace_on_failure
+        if self._tracing:
+            # Logins run in a separate, untraced context (pages.symantec), so no password here.
+            self.context.tracing.start(screenshots=True, snapshots=True)
 
     def __enter__(self) -> RunSession:
         return self
@@ -122,5 +126,16 @@ class RunSession:
         """The console tabs still open, for failure screenshots."""
         return {name: page for name, page in self._pages.items() if not page.is_closed()}
 
+    def save_trace(self, path: Path) -> Path | None:
+        """Keep what the browser did up to now (for a failed run); None when not tracing."""
+        if not self._tracing:
+            return None
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.context.tracing.stop(path=str(path))
+        self._tracing = False
+        return path
+
     def close(self) -> None:
+        if self._tracing:
+            self.context.tracing.stop()  # a run that did not fail keeps no trace
         self.context.close()

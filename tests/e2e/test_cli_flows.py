@@ -4,13 +4,15 @@ processes, a doubled trigger. Each `run.py` call is its own process against the 
 from __future__ import annotations
 
 import json
+import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+import yaml
 
 from pages.base import ACTIONS
-from runner.config import Config
+from runner.config import DEFAULT_CONFIG, Config
 from runner.session import RunSession
 from sandbox.server import SandboxServer
 from tests.e2e.cli import Cli
@@ -245,3 +247,27 @@ def test_a_console_that_keeps_failing_is_a_console_error(cli: Cli, sandbox: Sand
     assert answer.data["error"]["code"] == "console_server_error"
     assert answer.data["next_action"]["type"] == "retry_later"
     assert any(path.endswith(".png") for path in answer.data["artifacts"])
+
+
+def test_a_changed_vendor_page_is_drift_with_screenshot_and_trace_but_no_password(
+        cli: Cli, sandbox: SandboxClient, tmp_path: Path) -> None:
+    raw = yaml.safe_load(DEFAULT_CONFIG.read_text())
+    raw["browser"]["timeout_ms"] = 2000  # a missing locator should fail fast
+    config = tmp_path / "fast.yaml"
+    config.write_text(yaml.safe_dump(raw))
+    sandbox.faults(layout="breaking")
+    answer = cli.run("cancel_refund", "T-800", "fresh-issued.example", "--config", str(config))
+    assert answer.code == 1, answer.stderr
+    error = answer.data["error"]
+    assert (error["kind"], error["code"], error["step"]) == ("drift", "locator_missing", "info")
+    assert "quick_search_link" in error["message"] and error["page"].startswith("symantec.")
+    assert answer.data["next_action"]["type"] == "alert_maintainers"
+    shots = [p for p in answer.data["artifacts"] if p.endswith(".png")]
+    (trace,) = [p for p in answer.data["artifacts"] if p.endswith(".zip")]
+    assert shots and all(Path(p).stat().st_size > 0 for p in shots)
+    with zipfile.ZipFile(trace) as archive:
+        assert archive.namelist()
+        for name in archive.namelist():
+            assert b"sandbox-password" not in archive.read(name), name
+    assert "sandbox-password" not in answer.stderr
+    assert b"sandbox-password" not in (cli.home / "runs.db").read_bytes()
