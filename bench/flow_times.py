@@ -98,12 +98,35 @@ def report(app: App, scratch: Path, repeat: int) -> None:
         final = resume_run(app, first.run_id, {})
         rows.append((f"cancel_refund: issued ({final.status})", time.perf_counter() - started))
 
+    tracing_cost(app, scratch, repeat)
     print(f"baseline (open PM search page in a new context): {base * 1000:.0f} ms "
           f"(median of {repeat})")
     print(f"{'flow':<34} {'median s':>9} {'x baseline':>11}")
     for name in dict.fromkeys(n for n, _ in rows):
         median = statistics.median(t for n, t in rows if n == name)
         print(f"{name:<34} {median:>9.2f} {median / base:>11.1f}")
+
+
+def tracing_cost(app: App, scratch: Path, repeat: int) -> None:
+    """What keeping a trace for failed runs costs every run: find_order with tracing on/off."""
+    from dataclasses import replace
+
+    from pages.base import ACTIONS
+    from runner.session import RunSession
+
+    config = app.live_config()
+    browser = app.host.browser
+    times: dict[bool, list[float]] = {True: [], False: []}
+    for _ in range(repeat):
+        for tracing in (False, True):
+            traced = replace(config, browser=replace(config.browser, trace_on_failure=tracing))
+            started = time.perf_counter()
+            with RunSession(traced, browser, scratch / "trace-bench") as session:
+                ACTIONS["pm.find_order"].func(session, domain="shop.example")
+            times[tracing].append(time.perf_counter() - started)
+    off, on = (statistics.median(times[flag]) for flag in (False, True))
+    print(f"find_order without tracing {off * 1000:.0f} ms, with tracing {on * 1000:.0f} ms: "
+          f"x{on / off:.2f}")
 
 
 if __name__ == "__main__":
