@@ -323,6 +323,8 @@ class ActionSpec:
     # over its outputs (``probe.<field>``) that says "done". No rule: the console cannot tell.
     probe: str | None = None
     done_if: str | None = None
+    # Pays money out: the executor checks the refund window again right before it clicks.
+    moves_money: bool = False
 
 
 ALREADY_DONE = "already_done"  # an output of every side effect: the console showed it done first
@@ -332,8 +334,8 @@ ACTIONS: dict[str, ActionSpec] = {}
 
 
 def action(name: str, effect: Effect = Effect.READ, *, returns: type | None = None,
-           probe: str | None = None,
-           done_if: str | None = None) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+           probe: str | None = None, done_if: str | None = None,
+           moves_money: bool = False) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Register ``func(ctx, **inputs) -> dataclass`` as the flow action ``name``."""
 
     def register(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -347,7 +349,7 @@ def action(name: str, effect: Effect = Effect.READ, *, returns: type | None = No
                 raise TypeError(f"side-effecting action {name} must name a probe")
             outputs += () if ALREADY_DONE in outputs else (ALREADY_DONE,)
         ACTIONS[name] = ActionSpec(name, effect, func, required, optional, outputs,
-                                   inspect.getdoc(func) or "", probe, done_if)
+                                   inspect.getdoc(func) or "", probe, done_if, moves_money)
         return func
 
     return register

@@ -258,7 +258,7 @@ def _receipt(tx: Transaction, already_done: bool) -> RefundReceipt:
 
 
 @action("pm.refund", Effect.SIDE_EFFECT, returns=RefundReceipt, probe="pm.read_transaction",
-        done_if="probe.refunded")
+        done_if="probe.refunded", moves_money=True)
 def refund(ctx: ActionContext, order_id: str) -> RefundReceipt:
     """Refund the order on its Transaction page; an order already refunded is not clicked."""
     page = TransactionPage.of(ctx).open(order_id)

@@ -40,7 +40,6 @@ from runner.store import Run, RunStatus, RunStore, default_owner
 from runner.window import cap_deadline, decide, long_date
 
 LEASE = timedelta(minutes=15)
-MONEY_ACTIONS = ("pm.refund",)  # re-check the refund window right before these click
 Progress = Callable[[str], None]
 IN_PROGRESS_ACTION = {"type": "wait_for_other_process",
                       "summary": "another process is working on this run right now (or died "
@@ -231,7 +230,7 @@ class Executor:
         if isinstance(step, GateStep):
             return self._gate(run, step, ctx)
         if isinstance(step, AskStep):
-            return self._ask(run, step, ctx, secrets, holder)
+            return self._ask(run, step, ctx, secrets)
         if isinstance(step, WaitStep):
             return self._wait(run, step, ctx, holder)
         if isinstance(step, EndStep):
@@ -267,8 +266,9 @@ class Executor:
                 "command": f"python run.py run cancel_only --ticket {run.ticket} "
                            f"--domain {domain} --json"}
 
-    def _ask(self, run: Run, step: AskStep, ctx: dict[str, Any], secrets: dict[str, Any],
-             holder: SessionHolder) -> dict[str, Any]:
+    def _ask(self, run: Run, step: AskStep, ctx: dict[str, Any],
+             secrets: dict[str, Any]) -> dict[str, Any]:
+        """An answer a person gives is used once and never stored: only "[given]" is kept."""
         value = secrets.get(step.input, run.inputs.get(step.input))
         if value not in (None, ""):
             return {"value": "[given]"}
@@ -332,7 +332,7 @@ class Executor:
 
     def _side_effect(self, run: Run, step: ActionStep, spec: ActionSpec, args: dict[str, Any],
                      ctx: dict[str, Any], holder: SessionHolder) -> dict[str, Any]:
-        if spec.name in MONEY_ACTIONS:
+        if spec.moves_money:
             self._recheck_window(run)
         # The validator requires a key on every side effect; the fallback keeps odd flows safe.
         order_key = (str(render_value(step.key, ctx)) if step.key
@@ -364,7 +364,11 @@ class Executor:
 
     def _recheck_window(self, run: Run) -> None:
         """The window may have closed while the run waited: check again right before paying."""
-        for gate in self._enforced_gates(run):
+        gates = self._enforced_gates(run)
+        if not gates:  # the validator refuses such flows; this guard is for money all the same
+            raise BusinessError("refusing to refund: this run never passed an enforced refund "
+                                "window gate", code="refund_without_gate")
+        for gate in gates:
             decision = decide(gate["purchased_at"], self.clock.now(), self.config.refund_window)
             if not decision.eligible:
                 raise _End(RunStatus.DENIED, "refund_window_expired", decision.message,

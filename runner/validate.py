@@ -25,6 +25,7 @@ from runner.flow_model import (
     EndStep,
     Flow,
     GateStep,
+    OnExpired,
     Parsed,
     Step,
     WaitStep,
@@ -162,6 +163,11 @@ class _Checker:
                      f"{spec.name} has side effects and comes before the refund_window gate "
                      f"(steps[{self.gate.index}], line {self.gate.line}): nothing may change on "
                      "a console before the refund decision")
+        elif spec.moves_money and self.gate.on_expired is not OnExpired.DENY:
+            self.add(*step.where("action"),
+                     f"{spec.name} pays money out, but the refund_window gate (line "
+                     f"{self.gate.line}) has on_expired: {self.gate.on_expired.value}; a flow "
+                     "that refunds must deny outside the window")
 
     def ask(self, step: AskStep) -> None:
         if step.input not in self.flow.inputs:

@@ -15,9 +15,11 @@ from runner.yaml_lines import Issue
 
 
 def _spec(name: str, effect: Effect = Effect.READ, inputs: tuple[str, ...] = (),
-          optional: tuple[str, ...] = (), outputs: tuple[str, ...] = ()) -> ActionSpec:
+          optional: tuple[str, ...] = (), outputs: tuple[str, ...] = (),
+          moves_money: bool = False) -> ActionSpec:
     probe = "pm.find_order" if effect is Effect.SIDE_EFFECT else None
-    return ActionSpec(name, effect, lambda ctx, **kw: None, inputs, optional, outputs, "", probe)
+    return ActionSpec(name, effect, lambda ctx, **kw: None, inputs, optional, outputs, "", probe,
+                      moves_money=moves_money)
 
 
 @pytest.fixture
@@ -30,7 +32,8 @@ def actions() -> dict[str, ActionSpec]:
               outputs=("image_path",)),
         _spec("geotrust.request_access", Effect.SIDE_EFFECT,
               inputs=("domain", "email", "image_number"), outputs=("confirmation",)),
-        _spec("pm.refund", Effect.SIDE_EFFECT, inputs=("order_id",), outputs=("ref",)),
+        _spec("pm.refund", Effect.SIDE_EFFECT, inputs=("order_id",), outputs=("ref",),
+              moves_money=True),
         _spec("pm.note", inputs=("text",)),  # declares no outputs: any field may be read
     ]
     return {spec.name: spec for spec in specs}

@@ -337,6 +337,25 @@ def test_side_effect_without_gate(flow_issues):
     assert "no refund_window gate" in issue.message
 
 
+def test_refund_after_a_gate_that_does_not_deny(flow_issues):
+    issue = only(flow_issues("""
+        name: x
+        steps:
+          - id: window
+            gate: refund_window
+            purchased_at: "2026-01-01T00:00:00+00:00"
+            on_expired: continue
+          - id: refund
+            action: pm.refund
+            with: {order_id: "1"}
+            key: "1"
+          - id: done
+            end: ok
+        """))
+    assert (issue.line, issue.field) == (8, "steps[1].action")
+    assert "pays money out" in issue.message and "on_expired: continue" in issue.message
+
+
 def test_side_effect_needs_a_key(flow_issues):
     issue = only(flow_issues("""
         name: x
