@@ -41,6 +41,8 @@ from runner.window import cap_deadline, decide, long_date
 
 LEASE = timedelta(minutes=15)
 Progress = Callable[[str], None]
+NEXT_BY_KIND = {Kind.CONSOLE: "retry_later", Kind.DRIFT: "alert_maintainers",
+                Kind.BUSINESS: "tell_customer", Kind.INPUT: "fix_ticket"}
 IN_PROGRESS_ACTION = {"type": "wait_for_other_process",
                       "summary": "another process is working on this run right now (or died "
                                  "mid-step); ask for its status again in a minute, or resume it"}
@@ -125,6 +127,15 @@ class Executor:
             result.existing = True
             if created.run.status is RunStatus.RUNNING:
                 result.next_action = IN_PROGRESS_ACTION
+            differs = {k: v for k, v in inputs.items() if created.run.inputs.get(k) != v}
+            if differs:
+                result.next_action = {
+                    "type": "existing_run_other_inputs",
+                    "summary": f"ticket {ticket} already has run {created.run.run_id} of "
+                               f"{flow.name} with {created.run.inputs}; nothing was started. "
+                               "One run per ticket: to correct a failed run's input, resume it "
+                               "with --input; for another order, use another ticket",
+                    "previous": result.next_action}
             return result
         return self._drive(created.run, flow, dict(secret_inputs or {}), dry_run=dry_run)
 
@@ -428,16 +439,17 @@ class Executor:
             shots = self._screenshots(holder, step.id)
             trace = holder.get().save_trace(holder.run_dir / f"trace-{step.id}.zip")
             run.context.setdefault("artifacts", []).extend(shots + ([str(trace)] if trace else []))
+        resume = f"python run.py resume {run.run_id} --json"
         run.next_action = {
-            "type": {Kind.CONSOLE: "retry_later", Kind.DRIFT: "alert_maintainers",
-                     Kind.BUSINESS: "tell_customer", Kind.INPUT: "fix_ticket"}.get(exc.kind,
-                                                                                  "inspect"),
+            "type": NEXT_BY_KIND.get(exc.kind, "inspect"),
             "summary": {Kind.CONSOLE: "a console is down or slow: resume this run later",
                         Kind.DRIFT: "a vendor page changed: run verify-selectors and tell the "
                                     "maintainers; resume once the page objects are fixed",
                         Kind.BUSINESS: "tell the customer (see error.message)",
-                        Kind.INPUT: "fix the ticket data and start again"}.get(exc.kind, ""),
-            "command": f"python run.py resume {run.run_id} --json"}
+                        Kind.INPUT: "fix the ticket's data, then resume this run with the "
+                                    "corrected input (e.g. --input domain=...)"}.get(exc.kind, ""),
+            "command": resume.replace(" --json", " --input domain=CORRECTED --json")
+            if exc.kind == Kind.INPUT else resume}
         self._record(run, step, "failed", self._ms(started), index, total,
                      detail=f"{exc.kind}/{exc.code}: {exc}")
 

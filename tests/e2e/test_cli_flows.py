@@ -92,6 +92,15 @@ def test_unknown_domain_is_an_input_error_naming_ticket_and_step(cli: Cli) -> No
     assert answer.data["error"]["code"] == "domain_not_found"
     assert answer.data["error"]["step"] == "order"
     assert "nobody.example" in answer.data["error"]["message"]
+    assert answer.data["next_action"]["type"] == "fix_ticket"
+
+    same = cli.run("cancel_refund", "T-103", "pending.example")  # same ticket: the same run
+    assert same.data["run_id"] == answer.data["run_id"] and same.data["existing"] is True
+    assert same.data["next_action"]["type"] == "existing_run_other_inputs"
+    assert same.data["status"] == "failed"
+    fixed = cli.resume(answer.data["run_id"], "domain=pending.example")
+    assert fixed.code == 0, fixed.stderr
+    assert (fixed.data["status"], fixed.data["outcome"]) == ("succeeded", "refunded")
 
 
 def test_refund_check_changes_nothing(cli: Cli, sandbox: SandboxClient) -> None:
