@@ -54,8 +54,7 @@ def main() -> None:
 
 
 def report(app: App, scratch: Path, repeat: int) -> None:
-    import pages  # noqa: F401
-    from pages.base import ACTIONS
+    from pages import ACTIONS
     from sandbox import control
 
     config = app.live_config()
@@ -111,7 +110,7 @@ def tracing_cost(app: App, scratch: Path, repeat: int) -> None:
     """What keeping a trace for failed runs costs every run: find_order with tracing on/off."""
     from dataclasses import replace
 
-    from pages.base import ACTIONS
+    from pages import ACTIONS
     from runner.session import RunSession
 
     config = app.live_config()

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from runner.errors import InputError
 from runner.flow_model import AskStep, Flow
 from runner.result import RunResult
-from runner.store import Run
+from runner.store import Run, RunStore
 from runner.validate import check_inputs, load_flow
 
 if TYPE_CHECKING:
@@ -36,8 +36,6 @@ def flow_path(name_or_path: str) -> Path:
 
 
 def validate_flow(name_or_path: str) -> Flow:
-    import pages  # noqa: F401  (registers every page-object action)
-
     path = flow_path(name_or_path)
     if not path.exists():
         raise InputError(f"flow file not found: {path}", code="flow_not_found")
@@ -59,14 +57,11 @@ def _split_secrets(flow: Flow, inputs: dict[str, Any]) -> tuple[dict[str, Any], 
     return keep, {k: v for k, v in inputs.items() if k in asked}
 
 
-def executor(app: App, progress: Progress | None) -> Executor:
-    import pages  # noqa: F401  (registers every page-object action)
-    from pages.base import ACTIONS
+def executor(app: App, progress: Progress | None, store: RunStore | None = None) -> Executor:
+    from pages import ACTIONS
     from runner.executor import Executor
 
-    config = app.live_config()
-    return Executor(config, app.store, app.clock,
-                    lambda run_dir, cookies: app.host.session(run_dir, cookies),
+    return Executor(app.live_config(), store or app.store, app.clock, app.host.session,
                     ACTIONS, progress)
 
 
@@ -89,16 +84,9 @@ def run_flow(app: App, flow_name: str, ticket: str, inputs: dict[str, Any], *,
 def _dry_run(app: App, flow: Flow, ticket: str, keep: dict[str, Any], secrets: dict[str, Any],
              progress: Progress | None) -> RunResult:
     """Read-only steps for real, in a throwaway store: a dry run leaves no run behind."""
-    import pages  # noqa: F401  (registers every page-object action)
-    from pages.base import ACTIONS
-    from runner.executor import Executor
-    from runner.store import RunStore
-
     with RunStore(":memory:") as scratch:
-        ex = Executor(app.live_config(), scratch, app.clock,
-                      lambda run_dir, cookies: app.host.session(run_dir, None),
-                      ACTIONS, progress)
-        result = ex.start(flow, ticket, keep, secrets, dry_run=True)
+        result = executor(app, progress, scratch).start(flow, ticket, keep, secrets,
+                                                        dry_run=True)
     result.run_id = None
     return result
 
@@ -131,11 +119,10 @@ def resume_due(app: App, progress: Progress | None = None) -> list[RunResult]:
 
 
 def status(app: App, ref: str) -> list[RunResult]:
-    from runner.executor import Executor
+    from runner.executor import result_of
 
-    viewer = Executor(app.config, app.store, app.clock, lambda *_: None, {}, None)
     run = app.store.get_run(ref)
     runs = [run] if run else app.store.find_runs_by_ticket(ref)
     if not runs:
         raise InputError(f"no run or ticket {ref!r} in {app.config.store}", code="unknown_run")
-    return [viewer.result(r) for r in runs]
+    return [result_of(r) for r in runs]

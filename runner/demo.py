@@ -84,8 +84,7 @@ def run_demo(app: App, echo: Echo) -> int:
 
 def _customer_cancels(app: App, email: str, echo: Echo) -> None:
     """The customer's side, in a browser context of its own (the customer is not us)."""
-    import pages  # noqa: F401  (registers every page-object action)
-    from pages.base import ACTIONS
+    from pages import ACTIONS
 
     with app.host.session(app.config.artifacts / "demo-customer") as customer:
         link = ACTIONS["mail.access_link"].func(customer, email=email)

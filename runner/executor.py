@@ -483,16 +483,20 @@ class Executor:
         return int((time.monotonic() - started) * 1000)
 
     def result(self, run: Run) -> RunResult:
-        steps_log = run.context.get("log", [])
-        last: dict[str, StepReport] = {}
-        for row in steps_log:
-            last[row["id"]] = StepReport(row["id"], row["status"], row["duration_ms"])
-        artifacts = list(run.context.get("artifacts", []))
-        if run.next_action and run.next_action.get("artifact"):
-            artifacts.append(run.next_action["artifact"])
-        return RunResult(
-            run_id=run.run_id, ticket=run.ticket, flow=run.flow, status=str(run.status),
-            outcome=run.outcome, message=run.message, next_action=run.next_action,
-            outputs=run.context.get("steps", {}), steps=list(last.values()), error=run.error,
-            artifacts=artifacts)
+        return result_of(run)
+
+
+def result_of(run: Run) -> RunResult:
+    """A stored run as the caller sees it: the last status of each step, every artifact."""
+    last: dict[str, StepReport] = {}
+    for row in run.context.get("log", []):
+        last[row["id"]] = StepReport(row["id"], row["status"], row["duration_ms"])
+    artifacts = list(run.context.get("artifacts", []))
+    if run.next_action and run.next_action.get("artifact"):
+        artifacts.append(run.next_action["artifact"])
+    return RunResult(
+        run_id=run.run_id, ticket=run.ticket, flow=run.flow, status=str(run.status),
+        outcome=run.outcome, message=run.message, next_action=run.next_action,
+        outputs=run.context.get("steps", {}), steps=list(last.values()), error=run.error,
+        artifacts=artifacts)
 

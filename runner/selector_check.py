@@ -296,7 +296,7 @@ def run_check(app: App, *, as_json: bool = False, junit: str | None = None,
 
     try:
         config = app.live_config()
-        with app.host.session(config.artifacts / "selector-check") as session:
+        with app.host.session(config.artifacts / "selector-check", trace=False) as session:
             report = check_pages(session, config, progress)
     except RunnerError as exc:  # no browser, bad config: nothing was checked
         error = exc.to_dict()

@@ -51,8 +51,10 @@ class BrowserHost:
             self._browser = self._pw.chromium.launch(**launch_options(self.config.browser.headless))
         return self._browser
 
-    def session(self, run_dir: Path, cookies_file: Path | None = None) -> RunSession:
-        return RunSession(self.config, self.browser, run_dir, cookies_file)
+    def session(self, run_dir: Path, cookies_file: Path | None = None, *,
+                trace: bool = True) -> RunSession:
+        """``trace=False`` for work that never keeps a trace (the selector check)."""
+        return RunSession(self.config, self.browser, run_dir, cookies_file, trace=trace)
 
     def close(self) -> None:
         if self._browser is not None:
@@ -66,7 +68,7 @@ class RunSession:
     """A run's browser context; satisfies pages.base.ActionContext."""
 
     def __init__(self, config: Config, browser: Browser, run_dir: Path,
-                 cookies_file: Path | None = None) -> None:
+                 cookies_file: Path | None = None, *, trace: bool = True) -> None:
         self.config = config
         self.run_dir = run_dir
         self.login_state_dir = config.store.parent / "login-state"
@@ -79,7 +81,7 @@ class RunSession:
         if cookies_file and cookies_file.exists():
             self.context.add_cookies(json.loads(cookies_file.read_text()))
         self._pages: dict[str, Page] = {}
-        self._tracing = config.browser.trace_on_failure
+        self._tracing = trace and config.browser.trace_on_failure
         if self._tracing:
             # Logins run in a separate, untraced context (pages.symantec), so no password here.
             self.context.tracing.start(screenshots=True, snapshots=True)

@@ -7,7 +7,6 @@ too: nothing side-effecting before the refund-window gate, and waits only poll r
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -47,8 +46,7 @@ class FlowInvalid(FlowError):
 
 def default_actions() -> Mapping[str, ActionSpec]:
     """The registered page-object actions; importing ``pages`` registers every console."""
-    importlib.import_module("pages")
-    from pages.base import ACTIONS
+    from pages import ACTIONS
 
     return ACTIONS
 
