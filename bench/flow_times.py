@@ -23,8 +23,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from runner.app import App  # noqa: E402
-from runner.commands import resume_run, run_flow  # noqa: E402
+from runner.cli.app import App  # noqa: E402
+from runner.cli.commands import resume_run, run_flow  # noqa: E402
 
 
 def timed(work: Callable[..., object], *args: object) -> float:
@@ -54,7 +54,9 @@ def main() -> None:
 
 
 def report(app: App, scratch: Path, repeat: int) -> None:
-    from pages import ACTIONS
+    from runner.actions import load_catalogue
+
+    ACTIONS = load_catalogue()
     from sandbox import control
 
     config = app.live_config()
@@ -110,8 +112,10 @@ def tracing_cost(app: App, scratch: Path, repeat: int) -> None:
     """What keeping a trace for failed runs costs every run: find_order with tracing on/off."""
     from dataclasses import replace
 
-    from pages import ACTIONS
-    from runner.session import RunSession
+    from runner.actions import load_catalogue
+
+    ACTIONS = load_catalogue()
+    from runner.browser.session import RunSession
 
     config = app.live_config()
     browser = app.host.browser

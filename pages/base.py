@@ -12,28 +12,34 @@ through the ledger.
 
 from __future__ import annotations
 
-import enum
-import inspect
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, fields, is_dataclass
-from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar, Protocol, TypeVar
+import importlib
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
-from playwright.sync_api import BrowserContext, Locator, Page, Response
-from playwright.sync_api import Error as PlaywrightError
-from playwright.sync_api import TimeoutError as PlaywrightTimeout
-
+from runner.actions import ActionContext
 from runner.errors import ConsoleError, DriftError
 
 if TYPE_CHECKING:
-    from runner.config import Config
+    from playwright.sync_api import Locator, Page, Response
 
 
-class Effect(enum.Enum):
-    """Whether an action may change anything on a console."""
+class _Lazy:
+    """A module imported on first attribute use.
 
-    READ = "read"
-    SIDE_EFFECT = "side_effect"
+    Importing ``playwright.sync_api`` takes about half a second; declaring actions (and so
+    validating a flow or printing ``--help``) must not pay it. An ``except pw.TimeoutError``
+    clause is only evaluated once an exception is raised, by when a browser is running anyway.
+    """
+
+    def __init__(self, name: str) -> None:
+        self._name = name
+
+    def __getattr__(self, attr: str) -> Any:
+        return getattr(importlib.import_module(self._name), attr)
+
+
+pw = _Lazy("playwright.sync_api")
 
 
 @dataclass(frozen=True)
@@ -134,10 +140,10 @@ class PageObject:
         target = url or self.url(**params)
         try:
             response = self.page.goto(target)
-        except PlaywrightTimeout:
+        except pw.TimeoutError:
             raise ConsoleError(f"{self.CONSOLE} did not answer in time", code="console_timeout",
                                page=self.name, url=target) from None
-        except PlaywrightError as exc:
+        except pw.Error as exc:
             raise ConsoleError(f"{self.CONSOLE} cannot be reached: {exc.message.splitlines()[0]}",
                                code="console_unreachable", page=self.name, url=target) from None
         self.check_response(response)
@@ -155,7 +161,7 @@ class PageObject:
         try:
             with self.page.expect_navigation() as navigation:
                 control.click()
-        except PlaywrightTimeout:
+        except pw.TimeoutError:
             raise ConsoleError(f"{self.CONSOLE} did not answer in time after {name}",
                                code="console_timeout", page=self.name, url=self.page.url) from None
         response = navigation.value
@@ -167,12 +173,12 @@ class PageObject:
         locator = self.loc(name)
         try:
             locator.wait_for(state="visible", timeout=timeout_ms)
-        except PlaywrightTimeout:
+        except pw.TimeoutError:
             raise DriftError(
                 f"page {self.name}: locator {name} = {self.locators()[name]} matched no visible "
                 f"element", code="locator_missing", page=self.name, locator=name,
                 url=self.page.url) from None
-        except PlaywrightError as exc:
+        except pw.Error as exc:
             if "strict mode violation" in exc.message:
                 raise DriftError(
                     f"page {self.name}: locator {name} = {self.locators()[name]} matched "
@@ -203,7 +209,7 @@ class PageObject:
         """
         try:
             self.loc(terms).first.wait_for(state="visible")
-        except PlaywrightTimeout:
+        except pw.TimeoutError:
             raise self.drift(terms, "matched no visible element", "locator_missing") from None
         keys = texts(self.loc(terms))
         values = texts(self.loc(definitions))
@@ -241,28 +247,6 @@ class PageObject:
         return spec.within is None or cls.checks_state(spec.within, states)
 
 
-class ActionContext(Protocol):
-    """What an action gets from the engine: a tab per console and the run's settings."""
-
-    def page(self, console: str) -> Page: ...
-    def base_url(self, console: str) -> str: ...
-    def credentials(self, console: str) -> tuple[str, str]: ...
-
-
-class RunContext(ActionContext, Protocol):
-    """The rest of a run session that some actions need (runner.session.RunSession has it all).
-
-    ``context`` lets a login happen in a separate, untraced browser context; ``run_dir`` takes
-    artifacts such as the captcha image.
-    """
-
-    config: Config
-    context: BrowserContext
-    run_dir: Path
-
-    def save_login_state(self, console: str, state: dict[str, Any] | None = None) -> None: ...
-
-
 def texts(locator: Locator) -> list[str]:
     """The text of every element matched, whitespace collapsed.
 
@@ -291,7 +275,7 @@ def first_visible(*candidates: tuple[PageObject, str], timeout_ms: float | None 
         combined = combined.or_(page_object.loc(name))
     try:
         combined.first.wait_for(state="visible", timeout=timeout_ms)
-    except PlaywrightTimeout:
+    except pw.TimeoutError:
         raise _none_visible(candidates) from None
     for page_object, name in candidates:
         if page_object.loc(name).first.is_visible():
@@ -305,54 +289,6 @@ def _none_visible(candidates: tuple[tuple[PageObject, str], ...]) -> DriftError:
     return DriftError(f"page {first_page.name}: none of {names} is visible",
                       code="locator_missing", page=first_page.name, locator=first_name,
                       url=first_page.page.url)
-
-
-@dataclass(frozen=True)
-class ActionSpec:
-    """A registered page-object action as flows see it."""
-
-    name: str
-    effect: Effect
-    func: Callable[..., Any]
-    inputs: tuple[str, ...]
-    optional_inputs: tuple[str, ...]
-    outputs: tuple[str, ...]
-    doc: str
-    # For side effects: a read-only action that tells whether the effect is already visible on
-    # the console (the executor calls it before clicking and after a crash), and the expression
-    # over its outputs (``probe.<field>``) that says "done". No rule: the console cannot tell.
-    probe: str | None = None
-    done_if: str | None = None
-    # Pays money out: the executor checks the refund window again right before it clicks.
-    moves_money: bool = False
-
-
-ALREADY_DONE = "already_done"  # an output of every side effect: the console showed it done first
-
-
-ACTIONS: dict[str, ActionSpec] = {}
-
-
-def action(name: str, effect: Effect = Effect.READ, *, returns: type | None = None,
-           probe: str | None = None, done_if: str | None = None,
-           moves_money: bool = False) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Register ``func(ctx, **inputs) -> dataclass`` as the flow action ``name``."""
-
-    def register(func: Callable[..., Any]) -> Callable[..., Any]:
-        params = list(inspect.signature(func).parameters.values())[1:]
-        required = tuple(p.name for p in params if p.default is inspect.Parameter.empty)
-        optional = tuple(p.name for p in params if p.default is not inspect.Parameter.empty)
-        outputs = (tuple(f.name for f in fields(returns))
-                   if returns and is_dataclass(returns) else ())
-        if effect is Effect.SIDE_EFFECT:
-            if probe is None:
-                raise TypeError(f"side-effecting action {name} must name a probe")
-            outputs += () if ALREADY_DONE in outputs else (ALREADY_DONE,)
-        ACTIONS[name] = ActionSpec(name, effect, func, required, optional, outputs,
-                                   inspect.getdoc(func) or "", probe, done_if, moves_money)
-        return func
-
-    return register
 
 
 def all_pages() -> Iterator[type[PageObject]]:

@@ -13,12 +13,8 @@ from typing import cast
 from urllib.parse import urljoin
 
 from pages.base import (
-    ActionContext,
-    Effect,
     NotReachable,
     PageObject,
-    RunContext,
-    action,
     alt,
     first_visible,
     label,
@@ -26,6 +22,7 @@ from pages.base import (
     text_of,
 )
 from pages.models import AccessRequest, AccessStatus, Captcha
+from runner.actions import ActionContext, Effect, RunContext, action
 from runner.errors import ConsoleError, InputError
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"

@@ -8,24 +8,23 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from datetime import datetime
-from typing import cast
+from typing import TYPE_CHECKING, cast
 from urllib.parse import urljoin
 
-from playwright.sync_api import Locator
-from playwright.sync_api import TimeoutError as PlaywrightTimeout
-
 from pages.base import (
-    ActionContext,
     NotReachable,
     PageObject,
-    RunContext,
-    action,
+    pw,
     role,
     text_of,
     texts,
 )
 from pages.models import AccessLink
+from runner.actions import ActionContext, Actor, RunContext, action
 from runner.errors import ConsoleError
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Locator
 
 POLL_MS = 500  # how long one look at the inbox waits for the mail before reloading
 
@@ -90,7 +89,7 @@ class InboxPage(PageObject):
             try:
                 self.loc("rows").filter(has_text=email).first.wait_for(
                     state="visible", timeout=min(POLL_MS, remaining_ms))
-            except PlaywrightTimeout:
+            except pw.TimeoutError:
                 continue
 
     @classmethod
@@ -115,7 +114,7 @@ class MessagePage(PageObject):
                            "made past the GeoTrust image number sends")
 
 
-@action("mail.access_link", returns=AccessLink)
+@action("mail.access_link", returns=AccessLink, actor=Actor.CUSTOMER)
 def access_link(ctx: ActionContext, email: str, timeout_s: float | None = None) -> AccessLink:
     """Wait for GeoTrust's access email to ``email`` and read the portal link at its bottom."""
     inbox = InboxPage.of(ctx)

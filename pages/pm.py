@@ -5,15 +5,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 from urllib.parse import quote, unquote
 
-from playwright.sync_api import Locator
-
 from pages.base import (
-    ActionContext,
-    Effect,
     PageObject,
-    action,
     first_visible,
     label,
     role,
@@ -22,7 +18,11 @@ from pages.base import (
     texts,
 )
 from pages.models import Order, OrderState, RefundReceipt, Transaction
+from runner.actions import ActionContext, Effect, action
 from runner.errors import BusinessError, ConsoleError, InputError
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Locator
 
 COLUMNS = ("Domain", "Customer", "Product", "Order ID", "Partner Order ID", "Purchased", "State")
 # The contract: a not-yet-refunded order in these states shows the Refund button.

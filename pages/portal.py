@@ -6,8 +6,9 @@ entered through the link in GeoTrust's access email, which sets the portal's ses
 
 from __future__ import annotations
 
-from pages.base import ActionContext, Effect, NotReachable, PageObject, action, role, text
+from pages.base import NotReachable, PageObject, role, text
 from pages.models import PortalCancellation, PortalStatus
+from runner.actions import ActionContext, Actor, Effect, action
 
 NEEDS_MAIL = "is entered only through the link in an access email, which a person's request sends"
 CANCELLED = "cancelled"
@@ -57,13 +58,14 @@ class ConfirmCancelPage(PageObject):
         raise NotReachable(f"portal.{cls.__name__} {NEEDS_MAIL} (and is shown by a POST)")
 
 
-@action("portal.certificate_status", returns=PortalStatus)
+@action("portal.certificate_status", returns=PortalStatus, actor=Actor.CUSTOMER)
 def certificate_status(ctx: ActionContext, link: str) -> PortalStatus:
     """The certificate's domain and status as the customer's portal shows them."""
     return CertificatePage.of(ctx).enter(link).read()
 
 
 @action("portal.cancel_certificate", Effect.SIDE_EFFECT, returns=PortalCancellation,
+        actor=Actor.CUSTOMER,
         probe="portal.certificate_status", done_if="probe.status == 'Cancelled'")
 def cancel_certificate(ctx: ActionContext, link: str) -> PortalCancellation:
     """Cancel the certificate in the portal: Cancel Certificate, then Yes, cancel certificate."""

@@ -9,16 +9,11 @@ copied into the run's context and saved, owner-only, for later runs.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 from urllib.parse import quote
 
-from playwright.sync_api import BrowserContext
-
 from pages.base import (
-    ActionContext,
     PageObject,
-    RunContext,
-    action,
     first_visible,
     label,
     role,
@@ -26,7 +21,11 @@ from pages.base import (
     text_of,
 )
 from pages.models import OrderInfo
+from runner.actions import ActionContext, RunContext, action
 from runner.errors import ConsoleError, InputError, RunnerError
+
+if TYPE_CHECKING:
+    from playwright.sync_api import BrowserContext
 
 T = TypeVar("T")
 

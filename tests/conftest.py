@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from runner.browser import launch_options
+from runner.browser.launcher import launch_options
 
 
 @pytest.fixture(scope="session")

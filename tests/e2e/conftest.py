@@ -20,8 +20,8 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser
 
+from runner.browser.session import RunSession
 from runner.config import Config, load_config
-from runner.session import RunSession
 from sandbox.server import SandboxServer
 
 

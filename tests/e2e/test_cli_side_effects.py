@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from runner.store import LedgerStatus, RunStore
+from runner.engine.store import LedgerStatus, RunStore
 from sandbox import faults as sandbox_faults
 from sandbox.server import SandboxServer
 from tests.e2e.cli import Cli

@@ -10,8 +10,8 @@ import pytest
 
 from pages import geotrust, mail, pm, portal
 from pages.models import PortalCancellation, PortalStatus
+from runner.browser.session import RunSession
 from runner.errors import ConsoleError
-from runner.session import RunSession
 
 if TYPE_CHECKING:
     from tests.e2e.conftest import SandboxClient

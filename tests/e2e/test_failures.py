@@ -10,9 +10,9 @@ from typing import TYPE_CHECKING
 import pytest
 
 from pages import geotrust, pm, symantec
+from runner.browser.session import RunSession
 from runner.config import Config
 from runner.errors import ConsoleError, DriftError
-from runner.session import RunSession
 
 if TYPE_CHECKING:
     from tests.e2e.conftest import SandboxClient

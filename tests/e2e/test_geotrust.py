@@ -10,8 +10,8 @@ import pytest
 
 from pages import geotrust
 from pages.models import AccessRequest, AccessStatus
+from runner.browser.session import RunSession
 from runner.errors import InputError
-from runner.session import RunSession
 
 if TYPE_CHECKING:
     from tests.e2e.conftest import SandboxClient

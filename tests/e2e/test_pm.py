@@ -10,8 +10,8 @@ import pytest
 from playwright.sync_api import Request
 
 from pages import pm
+from runner.browser.session import RunSession
 from runner.errors import BusinessError, InputError
-from runner.session import RunSession
 
 if TYPE_CHECKING:
     from tests.e2e.conftest import SandboxClient

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from pages import geotrust, mail, pm, portal, symantec
-from runner.session import RunSession
+from runner.browser.session import RunSession
 
 if TYPE_CHECKING:
     from tests.e2e.conftest import SandboxClient

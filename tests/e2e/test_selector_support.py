@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING
 import pytest
 
 from pages.base import NotReachable, all_pages
+from runner.browser.session import RunSession
 from runner.config import Config
-from runner.session import RunSession
 
 if TYPE_CHECKING:
     from tests.e2e.conftest import SandboxClient

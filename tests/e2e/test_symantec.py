@@ -14,9 +14,9 @@ from playwright.sync_api import Browser, Request
 
 from pages import symantec
 from pages.models import OrderInfo
+from runner.browser.session import RunSession
 from runner.config import Config
 from runner.errors import InputError
-from runner.session import RunSession
 
 if TYPE_CHECKING:
     from tests.e2e.conftest import SandboxClient

@@ -22,10 +22,10 @@ from playwright.sync_api import Page, expect
 
 from pages import geotrust, pm, symantec
 from pages.base import role
+from runner.browser.session import RunSession
 from runner.config import DEFAULT_CONFIG, Config
-from runner.selector_check import check_pages
-from runner.selector_report import write_html, write_junit
-from runner.session import RunSession
+from runner.selectors.check import check_pages
+from runner.selectors.report import write_html, write_junit
 from sandbox.layouts import BREAKING_CHANGES
 from sandbox.server import SandboxServer
 from tests.e2e.cli import Cli

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from pages.base import ActionSpec, Effect
-from runner.flow_model import Flow
-from runner.validate import FlowInvalid, load_flow
-from runner.yaml_lines import Issue
+from runner.actions import ActionSpec, Effect
+from runner.language.model import Flow
+from runner.language.validate import FlowInvalid, load_flow
+from runner.language.yaml_lines import Issue
 
 
 def _spec(name: str, effect: Effect = Effect.READ, inputs: tuple[str, ...] = (),

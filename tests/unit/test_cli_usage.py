@@ -50,7 +50,7 @@ def test_unknown_flow_and_unknown_input(tmp_path: Path) -> None:
 
 
 def test_every_shipped_flow_validates(tmp_path: Path) -> None:
-    for flow in sorted((ROOT / "flows").glob("*.yaml")):
+    for flow in sorted((ROOT / "runner" / "flows").glob("*.yaml")):
         code, out, err = run_cli("flows", "validate", str(flow), "--json", cwd=tmp_path)
         assert code == 0, err
         assert json.loads(out)["valid"] is True

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from runner.app import App
+from runner.cli.app import App
 from runner.config import load_config
 from runner.errors import ConfigError
 
@@ -14,7 +14,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_default_config_targets_the_builtin_sandbox() -> None:
-    config = load_config(ROOT / "config" / "default.yaml")
+    config = load_config(ROOT / "runner" / "config" / "default.yaml")
     assert config.is_sandbox and config.needs_sandbox
     live = config.with_sandbox_url("http://127.0.0.1:9999")
     assert live.console("pm").base_url == "http://127.0.0.1:9999/pm"
@@ -22,7 +22,7 @@ def test_default_config_targets_the_builtin_sandbox() -> None:
 
 
 def test_production_example_loads_and_refuses_a_fake_clock(monkeypatch: pytest.MonkeyPatch) -> None:
-    path = ROOT / "config" / "production.example.yaml"
+    path = ROOT / "runner" / "config" / "production.example.yaml"
     config = load_config(path)
     assert not config.is_sandbox and not config.needs_sandbox
     monkeypatch.setenv("CERTRUNNER_NOW", "+31d")
@@ -40,7 +40,7 @@ def test_credentials_in_yaml_are_refused(tmp_path: Path) -> None:
 
 
 def test_credentials_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    config = load_config(ROOT / "config" / "production.example.yaml")
+    config = load_config(ROOT / "runner" / "config" / "production.example.yaml")
     monkeypatch.delenv("SYMANTEC_USERNAME", raising=False)
     monkeypatch.delenv("SYMANTEC_PASSWORD", raising=False)
     with pytest.raises(ConfigError, match="SYMANTEC_USERNAME") as caught:

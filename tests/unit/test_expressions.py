@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from runner.expressions import (
+from runner.language.expressions import (
     ExpressionError,
     evaluate,
     expressions_in,

@@ -8,7 +8,7 @@ import pytest
 import structlog
 
 from runner import logs
-from runner.result import RunResult
+from runner.engine.result import RunResult
 
 
 def test_secret_keys_are_redacted_at_any_depth() -> None:

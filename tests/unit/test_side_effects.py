@@ -9,10 +9,10 @@ from typing import Any
 
 import pytest
 
-from pages.base import ActionSpec, Effect
+from runner.actions import ActionSpec, Effect
+from runner.engine.side_effects import LedgerGuard, NeedsConfirmation
+from runner.engine.store import LedgerStatus, RunStore
 from runner.errors import BusinessError, ConsoleError
-from runner.side_effects import LedgerGuard, NeedsConfirmation
-from runner.store import LedgerStatus, RunStore
 
 
 @dataclass

@@ -11,9 +11,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from runner.clock import FixedClock
-from runner.errors import InputError
-from runner.store import (
+from runner.engine.clock import FixedClock
+from runner.engine.store import (
     SCHEMA_VERSION,
     LedgerStatus,
     RunStatus,
@@ -21,6 +20,7 @@ from runner.store import (
     StoreError,
     default_owner,
 )
+from runner.errors import InputError
 
 T0 = datetime(2026, 5, 1, 9, 0, tzinfo=UTC)
 
@@ -274,7 +274,7 @@ def test_lease_contention_across_processes(db_path):
     with RunStore(db_path) as store:
         run, _ = store.create_run("T-p", "f")
     script = (
-        "import sys; from datetime import timedelta; from runner.store import RunStore\n"
+        "import sys; from datetime import timedelta; from runner.engine.store import RunStore\n"
         "with RunStore(sys.argv[1]) as s:\n"
         "    print(s.acquire_lease(sys.argv[2], sys.argv[3], timedelta(minutes=5)))\n")
     procs = [subprocess.Popen([sys.executable, "-c", script, str(db_path), run.run_id, f"p{i}"],
@@ -286,7 +286,7 @@ def test_lease_contention_across_processes(db_path):
 def test_orphaned_runs_are_those_no_live_process_holds(tmp_path):
     from datetime import timedelta
 
-    from runner.store import RunStatus, RunStore
+    from runner.engine.store import RunStatus, RunStore
 
     with RunStore(tmp_path / "runs.db") as store:
         held = store.create_run("T-1", "f").run

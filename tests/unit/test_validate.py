@@ -8,11 +8,19 @@ from pathlib import Path
 
 import pytest
 
-from pages.base import ActionSpec, Effect
+from runner.actions import ActionSpec, Effect
 from runner.errors import InputError
-from runner.flow_model import ActionStep, AskStep, EndStatus, EndStep, GateStep, OnExpired, WaitStep
-from runner.validate import FlowInvalid, check_inputs, load_flow, validate_text
-from runner.yaml_lines import FlowError, Issue
+from runner.language.model import (
+    ActionStep,
+    AskStep,
+    EndStatus,
+    EndStep,
+    GateStep,
+    OnExpired,
+    WaitStep,
+)
+from runner.language.validate import FlowInvalid, check_inputs, load_flow, validate_text
+from runner.language.yaml_lines import FlowError, Issue
 
 
 def only(issues: list[Issue]) -> Issue:
@@ -734,7 +742,7 @@ def test_unquoted_comma_in_a_flow_mapping_is_caught(flow_issues):
     assert (issue.line, issue.field) == (3, "inputs.code.asked later")
 
 
-FLOWS = sorted((Path(__file__).resolve().parents[2] / "flows").glob("*.yaml"))
+FLOWS = sorted((Path(__file__).resolve().parents[2] / "runner" / "flows").glob("*.yaml"))
 
 
 @pytest.mark.parametrize("path", FLOWS, ids=[p.stem for p in FLOWS])

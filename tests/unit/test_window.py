@@ -6,8 +6,8 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
+from runner.engine.window import REFUND_WINDOW, cap_deadline, decide
 from runner.errors import InputError
-from runner.window import REFUND_WINDOW, cap_deadline, decide
 
 BOUGHT = datetime(2026, 3, 1, 10, 0, tzinfo=UTC)
 PLUS_TEN = timezone(timedelta(hours=10))

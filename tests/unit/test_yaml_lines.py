@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from runner.yaml_lines import FlowError, LineDict, LineList, LineStr, line_of, load, loads
+from runner.language.yaml_lines import FlowError, LineDict, LineList, LineStr, line_of, load, loads
 
 DOC = """\
 name: x

@@ -11,11 +11,11 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from pages.base import ActionSpec, Effect
-from runner import expressions
+from runner.actions import ActionSpec, Effect, load_catalogue
 from runner.errors import InputError
-from runner.expressions import ExpressionError
-from runner.flow_model import (
+from runner.language import expressions
+from runner.language.expressions import ExpressionError
+from runner.language.model import (
     ASK_OUTPUTS,
     GATE_OUTPUTS,
     INPUTS,
@@ -31,7 +31,7 @@ from runner.flow_model import (
     build,
     did_you_mean,
 )
-from runner.yaml_lines import FlowError, Issue, load, loads
+from runner.language.yaml_lines import FlowError, Issue, load, loads
 
 
 class FlowInvalid(FlowError):
@@ -45,10 +45,8 @@ class FlowInvalid(FlowError):
 
 
 def default_actions() -> Mapping[str, ActionSpec]:
-    """The registered page-object actions; importing ``pages`` registers every console."""
-    from pages import ACTIONS
-
-    return ACTIONS
+    """The catalogue of the default action modules, for callers that were handed none."""
+    return load_catalogue()
 
 
 class _Checker:

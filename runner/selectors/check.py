@@ -27,7 +27,7 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from pages.base import Loc, NotReachable, PageObject, all_pages
 from runner.config import CONSOLES, Config
 from runner.errors import ConsoleError, DriftError, RunnerError
-from runner.selector_report import (
+from runner.selectors.report import (
     AMBIGUOUS,
     EXIT_INCOMPLETE,
     MISSING,
@@ -48,8 +48,8 @@ from runner.selector_report import (
 )
 
 if TYPE_CHECKING:
-    from runner.app import App
-    from runner.session import RunSession
+    from runner.browser.session import RunSession
+    from runner.cli.app import App
 
 # After open_for_check the page has loaded; this only covers a heading rendered a moment late.
 HEADING_WAIT_MS = 2_000

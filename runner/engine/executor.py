@@ -3,7 +3,7 @@
 A run lives in the store, not in this process: every step's outputs are saved before the next
 step starts, a pause (a person must read a captcha, the customer must cancel) ends the process
 with the run saved, and a resume continues from the step it stopped at. Side effects go through
-the ledger (runner.side_effects) so nothing is clicked twice.
+the ledger (runner.engine.side_effects) so nothing is clicked twice.
 """
 
 from __future__ import annotations
@@ -18,12 +18,22 @@ from typing import Any
 import structlog
 from playwright.sync_api import Error as PlaywrightError
 
-from pages.base import ActionSpec, Effect
-from runner.clock import Clock
+from runner.actions import ActionSpec, Effect
 from runner.config import Config
+from runner.engine.clock import Clock
+from runner.engine.result import RunResult, result_of
+from runner.engine.side_effects import (
+    CONFIRM_DONE,
+    CONFIRM_RETRY,
+    LedgerGuard,
+    NeedsConfirmation,
+    plain,
+)
+from runner.engine.store import Run, RunStatus, RunStore, default_owner
+from runner.engine.window import cap_deadline, decide, long_date
 from runner.errors import BusinessError, ConsoleError, InputError, Kind, RunnerError
-from runner.expressions import render_value, truthy
-from runner.flow_model import (
+from runner.language.expressions import render_value, truthy
+from runner.language.model import (
     ActionStep,
     AskStep,
     EndStep,
@@ -34,10 +44,6 @@ from runner.flow_model import (
     WaitStep,
 )
 from runner.logs import get_logger
-from runner.result import RunResult, StepReport
-from runner.side_effects import CONFIRM_DONE, CONFIRM_RETRY, LedgerGuard, NeedsConfirmation, plain
-from runner.store import Run, RunStatus, RunStore, default_owner
-from runner.window import cap_deadline, decide, long_date
 
 LEASE = timedelta(minutes=15)
 Progress = Callable[[str], None]
@@ -484,19 +490,3 @@ class Executor:
 
     def result(self, run: Run) -> RunResult:
         return result_of(run)
-
-
-def result_of(run: Run) -> RunResult:
-    """A stored run as the caller sees it: the last status of each step, every artifact."""
-    last: dict[str, StepReport] = {}
-    for row in run.context.get("log", []):
-        last[row["id"]] = StepReport(row["id"], row["status"], row["duration_ms"])
-    artifacts = list(run.context.get("artifacts", []))
-    if run.next_action and run.next_action.get("artifact"):
-        artifacts.append(run.next_action["artifact"])
-    return RunResult(
-        run_id=run.run_id, ticket=run.ticket, flow=run.flow, status=str(run.status),
-        outcome=run.outcome, message=run.message, next_action=run.next_action,
-        outputs=run.context.get("steps", {}), steps=list(last.values()), error=run.error,
-        artifacts=artifacts)
-

@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
 from runner.errors import ConfigError, InputError
-from runner.flow_model import parse_duration
+from runner.language.model import parse_duration
 
 ENV_VAR = "CERTRUNNER_NOW"
 _OFFSET = re.compile(r"([+-])((?:\d+[smhd])+)\Z")

@@ -1,8 +1,8 @@
 """What a flow is, once read: frozen steps of five kinds, each remembering its source lines.
 
 This module checks shape only (fields, types, durations, step ids); whether actions exist and
-references resolve is ``runner.validate``'s job, because that needs the action catalog. Both
-report into the same list of issues, so an author sees every problem in one pass.
+references resolve is ``runner.language.validate``'s job, because that needs the action
+catalogue. Both report into the same list of issues, so an author sees every problem in one pass.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any, ClassVar
 
-from runner.yaml_lines import Issue, LineDict, LineList, line_of
+from runner.language.yaml_lines import Issue, LineDict, LineList, line_of
 
 
 class StepKind(enum.StrEnum):

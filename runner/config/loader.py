@@ -18,7 +18,7 @@ import yaml
 from runner.errors import ConfigError
 
 CONSOLES = ("pm", "symantec", "geotrust", "mail", "portal")
-DEFAULT_CONFIG = Path(__file__).resolve().parent.parent / "config" / "default.yaml"
+DEFAULT_CONFIG = Path(__file__).resolve().parent / "default.yaml"
 SANDBOX_SCHEME = "sandbox:"
 
 

@@ -7,7 +7,10 @@ in DESIGN.md.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from runner.engine.store import Run
 
 EXIT_FINISHED = 0
 EXIT_FAILED = 1
@@ -75,3 +78,19 @@ def human_summary(result: RunResult) -> str:
     for path in result.artifacts:
         lines.append(f"  artifact: {path}")
     return "\n".join(lines)
+
+
+def result_of(run: Run) -> RunResult:
+    """A stored run as the caller sees it: the last status of each step, every artifact."""
+    last: dict[str, StepReport] = {}
+    for row in run.context.get("log", []):
+        last[row["id"]] = StepReport(row["id"], row["status"], row["duration_ms"])
+    artifacts = list(run.context.get("artifacts", []))
+    if run.next_action and run.next_action.get("artifact"):
+        artifacts.append(run.next_action["artifact"])
+    return RunResult(
+        run_id=run.run_id, ticket=run.ticket, flow=run.flow, status=str(run.status),
+        outcome=run.outcome, message=run.message, next_action=run.next_action,
+        outputs=run.context.get("steps", {}), steps=list(last.values()), error=run.error,
+        artifacts=artifacts)
+

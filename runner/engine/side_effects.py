@@ -13,10 +13,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, is_dataclass
 from typing import Any
 
-from pages.base import ALREADY_DONE, ActionSpec
+from runner.actions import ALREADY_DONE, ActionSpec
+from runner.engine.store import LedgerStatus, RunStore
 from runner.errors import BusinessError, InputError, RunnerError
-from runner.expressions import truthy
-from runner.store import LedgerStatus, RunStore
+from runner.language.expressions import truthy
 
 CONFIRM_DONE = "done"    # a person checked the console: the effect happened
 CONFIRM_RETRY = "retry"  # a person checked the console: it did not happen, try again

@@ -25,7 +25,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from runner.clock import Clock, SystemClock
+from runner.engine.clock import Clock, SystemClock
 from runner.errors import InputError, Kind, RunnerError
 
 SCHEMA_VERSION = 1

@@ -10,12 +10,13 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from runner.clock import Clock, clock_from_env
+from runner.actions import Catalogue, load_catalogue
 from runner.config import Config, load_config
+from runner.engine.clock import Clock, clock_from_env
 
 if TYPE_CHECKING:
-    from runner.session import BrowserHost
-    from runner.store import RunStore
+    from runner.browser.session import BrowserHost
+    from runner.engine.store import RunStore
     from sandbox.server import SandboxServer
 
 
@@ -29,6 +30,7 @@ class App:
         self._store: RunStore | None = None
         self._sandbox: SandboxServer | None = None
         self._host: BrowserHost | None = None
+        self._catalogue: Catalogue | None = None
 
     @property
     def config(self) -> Config:
@@ -38,13 +40,20 @@ class App:
         return self._config
 
     @property
+    def catalogue(self) -> Catalogue:
+        """Every action flows may name, built once per command from the action modules."""
+        if self._catalogue is None:
+            self._catalogue = load_catalogue()
+        return self._catalogue
+
+    @property
     def clock(self) -> Clock:
         return clock_from_env(allow_override=self.config.is_sandbox)
 
     @property
     def store(self) -> RunStore:
         if self._store is None:
-            from runner.store import RunStore
+            from runner.engine.store import RunStore
 
             self.config.store.parent.mkdir(parents=True, exist_ok=True)
             self._store = RunStore(self.config.store)
@@ -69,7 +78,7 @@ class App:
     @property
     def host(self) -> BrowserHost:
         if self._host is None:
-            from runner.session import BrowserHost
+            from runner.browser.session import BrowserHost
 
             self._host = BrowserHost(self.live_config())
         return self._host

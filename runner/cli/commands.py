@@ -9,15 +9,15 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from runner.engine.result import RunResult
+from runner.engine.store import Run, RunStore
 from runner.errors import InputError
-from runner.flow_model import AskStep, Flow
-from runner.result import RunResult
-from runner.store import Run, RunStore
-from runner.validate import check_inputs, load_flow
+from runner.language.model import AskStep, Flow
+from runner.language.validate import check_inputs, load_flow
 
 if TYPE_CHECKING:
-    from runner.app import App
-    from runner.executor import Executor, Progress
+    from runner.cli.app import App
+    from runner.engine.executor import Executor, Progress
 
 FLOWS_DIR = Path(__file__).resolve().parent.parent / "flows"
 CONFIRM_PREFIX = "confirm_"
@@ -58,11 +58,10 @@ def _split_secrets(flow: Flow, inputs: dict[str, Any]) -> tuple[dict[str, Any], 
 
 
 def executor(app: App, progress: Progress | None, store: RunStore | None = None) -> Executor:
-    from pages import ACTIONS
-    from runner.executor import Executor
+    from runner.engine.executor import Executor
 
     return Executor(app.live_config(), store or app.store, app.clock, app.host.session,
-                    ACTIONS, progress)
+                    app.catalogue, progress)
 
 
 def run_flow(app: App, flow_name: str, ticket: str, inputs: dict[str, Any], *,
@@ -119,7 +118,7 @@ def resume_due(app: App, progress: Progress | None = None) -> list[RunResult]:
 
 
 def status(app: App, ref: str) -> list[RunResult]:
-    from runner.executor import result_of
+    from runner.engine.result import result_of
 
     run = app.store.get_run(ref)
     runs = [run] if run else app.store.find_runs_by_ticket(ref)

@@ -11,12 +11,12 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
-from runner.commands import resume_run, run_flow
+from runner.cli.commands import resume_run, run_flow
+from runner.engine.result import RunResult, human_summary
 from runner.errors import ConfigError
-from runner.result import RunResult, human_summary
 
 if TYPE_CHECKING:
-    from runner.app import App
+    from runner.cli.app import App
 
 Echo = Callable[[str], None]
 
@@ -84,10 +84,10 @@ def run_demo(app: App, echo: Echo) -> int:
 
 def _customer_cancels(app: App, email: str, echo: Echo) -> None:
     """The customer's side, in a browser context of its own (the customer is not us)."""
-    from pages import ACTIONS
+    actions = app.catalogue
 
     with app.host.session(app.config.artifacts / "demo-customer") as customer:
-        link = ACTIONS["mail.access_link"].func(customer, email=email)
+        link = actions["mail.access_link"].func(customer, email=email)
         echo(f"   mail: {link.subject!r} -> {link.url}")
-        done = ACTIONS["portal.cancel_certificate"].func(customer, link=link.url)
+        done = actions["portal.cancel_certificate"].func(customer, link=link.url)
         echo(f"   portal: {done.domain} is now {done.status}")

@@ -1,6 +1,6 @@
 """What a selector check found, and the three ways it is written: JSON, JUnit XML and HTML.
 
-Kept apart from the walk (``runner.selector_check``) so that the walk only decides statuses and
+Kept apart from the walk (``runner.selectors.check``) so that the walk only decides statuses and
 this module only words them: CI reads the JUnit file, a person reads the HTML page (with a
 screenshot of every page where something is wrong), an agent or cron reads the JSON.
 """

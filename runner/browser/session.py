@@ -17,7 +17,7 @@ from typing import Any, cast
 
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
 
-from runner.browser import launch_options
+from runner.browser.launcher import launch_options
 from runner.config import Config
 
 
