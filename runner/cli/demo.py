@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from runner.cli.commands import resume_run, run_flow
 from runner.engine.result import RunResult, human_summary
-from runner.errors import ConfigError
+from runner.errors import ConfigError, ErrorCode
 
 if TYPE_CHECKING:
     from runner.cli.app import App
@@ -34,7 +34,7 @@ def run_demo(app: App, echo: Echo) -> int:
 
     if not app.config.is_sandbox or not app.config.needs_sandbox:
         raise ConfigError("the demo runs only against the built-in sandbox",
-                          code="demo_needs_sandbox")
+                          code=ErrorCode.DEMO_NEEDS_SANDBOX)
     app.live_config()  # start the sandbox before adding orders to it
     db = app.config.sandbox_db
     stamp = datetime.now(UTC).strftime("%Y%m%d%H%M%S")

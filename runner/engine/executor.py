@@ -178,7 +178,7 @@ class Executor:
         if run.current_step is not None and run.current_step not in ids:
             raise InputError(f"run {run.run_id} stopped at step {run.current_step!r}, which flow "
                              f"{flow.name} no longer has; restore the flow or start a new run",
-                             code="flow_changed", step=run.current_step)
+                             code=ErrorCode.FLOW_CHANGED, step=run.current_step)
         index = ids.index(run.current_step) if run.current_step else 0
         run.status, run.error, run.next_action = RunStatus.RUNNING, None, None
         total = len(flow.steps)
@@ -224,14 +224,14 @@ class Executor:
             except PlaywrightError as exc:
                 # A browser failure no page object translated: the console or browser, not us.
                 error = ConsoleError(f"browser error: {exc.message.splitlines()[0]}",
-                                     code="browser_error", step=step.id, ticket=run.ticket)
+                                     code=ErrorCode.BROWSER_ERROR, step=step.id, ticket=run.ticket)
                 self._fail(run, step, error, holder, started, index, total)
                 return
             except Exception as exc:
                 # A bug of ours: keep the run resumable and say so; the traceback goes to the log.
                 self.log.exception("internal_error", error=repr(exc))
                 internal = RunnerError(f"internal error ({type(exc).__name__}: {exc}); tell "
-                                       "the maintainers", code="internal_error", kind=Kind.DRIFT,
+                                       "the maintainers", code=ErrorCode.INTERNAL_ERROR, kind=Kind.DRIFT,
                                        context={"step": step.id, "ticket": run.ticket})
                 self._fail(run, step, internal, holder, started, index, total)
                 return
@@ -384,7 +384,7 @@ class Executor:
         gates = self._enforced_gates(run)
         if not gates:  # the validator refuses such flows; this guard is for money all the same
             raise BusinessError("refusing to refund: this run never passed an enforced refund "
-                                "window gate", code="refund_without_gate")
+                                "window gate", code=ErrorCode.REFUND_WITHOUT_GATE)
         for gate in gates:
             decision = decide(gate["purchased_at"], self.clock.now(), self.config.refund_window)
             if not decision.eligible:
