@@ -49,6 +49,23 @@ class NextType(enum.StrEnum):
     WOULD_ASK = "would_ask"
 
 
+NEXT_MEANING = {
+    NextType.OFFER_CANCEL_ONLY: "refund refused (outside the window): tell the customer "
+                                "`customer_message` and offer the cancel-only flow (`command`)",
+    NextType.PROVIDE_INPUT: "a person reads the image in `artifact` and resumes with the answer",
+    NextType.WAIT: "the customer must act; `resume --due` (cron) checks again at `next_check_at`",
+    NextType.CONFIRM_SIDE_EFFECT: "an interrupted side effect: check the console, then resume "
+                                  "with `retry` or `done`",
+    NextType.RETRY_LATER: "a console is down or slow: resume the run later",
+    NextType.ALERT_MAINTAINERS: "a vendor page changed (or a bug): tell the maintainers",
+    NextType.TELL_CUSTOMER: "send `customer_message`; retrying will not help",
+    NextType.FIX_TICKET: "fix the ticket's data and resume with the corrected input",
+    NextType.EXISTING_RUN_OTHER_INPUTS: "the ticket already has a run with other inputs; "
+                                        "nothing was started",
+    NextType.WAIT_FOR_OTHER_PROCESS: "another process holds the run: ask for its status again",
+    NextType.WOULD_DO: "dry run: the side effect the real run would do next",
+    NextType.WOULD_ASK: "dry run: the input the real run would ask for next",
+}
 NEXT_BY_KIND = {Kind.BUSINESS: NextType.TELL_CUSTOMER, Kind.CONSOLE: NextType.RETRY_LATER,
                 Kind.DRIFT: NextType.ALERT_MAINTAINERS, Kind.INPUT: NextType.FIX_TICKET}
 EXIT_BY_KIND = {Kind.BUSINESS: ExitCode.FAILED, Kind.CONSOLE: ExitCode.FAILED,
@@ -205,3 +222,31 @@ def exit_code(status: str, kind: str | None = None) -> ExitCode:
         return ExitCode.PAUSED
     known = {k.value: k for k in Kind}
     return EXIT_BY_KIND[known[kind]] if kind in known else ExitCode.FAILED
+
+
+def document() -> str:
+    """docs/errors.md, generated from this catalogue (``python -m runner.error_codes``)."""
+    lines = [
+        "# Error codes and next actions", "",
+        "Generated from `runner/error_codes.py` by `python -m runner.error_codes > "
+        "docs/errors.md`; a unit test keeps the two equal.", "",
+        "A failed result carries `error` (`kind`, `code`, `message`, `step`); the kind fixes "
+        "the exit code and `next_action.type`. `error.message` is for the support agent; "
+        "`customer_message` can be pasted to the customer.", "",
+        "`next_action.command` is an argv list that runs as it is (`certrunner ... --json`), "
+        "or null. An element holding `<...>` (such as `image_number=<VALUE>` or "
+        "`domain=<CORRECTED_DOMAIN>`) is a placeholder the caller fills in before running it; "
+        "values are never interpolated by a shell.", "",
+        "## next_action.type", "",
+        "| type | what the caller does |", "|---|---|",
+        *(f"| `{t}` | {NEXT_MEANING[t]} |" for t in NextType), "",
+        "## error.code", "",
+        "| code | kind | exit | next_action.type | meaning |", "|---|---|---|---|---|",
+        *(f"| `{c}` | {c.kind} | {int(c.exit_code)} | `{c.next_type}` | {c.meaning} |"
+          for c in ErrorCode), "",
+    ]
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    print(document(), end="")

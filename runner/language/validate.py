@@ -102,6 +102,8 @@ class _Checker:
                              f"{step.action!r} has side effects (use a read-only action)")
                 if step.waiting_for is not None:
                     self.template(step, "waiting_for", step.waiting_for)
+                if step.message is not None:
+                    self.template(step, "message", step.message)
                 self.outputs[step.id] = self.outputs_of(step)  # until: may read its own outputs
                 self.expression(step, "until", step.until)
                 if step.timeout_code is not None:

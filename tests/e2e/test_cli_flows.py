@@ -40,7 +40,7 @@ def test_pending_order_is_refunded_straight_away_and_once(cli: Cli, sandbox: San
     order = sandbox.order("pending.example")
     assert order["state"] == "refunded"
     assert len(sandbox.refunds(order["order_id"])) == 1
-    assert answer.data["outputs"]["refund_now"]["refund_ref"] in answer.data["message"]
+    assert answer.data["outputs"]["refund_now"]["refund_ref"] in answer.data["customer_message"]
     assert [s["id"] for s in answer.data["steps"] if s["status"] == "done"] == [
         "order", "window", "refund_now"]
 
@@ -56,8 +56,8 @@ def test_old_order_is_denied_with_the_policy_and_an_offer(cli: Cli, sandbox: San
     assert answer.code == 0, answer.stderr
     assert answer.data["status"] == "denied"
     assert answer.data["outcome"] == "refund_window_expired"
-    assert "30 days" in answer.data["message"]
-    assert "cancel" in answer.data["message"]
+    assert "30 days" in answer.data["customer_message"]
+    assert "cancel" in answer.data["customer_message"]
     assert answer.data["next_action"]["flow"] == "cancel_only"
     assert "symantec" not in " ".join(s["id"] for s in answer.data["steps"])
     assert sandbox.order("old-issued.example")["state"] == "issued"
@@ -108,7 +108,7 @@ def test_refund_check_changes_nothing(cli: Cli, sandbox: SandboxClient) -> None:
     answer = cli.run("refund_check", "T-104", "pending.example")
     assert answer.code == 0, answer.stderr
     assert answer.data["outcome"] == "refundable"
-    assert "until" in answer.data["message"]
+    assert "until" in answer.data["customer_message"]
     assert sandbox.order("pending.example") == before
 
 
@@ -178,7 +178,7 @@ def test_window_closing_during_the_wait_denies_the_refund(
     late = cli.resume(first.data["run_id"], now="+26d")
     assert late.code == 0, late.stderr
     assert (late.data["status"], late.data["outcome"]) == ("denied", "refund_window_expired")
-    assert "30 days" in late.data["message"]
+    assert "30 days" in late.data["customer_message"]
     order = sandbox.order("fresh-issued.example")
     assert order["state"] == "cancelled"
     assert sandbox.refunds(order["order_id"]) == []
