@@ -66,9 +66,14 @@ def emit(payload: dict[str, Any] | list[Any], as_json: bool, text: str) -> None:
     click.echo(json.dumps(payload, indent=2, default=str) if as_json else text)
 
 
-def fail(error: RunnerError, as_json: bool, **extra: Any) -> None:
+def fail(error: RunnerError, as_json: bool, domain: str | None = None, **extra: Any) -> None:
     """Print an error raised before a run existed, like a run's error, and exit with its code."""
-    payload = {**extra, "status": "failed", "error": error.to_dict()}
+    from runner.engine.texts import customer_failure
+
+    payload: dict[str, Any] = {**extra, "status": "failed"}
+    if "ticket" in extra or "run_id" in extra:  # a ticket's command: something to tell them
+        payload["customer_message"] = customer_failure(error, domain)
+    payload["error"] = error.to_dict()
     emit(payload, as_json, f"error [{error.kind}/{error.code}]: {error}")
     sys.exit(exit_code("failed", error.kind))
 
@@ -106,7 +111,7 @@ def run_cmd(obj: Obj, flow: str, ticket: str, domain: str, inputs: tuple[str, ..
         result = run_flow(obj.app, flow, ticket, {"domain": domain, **parse_inputs(inputs)},
                           dry_run=dry_run, progress=None if as_json else click.echo)
     except RunnerError as exc:
-        fail(exc, as_json, ticket=ticket, flow=flow)
+        fail(exc, as_json, ticket=ticket, flow=flow, domain=domain)
     finish(result, as_json)
 
 
