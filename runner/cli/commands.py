@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from runner.engine.result import RunResult
 from runner.engine.store import Run, RunStore
+from runner.engine.texts import CONFIRM_PREFIX
 from runner.errors import ErrorCode, InputError
 from runner.language.model import AskStep, Flow
 from runner.language.validate import check_inputs, load_flow
@@ -20,7 +21,6 @@ if TYPE_CHECKING:
     from runner.engine.executor import Executor, Progress
 
 FLOWS_DIR = Path(__file__).resolve().parent.parent / "flows"
-CONFIRM_PREFIX = "confirm_"
 
 
 def flow_path(name_or_path: str) -> Path:

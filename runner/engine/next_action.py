@@ -78,18 +78,28 @@ class NextAction:
         return out
 
     @staticmethod
-    def from_dict(data: Mapping[str, Any]) -> NextAction:
-        """A stored next action as its typed object (unknown keys of older runs are dropped)."""
-        kind = NextType(data["type"])
+    def from_dict(data: Mapping[str, Any]) -> NextAction | None:
+        """A stored next action as its typed object; None for a shape no type fits.
+
+        Keys an older runner stored and this one does not know are dropped; one that lacks a
+        field keeps its type and summary.
+        """
+        known = {t.value: t for t in NextType}
+        kind = known.get(data.get("type", ""))
+        if kind is None:
+            return None
         cls = next((c for c in _SUBCLASSES if kind in c.types), NextAction)
         names = {f.name for f in fields(cls)}
         given = {_PY_NAMES.get(k, k): v for k, v in data.items()}
         values = {k: v for k, v in given.items() if k in names}
-        values["type"] = kind
-        values["command"] = Command.from_dict(data.get("command"))
-        if "previous" in values and isinstance(values["previous"], Mapping):
+        values.update(type=kind, summary=str(data.get("summary", "")),
+                      command=Command.from_dict(data.get("command")))
+        if isinstance(values.get("previous"), Mapping):
             values["previous"] = NextAction.from_dict(values["previous"])
-        return cls(**values)
+        try:
+            return cls(**values)
+        except TypeError:
+            return NextAction(type=kind, summary=values["summary"], command=values["command"])
 
 
 @dataclass(frozen=True, kw_only=True)

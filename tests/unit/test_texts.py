@@ -71,7 +71,11 @@ def test_the_cli_renders_commands_and_older_runs_read_as_null() -> None:
     assert result.to_dict()["next_action"]["command"]["verb"] == "resume"
     old = {"type": "wait", "summary": "s", "waiting_for": "x", "next_check_at": "t",
            "deadline": "t", "command": "python run.py resume --due   (cron), or ..."}
-    assert NextAction.from_dict(old).command is None
+    assert NextAction.from_dict(old) == texts.wait("run-abc", "x", WHEN, WHEN).__class__(
+        type="wait", summary="s", waiting_for="x", next_check_at="t", deadline="t")
+    assert NextAction.from_dict({"summary": "no type"}) is None
+    partial = NextAction.from_dict({"type": "provide_input", "summary": "s"})
+    assert partial is not None and (partial.type, partial.summary) == ("provide_input", "s")
     assert Command.from_dict({"verb": "explode"}) is None
     assert Verb.RESUME == "resume"
 
