@@ -74,8 +74,8 @@ class SharedChromium:
     instances; launching a browser in each would cost N Chromiums. This starts one, with the
     same flags as ``launch_options``, on a DevTools port the OS picks, and every worker
     connects to ``ws_url``. It runs in its own session, so a signal to the service's process
-    group (Ctrl-C) reaches the service, which stops it in order, and not the browser. Its profile is a throwaway directory: logins live in the state
-    home, never in the browser profile.
+    group (Ctrl-C) reaches the service, which stops it in order, and not the browser. Its
+    profile is a throwaway directory: logins live in the state home, never in the profile.
     """
 
     def __init__(self, headless: bool = True) -> None:

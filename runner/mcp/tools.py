@@ -138,5 +138,4 @@ class _Answerer:
         artifact = action.get("artifact")
         if result.status != "needs_input" or not artifact or not result.run_id:
             return None
-        name = self.service.artifact_name(result.run_id, str(artifact))
-        return self.service.artifact(result.run_id, name) if name else None
+        return self.service.artifact(result.run_id, Path(str(artifact)).name)

@@ -88,6 +88,11 @@ class RunService:
             self._chromium.process.kill()
 
     @property
+    def cdp_url(self) -> str | None:
+        """The shared Chromium's DevTools address (benchmarks attach a baseline script)."""
+        return self._chromium.ws_url if self._chromium is not None else None
+
+    @property
     def ready(self) -> bool:
         return (self.pool is not None and not self.pool.draining.is_set()
                 and self._chromium is not None and self._chromium.process.poll() is None)
@@ -163,19 +168,16 @@ class RunService:
         return commands.list_flows()
 
     def artifact(self, run_id: str, name: str) -> Path:
-        """A file of this run's artifact folder, and nothing outside it."""
-        self._run(run_id)
-        folder = (self.app.config.artifacts / run_id).resolve()
-        path = (folder / name).resolve()
-        if not path.is_relative_to(folder) or not path.is_file():
-            raise InputError(f"run {run_id} has no artifact {name!r}", code="unknown_artifact")
-        return path
+        """A file the run lists in its ``artifacts`` (captcha, screenshots, trace), by name.
 
-    def artifact_name(self, run_id: str, path: str) -> str | None:
-        """The name under which the artifact at ``path`` can be downloaded, if it is one."""
+        Only listed files: the run's folder also holds its console cookies, which never leave.
+        """
         folder = (self.app.config.artifacts / run_id).resolve()
-        resolved = Path(path).resolve()
-        return str(resolved.relative_to(folder)) if resolved.is_relative_to(folder) else None
+        for listed in result_of(self._run(run_id)).artifacts:
+            path = Path(listed).resolve()
+            if path.name == name and path.is_relative_to(folder) and path.is_file():
+                return path
+        raise InputError(f"run {run_id} has no artifact {name!r}", code="unknown_artifact")
 
     # helpers
 

@@ -9,10 +9,10 @@ after the grace period stays "running" under this process; the next start resume
 from __future__ import annotations
 
 import os
+import signal
+import socket
 import sys
 from types import FrameType
-
-import socket
 
 import uvicorn
 
@@ -48,12 +48,20 @@ def serve(options: ServiceOptions) -> int:
                             timeout_graceful_shutdown=int(options.grace.total_seconds()),
                             lifespan="on")
     server = _Server(config, service)
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        # uvicorn re-raises the signal it shut down for once it is done; with this handler
+        # that ends here and the exit code below says how the stop went.
+        signal.signal(sig, _stopped)
     server.run()
     if not server.started:
         return 1
     if app.state.left_running:
         _exit_mid_run(service)
     return 0
+
+
+def _stopped(_sig: int, _frame: FrameType | None) -> None:
+    """The service has already stopped in order when this runs."""
 
 
 def _exit_mid_run(service: RunService) -> None:

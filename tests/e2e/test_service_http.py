@@ -100,7 +100,8 @@ def test_captcha_is_downloadable_and_only_the_runs_own_files(service: Service,
     answer = sandbox.solve_captcha(image)
     waiting = service.resume(paused["run_id"], image_number=answer).json()
     assert waiting["status"] == "waiting", waiting
-    for name in ("..%2F..%2Fruns.db", "nothing.png"):
+    assert (image.parent / "cookies.json").exists()  # kept for the resume, never served
+    for name in ("..%2F..%2Fruns.db", "nothing.png", "cookies.json"):
         refused = service.http.get(f"/runs/{paused['run_id']}/artifacts/{name}")
         assert refused.status_code == 404
         assert refused.json()["error"]["kind"] == "input"
