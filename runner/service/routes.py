@@ -24,7 +24,6 @@ from runner.service.models import (
 ERRORS: dict[int | str, dict[str, Any]] = {
     code: {"model": ErrorBody} for code in (400, 401, 404, 409, 413, 422, 500, 503)}
 RUN = {200: {"model": RunBody}, **ERRORS}
-RunId = Annotated[str, Query(min_length=1, max_length=64)]
 
 router = APIRouter()
 

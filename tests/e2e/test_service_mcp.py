@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import base64
 import json
+import queue
 import sys
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -26,7 +28,7 @@ TOOLS = {"list_flows", "run_flow", "get_run", "list_runs", "resume_run", "abando
 
 
 def _run_of(result: Any) -> dict[str, Any]:
-    assert not result.isError, result.content
+    assert not result.is_error, result.content
     return dict(json.loads(result.content[0].text))
 
 
@@ -38,25 +40,24 @@ def test_agent_refunds_an_issued_order_through_the_mcp_tools(
                                    args=[str(ROOT / "run.py"), "mcp", "--workers", "1"],
                                    env=env, cwd=str(tmp_path))
     seen: dict[str, Any] = {}
-
-    def customer_cancels(email: str) -> None:
-        customer = make_session(config)
-        link = load_catalogue()["mail.access_link"].func(customer, email=email)
-        load_catalogue()["portal.cancel_certificate"].func(customer, link=link.url)
+    # The agent talks in its own thread (its own event loop); the customer acts in this one,
+    # which owns the test's browser: the agent hands over the email and waits until done.
+    customer_email: queue.Queue[str | None] = queue.Queue()
+    customer_done = threading.Event()
 
     async def conversation() -> None:
         async with stdio_client(server) as (read, write), ClientSession(read, write) as session:
             await session.initialize()
             tools = (await session.list_tools()).tools
             assert {t.name for t in tools} == TOOLS
-            assert all(t.description and t.inputSchema for t in tools)
+            assert all(t.description and t.input_schema for t in tools)
 
             started = await session.call_tool("run_flow", {
                 "flow": "cancel_refund", "ticket": "T-M1", "domain": "fresh-issued.example"})
             run = _run_of(started)
             assert run["status"] == "needs_input", run
             (image,) = [b for b in started.content if b.type == "image"]
-            assert image.mimeType == "image/png"
+            assert image.mime_type == "image/png"
             png = tmp_path / "seen-by-agent.png"
             png.write_bytes(base64.b64decode(image.data))
             answer = sandbox.solve_captcha(png)  # the agent reads the digits
@@ -65,7 +66,8 @@ def test_agent_refunds_an_issued_order_through_the_mcp_tools(
                 "run_id": run["run_id"], "inputs": {run["next_action"]["input"]: answer}}))
             assert waiting["status"] == "waiting", waiting
             email = waiting["outputs"]["info"]["admin_email"]
-            await anyio.to_thread.run_sync(customer_cancels, email)
+            customer_email.put(email)
+            assert await anyio.to_thread.run_sync(customer_done.wait, 300)
 
             done = _run_of(await session.call_tool("resume_run", {"run_id": run["run_id"]}))
             assert (done["status"], done["outcome"]) == ("succeeded", "refunded"), done
@@ -75,10 +77,28 @@ def test_agent_refunds_an_issued_order_through_the_mcp_tools(
             listed = await session.call_tool("list_runs", {"ticket": "T-M1"})
             assert [r["run_id"] for r in json.loads(listed.content[0].text)] == [run["run_id"]]
             missing = await session.call_tool("get_run", {"run_id": "run-000000000000"})
-            assert missing.isError and "unknown_run" in missing.content[0].text
+            assert missing.is_error and "unknown_run" in missing.content[0].text
             seen["done"] = done
 
-    anyio.run(conversation)
+    def agent() -> None:
+        try:
+            anyio.run(conversation)
+        except BaseException as exc:
+            seen["error"] = exc
+        finally:
+            customer_email.put(None)
+
+    talking = threading.Thread(target=agent)
+    talking.start()
+    email = customer_email.get(timeout=900)
+    if email is not None:
+        customer = make_session(config)
+        link = load_catalogue()["mail.access_link"].func(customer, email=email)
+        load_catalogue()["portal.cancel_certificate"].func(customer, link=link.url)
+        customer_done.set()
+    talking.join(timeout=900)
+    if "error" in seen:
+        raise seen["error"]
     assert seen["done"]["message"]
     order = sandbox.order("fresh-issued.example")
     assert order["state"] == "refunded"
