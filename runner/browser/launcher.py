@@ -125,7 +125,7 @@ def _devtools_url(process: subprocess.Popen[str]) -> str:
             return line[len(DEVTOOLS_LINE):].strip()
         tail = (tail + [line.rstrip()])[-5:]
     raise ConfigError(f"Chromium exited before listening (code {process.wait()}): "
-                      + " | ".join(tail), code="chromium_failed")
+                      + " | ".join(tail), ErrorCode.CHROMIUM_FAILED)
 
 
 def _drain(stream: IO[str]) -> None:

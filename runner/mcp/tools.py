@@ -17,26 +17,30 @@ from mcp.server.mcpserver import Image, MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
 from pydantic import Field
 
+from runner.engine.next_action import ProvideInput
 from runner.engine.result import RunResult
 from runner.errors import RunnerError
 from runner.service.core import RunService
+from runner.service.models import run_body
 
 INSTRUCTIONS = """\
 certrunner cancels and refunds SSL certificates on vendor consoles, one run per support ticket.
 Start with run_flow (flow cancel_refund for "cancel and refund"; refund_check only tells whether a
 refund is possible; cancel_only cancels without money). Every tool answers with one JSON run:
-status succeeded or denied = finished (tell the customer `message`); needs_input = call
-resume_run with inputs {next_action.input: your answer} (a captcha comes as an image: read the
-digits); waiting = the customer must act first, the service re-checks by itself at
+status succeeded or denied = finished (tell the customer `customer_message`); needs_input =
+call resume_run with inputs {next_action.input: your answer} (a captcha comes as an image: read
+the digits); waiting = the customer must act first, the service re-checks by itself at
 next_action.next_check_at (call get_run later, or resume_run to check now); failed = see
 error.kind: business (tell the customer), console (retry later with resume_run), drift (alert
-the maintainers), input (fix the input and resume_run with it). The same ticket always returns
-the same run; side effects (access request, refund) never happen twice."""
+the maintainers), input (fix the input and resume_run with it). next_action.command is the
+same step as a certrunner command line; here, call the matching tool instead. The same ticket
+always returns the same run; side effects (access request, refund) never happen twice."""
 
-RUN_TEXT = ("Returns the run as JSON: run_id, ticket, flow, status, outcome, message (safe to "
-            "paste to the customer), next_action (what to do next), outputs, steps, error "
-            "(kind, code, message, step) and artifacts; plus the captcha image when the run "
-            "needs it read.")
+RUN_TEXT = ("Returns the run as JSON: run_id, ticket, flow, status, outcome, customer_message "
+            "(safe to paste to the customer), next_action (what to do next: type, summary, and "
+            "command as the equivalent certrunner CLI argv), outputs, steps, error (kind, code, "
+            "message, step), artifacts and existing; plus the captcha image when the run needs "
+            "it read.")
 
 Flow = Annotated[str, Field(description="Flow name from list_flows: cancel_refund, "
                                         "refund_check or cancel_only")]
@@ -90,7 +94,7 @@ def build_mcp(service: RunService) -> MCPServer:
                         limit: Annotated[int, Field(ge=1, le=200)] = 20) -> str:
         found = answer.guard(lambda: service.list_runs(ticket=ticket, flow=flow, status=status,
                                                        limit=limit))
-        return json.dumps([r.to_dict() for r in found], indent=2, default=str)
+        return json.dumps([run_body(r) for r in found], indent=2, default=str)
 
     @server.tool(structured_output=False, description=(
         "Give up a paused or failed run for good (e.g. the customer withdrew the ticket): it is "
@@ -127,15 +131,15 @@ class _Answerer:
         return self.content(self.guard(call))
 
     def content(self, result: RunResult) -> list[Any]:
-        blocks: list[Any] = [json.dumps(result.to_dict(), indent=2, default=str)]
+        blocks: list[Any] = [json.dumps(run_body(result), indent=2, default=str)]
         image = self.captcha(result)
         if image is not None:
             blocks.append(Image(path=image))
         return blocks
 
     def captcha(self, result: RunResult) -> Path | None:
-        action = result.next_action or {}
-        artifact = action.get("artifact")
-        if result.status != "needs_input" or not artifact or not result.run_id:
+        action = result.next_action
+        if (result.status != "needs_input" or not isinstance(action, ProvideInput)
+                or not action.artifact or not result.run_id):
             return None
-        return self.service.artifact(result.run_id, Path(str(artifact)).name)
+        return self.service.artifact(result.run_id, Path(action.artifact).name)

@@ -12,26 +12,29 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
-from runner.errors import Kind, RunnerError
+from runner.error_codes import ErrorCode, Kind
+from runner.errors import RunnerError
 from runner.service.core import RunService
 from runner.service.guard import Guard
 from runner.service.options import ServiceOptions
 from runner.service.routes import router
 
 STATUS_BY_KIND = {Kind.INPUT: 400, Kind.BUSINESS: 409, Kind.CONSOLE: 503, Kind.DRIFT: 500}
-NOT_FOUND = ("unknown_run", "unknown_artifact", "unknown_flow")
+NOT_FOUND = (ErrorCode.UNKNOWN_RUN, ErrorCode.UNKNOWN_ARTIFACT, ErrorCode.UNKNOWN_FLOW)
+CONFLICT = (ErrorCode.RUN_IN_PROGRESS, ErrorCode.RUN_FINISHED, ErrorCode.RUN_ABANDONED)
+HTTP_CODES = {404: ErrorCode.NOT_FOUND, 405: ErrorCode.METHOD_NOT_ALLOWED}
 
 
 def error_status(error: RunnerError) -> int:
     if error.code in NOT_FOUND:
         return 404
-    if error.code in ("run_in_progress", "run_finished", "run_abandoned"):
+    if error.code in CONFLICT:
         return 409
     return STATUS_BY_KIND.get(error.kind, 500)
 
 
-def _error(status: int, kind: str, code: str, message: str) -> JSONResponse:
-    return JSONResponse({"status": "failed", "error": {"kind": kind, "code": code,
+def _error(status: int, code: ErrorCode, message: str) -> JSONResponse:
+    return JSONResponse({"status": "failed", "error": {"kind": str(code.kind), "code": str(code),
                                                        "message": message}}, status_code=status)
 
 
@@ -44,13 +47,13 @@ async def _runner_error(_request: Request, exc: Exception) -> JSONResponse:
 async def _bad_request(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     where = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
-    return _error(422, Kind.INPUT, "bad_request", where)
+    return _error(422, ErrorCode.BAD_REQUEST, where)
 
 
 async def _http_error(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, HTTPException)
-    code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
-    return _error(exc.status_code, Kind.INPUT, code, str(exc.detail))
+    code = HTTP_CODES.get(exc.status_code, ErrorCode.HTTP_ERROR)
+    return _error(exc.status_code, code, str(exc.detail))
 
 
 def create_app(options: ServiceOptions, service: RunService | None = None) -> FastAPI:

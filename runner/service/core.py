@@ -21,6 +21,7 @@ from runner.cli import commands
 from runner.cli.app import App
 from runner.engine.result import RunResult, result_of
 from runner.engine.store import Run, RunStore, default_owner
+from runner.error_codes import ErrorCode
 from runner.errors import InputError
 from runner.language.validate import check_inputs
 from runner.logs import get_logger
@@ -117,11 +118,11 @@ class RunService:
         """Start (or join, or find) the run of ``flow`` for ``ticket``."""
         if not FLOW_NAME.match(flow):
             raise InputError(f"flow must be a flow name (see list_flows), got {flow!r}",
-                             code="unknown_flow")
+                             ErrorCode.UNKNOWN_FLOW)
         loaded = commands.validate_flow(flow)
         check_inputs(loaded, inputs)
         if not ticket.strip():
-            raise InputError("a ticket id is required", code="missing_ticket")
+            raise InputError("a ticket id is required", ErrorCode.MISSING_TICKET)
         key = ("new", loaded.name, ticket)
         with self._lock:
             running = self._in_flight.get(key)
@@ -133,7 +134,7 @@ class RunService:
         run = self._run(run_id)
         if runs.is_abandoned(run):
             raise InputError(f"run {run_id} was abandoned; start a new run with a new ticket",
-                             code="run_abandoned")
+                             ErrorCode.RUN_ABANDONED)
         with self._lock:
             return self._submit(("run", run_id, ""),
                                 lambda app: commands.resume_run(app, run_id, inputs))
@@ -177,14 +178,14 @@ class RunService:
             path = Path(listed).resolve()
             if path.name == name and path.is_relative_to(folder) and path.is_file():
                 return path
-        raise InputError(f"run {run_id} has no artifact {name!r}", code="unknown_artifact")
+        raise InputError(f"run {run_id} has no artifact {name!r}", ErrorCode.UNKNOWN_ARTIFACT)
 
     # helpers
 
     def _run(self, run_id: str) -> Run:
         run = self.store.get_run(run_id)
         if run is None:
-            raise InputError(f"no run {run_id}", code="unknown_run")
+            raise InputError(f"no run {run_id}", ErrorCode.UNKNOWN_RUN)
         return run
 
     def _submit(self, key: tuple[str, str, str],

@@ -9,12 +9,14 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from runner.error_codes import ErrorCode
+
 OPEN_PATHS = ("/health", "/ready")
 
 
-async def _reply(send: Send, status: int, code: str, message: str,
+async def _reply(send: Send, status: int, code: ErrorCode, message: str,
                  headers: list[tuple[bytes, bytes]] | None = None) -> None:
-    body = json.dumps({"status": "failed", "error": {"kind": "input", "code": code,
+    body = json.dumps({"status": "failed", "error": {"kind": str(code.kind), "code": str(code),
                                                      "message": message}}).encode()
     await send({"type": "http.response.start", "status": status,
                 "headers": [(b"content-type", b"application/json"),
@@ -35,18 +37,18 @@ class Guard:
         headers = dict(scope["headers"])
         if self.expected and scope["path"] not in OPEN_PATHS and not hmac.compare_digest(
                 headers.get(b"authorization", b""), self.expected):
-            await _reply(send, 401, "unauthorized", "a valid bearer token is required "
+            await _reply(send, 401, ErrorCode.UNAUTHORIZED, "a valid bearer token is required "
                          "(Authorization: Bearer $CERTRUNNER_API_TOKEN)",
                          [(b"www-authenticate", b'Bearer realm="certrunner"')])
             return
         declared = headers.get(b"content-length", b"0")
         if not declared.isdigit() or int(declared) > self.max_body:
-            await _reply(send, 413, "body_too_large",
+            await _reply(send, 413, ErrorCode.BODY_TOO_LARGE,
                          f"request bodies are limited to {self.max_body} bytes")
             return
         body = await self._read(receive)
         if body is None:
-            await _reply(send, 413, "body_too_large",
+            await _reply(send, 413, ErrorCode.BODY_TOO_LARGE,
                          f"request bodies are limited to {self.max_body} bytes")
             return
         await self.app(scope, _replay(body, receive), send)

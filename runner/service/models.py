@@ -1,7 +1,7 @@
 """Request and response shapes of the HTTP API, for validation and the OpenAPI document.
 
-Responses are documented here but sent as the engine's own dicts (``RunResult.to_dict()``), so
-a field the contract gains reaches HTTP callers without a change here.
+Responses are documented here but sent as the CLI's own JSON (``run_body``), so a field the
+contract gains reaches HTTP and MCP callers without a change here.
 """
 
 from __future__ import annotations
@@ -9,6 +9,17 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from runner.cli.argv import command_line
+from runner.engine.result import RunResult
+from runner.error_codes import NextType
+
+
+def run_body(result: RunResult) -> dict[str, Any]:
+    """A run as ``certrunner ... --json`` prints it: ``next_action.command`` rendered as the
+    CLI's argv list, so every door answers with one contract."""
+    return result.to_dict(command_line)
+
 
 Name = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[a-z][a-z0-9_]*$")]
 Text = Annotated[str, Field(min_length=1, max_length=200)]
@@ -44,8 +55,19 @@ class Step(BaseModel):
     duration_ms: int
 
 
+class NextActionBody(BaseModel):
+    """What the caller does next; each type adds its own fields (docs/errors.md lists them)."""
+
+    model_config = ConfigDict(extra="allow")
+    type: NextType
+    summary: str = Field(description="For the support agent")
+    command: list[str] | None = Field(description=(
+        "The CLI command to run next, as an argv list; an element holding <...> is a "
+        "placeholder to fill in. Over HTTP or MCP, the same verb is the matching request"))
+
+
 class RunBody(BaseModel):
-    """The CLI's ``--json`` output for one run (docs/contract.md)."""
+    """The CLI's ``--json`` output for one run (README, docs/errors.md)."""
 
     model_config = ConfigDict(extra="allow")
     run_id: str | None
@@ -53,7 +75,8 @@ class RunBody(BaseModel):
     flow: str
     status: str
     outcome: str | None
-    next_action: dict[str, Any] | None
+    customer_message: str | None = Field(description="Safe to paste to the customer")
+    next_action: NextActionBody | None
     outputs: dict[str, Any]
     steps: list[Step]
     error: dict[str, Any] | None

@@ -7,6 +7,7 @@ import os
 from dataclasses import dataclass, replace
 from datetime import timedelta
 
+from runner.error_codes import ErrorCode
 from runner.errors import ConfigError
 
 TOKEN_ENV = "CERTRUNNER_API_TOKEN"
@@ -40,11 +41,11 @@ class ServiceOptions:
     def check(self) -> None:
         """Beyond loopback anyone on the network could move money: a token is required."""
         if self.workers < 1:
-            raise ConfigError("--workers must be at least 1", code="bad_workers")
+            raise ConfigError("--workers must be at least 1", ErrorCode.BAD_WORKERS)
         if self.token is not None and len(self.token) < MIN_TOKEN_LENGTH:
             raise ConfigError(f"{TOKEN_ENV} is too short (at least {MIN_TOKEN_LENGTH} "
-                              "characters)", code="api_token_weak")
+                              "characters)", ErrorCode.API_TOKEN_WEAK)
         if not self.loopback and not self.token:
             raise ConfigError(f"refusing to listen on {self.host} without a token: set "
                               f"{TOKEN_ENV} in the environment, or listen on 127.0.0.1",
-                              code="api_token_required")
+                              ErrorCode.API_TOKEN_REQUIRED)

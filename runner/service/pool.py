@@ -20,6 +20,7 @@ from runner.actions import Catalogue
 from runner.browser.session import BrowserHost
 from runner.cli.app import App
 from runner.config import Config
+from runner.error_codes import ErrorCode
 from runner.errors import RunnerError
 from runner.logs import get_logger
 
@@ -31,7 +32,7 @@ class ServiceStopping(RunnerError):
 
     def __init__(self) -> None:
         super().__init__("the service is stopping; nothing was started, retry in a moment",
-                         code="service_stopping", kind="console")
+                         ErrorCode.SERVICE_STOPPING)
 
 
 class WorkerApp(App):

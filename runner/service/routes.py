@@ -19,6 +19,7 @@ from runner.service.models import (
     ResumeRequest,
     RunBody,
     RunRequest,
+    run_body,
 )
 
 ERRORS: dict[int | str, dict[str, Any]] = {
@@ -34,7 +35,7 @@ def _service(request: Request) -> RunService:
 
 
 def _run(result: RunResult) -> JSONResponse:
-    return JSONResponse(result.to_dict())
+    return JSONResponse(run_body(result))
 
 
 @router.get("/health", response_model=Health, tags=["service"])
@@ -73,7 +74,7 @@ def list_runs(request: Request,
               limit: Annotated[int, Query(ge=1, le=200)] = 50) -> JSONResponse:
     """Runs, newest first, filtered by ticket, flow and status."""
     found = _service(request).list_runs(ticket=ticket, flow=flow, status=status, limit=limit)
-    return JSONResponse([r.to_dict() for r in found])
+    return JSONResponse([run_body(r) for r in found])
 
 
 @router.get("/runs/{run_id}", responses=RUN, tags=["runs"])

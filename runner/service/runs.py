@@ -2,17 +2,18 @@
 
 The store is about to grow ``list_runs`` and ``abandon_run`` (and an ``abandoned`` status);
 until it has them these stand-ins give the same answers on today's schema: an abandoned run is
-stored as failed with outcome ``abandoned`` and error code ``run_abandoned``, which no scheduler
-picks up and no resume continues.
+stored as failed with outcome ``abandoned``, error code ``run_abandoned`` and no next action,
+which no scheduler picks up and no resume continues.
 """
 
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
 
+from runner.engine import texts
 from runner.engine.store import Run, RunStatus, RunStore, StoreError
-from runner.errors import InputError, Kind
+from runner.error_codes import ErrorCode
+from runner.errors import InputError
 
 ABANDONED = "abandoned"
 LIST_LIMIT = 200
@@ -56,25 +57,25 @@ def abandon_run(store: RunStore, run_id: str, owner: str, reason: str) -> Run:
         return abandoned
     run = store.get_run(run_id)
     if run is None:
-        raise InputError(f"no run {run_id}", code="unknown_run")
+        raise InputError(f"no run {run_id}", ErrorCode.UNKNOWN_RUN)
     if run.status in (RunStatus.SUCCEEDED, RunStatus.DENIED) or is_abandoned(run):
         raise InputError(f"run {run_id} has already finished ({run.status}); nothing to abandon",
-                         code="run_finished")
+                         ErrorCode.RUN_FINISHED)
     if not store.acquire_lease(run_id, owner, timedelta(minutes=1)):
         raise StoreError(f"run {run_id} is being worked on right now; abandon it once it "
-                         "has paused", "run_in_progress", Kind.CONSOLE, run=run_id)
+                         "has paused", ErrorCode.RUN_IN_PROGRESS, run=run_id)
     try:
         run = store.get_run(run_id) or run
         run.status, run.outcome, run.next_check_at = RunStatus.FAILED, ABANDONED, None
-        run.error = {"kind": Kind.INPUT, "code": "run_abandoned", "message": reason,
+        run.error = {**InputError(_abandoned(reason), ErrorCode.RUN_ABANDONED).to_dict(),
                      "step": run.current_step}
-        run.next_action = _abandoned_action(reason)
+        run.next_action = None  # nothing more will happen on it
+        run.message = texts.customer_abandoned(run.inputs.get("domain"))
         return store.save_run(run, owner=owner)
     finally:
         store.release_lease(run_id, owner)
 
 
-def _abandoned_action(reason: str) -> dict[str, Any]:
-    return {"type": "none", "command": None,
-            "summary": f"abandoned ({reason}); nothing more will happen on this run. "
-                       "Side effects already done (see outputs) are not undone"}
+def _abandoned(reason: str) -> str:
+    return (f"abandoned ({reason}); nothing more will happen on this run. Side effects already "
+            "done (see outputs) are not undone")

@@ -92,6 +92,8 @@ def test_captcha_is_downloadable_and_only_the_runs_own_files(service: Service,
                                                              sandbox: SandboxClient) -> None:
     paused = service.run("cancel_refund", "T-H4", "fresh-issued.example").json()
     assert paused["status"] == "needs_input", paused
+    assert paused["next_action"]["command"] == [  # the CLI's argv, as `certrunner --json` has it
+        "certrunner", "resume", paused["run_id"], "--input", "image_number=<VALUE>", "--json"]
     image = Path(paused["next_action"]["artifact"])
     got = service.http.get(f"/runs/{paused['run_id']}/artifacts/{image.name}")
     assert got.status_code == 200 and got.headers["content-type"] == "image/png"
@@ -107,6 +109,8 @@ def test_captcha_is_downloadable_and_only_the_runs_own_files(service: Service,
         assert refused.json()["error"]["kind"] == "input"
     abandoned = service.http.post(f"/runs/{paused['run_id']}/abandon", json={"reason": "test"})
     assert abandoned.json()["outcome"] == "abandoned"
+    assert abandoned.json()["next_action"] is None
+    assert abandoned.json()["error"]["code"] == "run_abandoned"
     assert service.resume(paused["run_id"]).status_code == 409
 
 

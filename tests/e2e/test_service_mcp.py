@@ -56,6 +56,7 @@ def test_agent_refunds_an_issued_order_through_the_mcp_tools(
                 "flow": "cancel_refund", "ticket": "T-M1", "domain": "fresh-issued.example"})
             run = _run_of(started)
             assert run["status"] == "needs_input", run
+            assert run["next_action"]["command"][:3] == ["certrunner", "resume", run["run_id"]]
             (image,) = [b for b in started.content if b.type == "image"]
             assert image.mime_type == "image/png"
             png = tmp_path / "seen-by-agent.png"
@@ -99,7 +100,7 @@ def test_agent_refunds_an_issued_order_through_the_mcp_tools(
     talking.join(timeout=900)
     if "error" in seen:
         raise seen["error"]
-    assert seen["done"]["message"]
+    assert seen["done"]["customer_message"]
     order = sandbox.order("fresh-issued.example")
     assert order["state"] == "refunded"
     assert len(sandbox.refunds(order["order_id"])) == 1

@@ -13,6 +13,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 from starlette.testclient import TestClient
 
+from runner.engine.result import result_of
 from runner.engine.store import RunStatus, RunStore, StoreError, default_owner
 from runner.errors import ConfigError, InputError
 from runner.service import runs
@@ -85,6 +86,9 @@ def test_abandoning_a_paused_run_ends_it_for_good(tmp_path: Path) -> None:
         store.save_run(run)
         done = runs.abandon_run(store, run.run_id, default_owner(), "customer withdrew")
         assert runs.is_abandoned(done)
+        assert done.error is not None and done.error["code"] == "run_abandoned"
+        assert done.next_action is None and done.message and "x.example" in done.message
+        assert result_of(store.get_run(run.run_id) or done).next_action is None
         assert [r.run_id for r in runs.list_runs(store, status="abandoned")] == [run.run_id]
         assert store.due_runs() == [] and store.orphaned_runs() == []
         with pytest.raises(InputError) as again:
