@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
 import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import replace
@@ -22,6 +23,7 @@ from playwright.sync_api import Browser
 
 from runner.browser.session import RunSession
 from runner.config import Config, load_config
+from sandbox import faults as sandbox_faults
 from sandbox.server import SandboxServer
 
 
@@ -100,6 +102,21 @@ def sandbox(sandbox_server: SandboxServer, sandbox_clock: SandboxClock) -> Sandb
     client = SandboxClient(sandbox_server.url, sandbox_clock)
     client.reset()
     return client
+
+
+@pytest.fixture
+def held_answers(monkeypatch: pytest.MonkeyPatch) -> Iterator[threading.Event]:
+    """Make the sandbox's `hold` fault signal when a POST was done and its answer is held."""
+    holding, release = threading.Event(), threading.Event()
+
+    def hold(faults: sandbox_faults.Faults, method: str) -> None:
+        if method == "POST" and faults.write_fault == "hold":
+            holding.set()
+            release.wait(timeout=60)
+
+    monkeypatch.setattr(sandbox_faults, "hold_answer", hold)
+    yield holding
+    release.set()
 
 
 @pytest.fixture(params=["normal", "cosmetic"])

@@ -5,13 +5,11 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from runner.engine.store import LedgerStatus, RunStore
-from sandbox import faults as sandbox_faults
 from sandbox.server import SandboxServer
 from tests.e2e.cli import Cli
 from tests.e2e.conftest import SandboxClient
@@ -20,21 +18,6 @@ from tests.e2e.conftest import SandboxClient
 @pytest.fixture
 def cli(sandbox: SandboxClient, sandbox_server: SandboxServer, tmp_path: Path) -> Cli:
     return Cli(sandbox.url, Path(sandbox_server.db_path), tmp_path)
-
-
-@pytest.fixture
-def held_answers(monkeypatch: pytest.MonkeyPatch) -> Iterator[threading.Event]:
-    """Make the sandbox's `hold` fault signal when a POST was done and its answer is held."""
-    holding, release = threading.Event(), threading.Event()
-
-    def hold(faults: sandbox_faults.Faults, method: str) -> None:
-        if method == "POST" and faults.write_fault == "hold":
-            holding.set()
-            release.wait(timeout=60)
-
-    monkeypatch.setattr(sandbox_faults, "hold_answer", hold)
-    yield holding
-    release.set()
 
 
 def test_run_killed_after_the_refund_click_is_resumed_without_a_second_refund(

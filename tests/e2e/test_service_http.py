@@ -10,6 +10,7 @@ import hashlib
 import json
 import signal
 import subprocess
+import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -144,7 +145,8 @@ def test_a_token_is_required_beyond_loopback_and_checked(cli: Cli, tmp_path: Pat
 
 
 def test_sigterm_finishes_the_running_run_and_a_killed_one_resumes_on_restart(
-        cli: Cli, tmp_path: Path, sandbox: SandboxClient) -> None:
+        cli: Cli, tmp_path: Path, sandbox: SandboxClient,
+        held_answers: threading.Event) -> None:
     sandbox.faults(latency_ms=400)
     first = Service(cli.env, tmp_path, "--workers", "1")
     with ThreadPoolExecutor(1) as pool:
@@ -154,24 +156,31 @@ def test_sigterm_finishes_the_running_run_and_a_killed_one_resumes_on_restart(
         assert pending.result().json()["status"] == "succeeded"
     assert _refunds(sandbox, "pending.example") == 1
 
+    # Killed at the worst moment, known by a condition rather than by timing: the refund was
+    # clicked and its answer is held back, so the run is mid-step with the ledger unconfirmed.
+    sandbox.faults(latency_ms=0, write_fault="hold")
     killed = Service(cli.env, tmp_path, "--workers", "1")
     with ThreadPoolExecutor(1) as pool:
         lost = pool.submit(killed.run, "cancel_refund", "T-H8", "cancelled.example")
-        _until_running(killed, "T-H8")
+        assert held_answers.wait(timeout=300), "the refund POST never reached the console"
+        assert _refunds(sandbox, "cancelled.example") == 1
         killed.stop(signal.SIGKILL)
         with pytest.raises(httpx.TransportError):
             lost.result()
     _kill_leftovers(killed)
-    sandbox.faults(latency_ms=0)
+    sandbox.faults(write_fault="none")
     restarted = Service(cli.env, tmp_path, "--workers", "1")
     try:
         (run,) = restarted.http.get("/runs", params={"ticket": "T-H8"}).json()
         resumed = restarted.resume(run["run_id"]).json()  # waits for the scheduler's resume
-        assert resumed["status"] == "succeeded", resumed
+        assert (resumed["status"], resumed["outcome"]) == ("succeeded", "refunded"), resumed
         assert _refunds(sandbox, "cancelled.example") == 1
         assert restarted.events("scheduler_tick")[0]["queued"] == 1
     finally:
         restarted.stop()
+    with RunStore(cli.home / "runs.db") as store:
+        (entry,) = store.ledger_for_order(sandbox.order("cancelled.example")["order_id"])
+    assert entry.evidence["source"] == "console_after_crash"
 
 
 def _until_running(service: Service, ticket: str) -> None:
