@@ -13,12 +13,13 @@ from typing import Any
 
 
 class Kind:
-    """The four things a caller can do about a failure."""
+    """The things a caller can do about a failure."""
 
     BUSINESS = "business"
     CONSOLE = "console"
     DRIFT = "drift"
     INPUT = "input"
+    INTERNAL = "internal"  # the runner's own state is broken (a corrupt store): a person fixes it
 
 
 @dataclass

@@ -19,11 +19,12 @@ from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_
 
 from runner.browser.launcher import launch_options
 from runner.config import Config
+from runner.config.home import private_dir
 
 
 def _write_private(path: Path, data: Any) -> None:
     """Write JSON readable by its owner only, created that way (no window of wider access)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_dir(path.parent)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as handle:
         json.dump(data, handle)
@@ -71,7 +72,7 @@ class RunSession:
                  cookies_file: Path | None = None, *, trace: bool = True) -> None:
         self.config = config
         self.run_dir = run_dir
-        self.login_state_dir = config.store.parent / "login-state"
+        self.login_state_dir = config.login_state
         self.context: BrowserContext = browser.new_context()
         self.context.set_default_timeout(config.browser.timeout_ms)
         for console in ("symantec",):

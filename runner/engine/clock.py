@@ -88,6 +88,9 @@ def parse_override(value: str) -> Clock:
     if at.tzinfo is None:
         raise ConfigError(f"clock override {value!r} has no time zone; add an offset such as "
                           "+00:00", code="clock_override_invalid")
+    if not 1970 <= at.year <= 2999:  # arithmetic on the refund window must not overflow
+        raise ConfigError(f"clock override {value!r} is outside the years 1970 to 2999",
+                          code="clock_override_invalid")
     return FixedClock(at)
 
 

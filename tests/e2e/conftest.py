@@ -112,11 +112,11 @@ def layout(request: pytest.FixtureRequest, sandbox: SandboxClient) -> str:
 @pytest.fixture
 def config(sandbox: SandboxClient, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Config:
     for name in ("SYMANTEC_USERNAME", "SYMANTEC_PASSWORD", "CERTRUNNER_CONFIG",
-                 "CERTRUNNER_STORE", "CERTRUNNER_ARTIFACTS"):
+                 "CERTRUNNER_STORE", "CERTRUNNER_ARTIFACTS", "SANDBOX_DB"):
         monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("CERTRUNNER_HOME", str(tmp_path / "home"))
     base = load_config().with_sandbox_url(sandbox.url)
-    return replace(base, store=tmp_path / "store" / "runs.db", artifacts=tmp_path / "artifacts",
-                   browser=replace(base.browser, timeout_ms=5_000))
+    return replace(base, browser=replace(base.browser, timeout=timedelta(seconds=5)))
 
 
 @pytest.fixture
@@ -142,4 +142,4 @@ def session(make_session: Callable[[Config], RunSession], config: Config) -> Run
 @pytest.fixture
 def drift_config(config: Config) -> Config:
     """Short waits: a missing locator should fail fast."""
-    return replace(config, browser=replace(config.browser, timeout_ms=1_000))
+    return replace(config, browser=replace(config.browser, timeout=timedelta(seconds=1)))
