@@ -18,6 +18,7 @@ from typing import Any, cast
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
 
 from runner.browser.launcher import launch_options
+from runner.browser.trace_scrub import context_secrets, scrub_trace
 from runner.config import Config
 from runner.config.home import private_dir
 
@@ -130,12 +131,22 @@ class RunSession:
         return {name: page for name, page in self._pages.items() if not page.is_closed()}
 
     def save_trace(self, path: Path) -> Path | None:
-        """Keep what the browser did up to now (for a failed run); None when not tracing."""
+        """Keep what the browser did up to now (for a failed run); None when not tracing.
+
+        The trace is kept with every cookie, storage value and credential header masked
+        (runner.browser.trace_scrub): it must not carry a logged-in console's session.
+        """
         if not self._tracing:
             return None
-        path.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(path.parent)
+        secrets = context_secrets(cast(dict[str, Any], self.context.storage_state()))
+        for console in ("symantec",):
+            state = self.login_state_file(console)
+            if state.exists():
+                secrets += context_secrets(json.loads(state.read_text()))
         self.context.tracing.stop(path=str(path))
         self._tracing = False
+        scrub_trace(path, secrets)
         return path
 
     def close(self) -> None:
