@@ -22,7 +22,7 @@ from runner.errors import ConfigError
 from sandbox import captcha, db, faults, mailstore, orders, seed
 from sandbox.faults import CONSOLES, LAYOUTS, WRITE_FAULTS, FaultError
 from sandbox.orders import STATES, OrderError
-from sandbox.times import parse_iso, system_clock
+from sandbox.times import SystemClock, parse_iso
 
 DEFAULT_PORT = 8765
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
@@ -51,7 +51,7 @@ def _prepare(db_path: Path) -> None:
     """Create and seed the DB in an owner-only folder; a bad path is a usage error."""
     try:
         private_dir(db_path.parent)
-        seed.prepare(db_path, system_clock())
+        seed.prepare(db_path, SystemClock().now())
     except ConfigError as exc:
         raise SandboxCliError(exc.message) from None
     except (sqlite3.Error, OSError) as exc:
@@ -137,7 +137,7 @@ def add_order(domain: str, purchased_at: str, state: str, admin_email: str | Non
 def outbox(as_json: bool, base_url: str, db_path: Path) -> None:
     """Delivered access emails: recipient, subject, portal link."""
     with _open(db_path) as conn:
-        mails = [m.to_json(base_url) for m in mailstore.delivered(conn, system_clock())]
+        mails = [m.to_json(base_url) for m in mailstore.delivered(conn, SystemClock().now())]
     if as_json:
         _print_json(mails)
         return
@@ -207,5 +207,5 @@ def faults_reset(db_path: Path) -> None:
 def reset(db_path: Path) -> None:
     """Re-create the DB and seed it afresh (a running server sees the new state)."""
     _prepare(db_path)
-    seed.reset(db_path, system_clock())
+    seed.reset(db_path, SystemClock().now())
     click.echo(f"reset {db_path}")

@@ -274,8 +274,8 @@ class RunStore:
         with _opening_lock(self.path):
             # Switching to WAL takes an exclusive lock that SQLite's busy handler does not wait
             # for; two processes opening a new store at once would see "database is locked".
+            store_open.refuse_foreign(self.db, self.path)  # before WAL rewrites the header
             self.db.execute("PRAGMA journal_mode=WAL")
-            store_open.refuse_foreign(self.db, self.path, _SCHEMA)
             self._migrate()
             store_open.check_shape(self.db, self.path, _SCHEMA)
         if str(self.path) != ":memory:":

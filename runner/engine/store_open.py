@@ -70,14 +70,19 @@ def expected_columns(schema_sql: str) -> dict[str, set[str]]:
         scratch.close()
 
 
-def refuse_foreign(db: sqlite3.Connection, path: Path, schema_sql: str) -> None:
-    """Before the first migration: a database holding other tables is not ours to change."""
+def refuse_foreign(db: sqlite3.Connection, path: Path) -> None:
+    """Before anything is written: a database with tables but no schema version is not ours.
+
+    The first migration creates the tables and sets the version in one transaction, so a runs
+    database always has both; tables without a version are another program's, or a store
+    from before versioning that a person should look at. Either way: read-only, refuse.
+    """
     if db.execute("PRAGMA user_version").fetchone()[0] != 0:
         return
-    foreign = set(_columns(db)) - set(expected_columns(schema_sql))
-    if foreign:
-        raise corrupt(path, f"it holds other tables ({', '.join(sorted(foreign))}), so it is "
-                            "not a runs database")
+    found = sorted(_columns(db))
+    if found:
+        raise corrupt(path, f"it holds tables ({', '.join(found)}) but no schema version, so it "
+                            "is not a runs database")
 
 
 def check_shape(db: sqlite3.Connection, path: Path, schema_sql: str) -> None:
