@@ -25,10 +25,11 @@ CONFIRM_PREFIX = "confirm_"
 
 
 def flow_path(name_or_path: str) -> Path:
-    """A flow by name (flows/NAME.yaml) or by path."""
-    candidate = Path(name_or_path)
+    """A flow by name (flows/NAME.yaml) or by path, made absolute: a run remembers its flow's
+    path, and a resume may come from another directory."""
+    candidate = Path(name_or_path).expanduser()
     if candidate.suffix in (".yaml", ".yml") or candidate.exists():
-        return candidate
+        return candidate.absolute()
     named = FLOWS_DIR / f"{name_or_path}.yaml"
     if not named.exists():
         known = ", ".join(sorted(p.stem for p in FLOWS_DIR.glob("*.yaml")))
