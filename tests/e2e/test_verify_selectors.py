@@ -25,7 +25,8 @@ from pages.base import role
 from runner.browser.session import RunSession
 from runner.config import DEFAULT_CONFIG, Config
 from runner.selectors.check import check_pages
-from runner.selectors.report import write_html, write_junit
+from runner.selectors.html import write_html
+from runner.selectors.junit import write_junit
 from sandbox.layouts import BREAKING_CHANGES
 from sandbox.server import SandboxServer
 from tests.e2e.cli import Cli
