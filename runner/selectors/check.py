@@ -9,9 +9,8 @@ demand matches: exactly one visible element (at least one for a family such as t
 Counting is immediate (``Locator.count()``), so a missing locator costs milliseconds, not the
 run timeout; the only waits are the page object's own while opening, and a short one for the
 page's heading. A console that cannot be reached is not drift: its pages are reported as not
-checked and the exit code says the verdict is incomplete. Navigations get a generous timeout of
-their own (``NAVIGATION_TIMEOUT_MS``), apart from the element waits: a page that loads slowly on
-a busy machine has answered, so what it lacks is drift, never "unreachable".
+checked and the exit code says the verdict is incomplete. How a page is opened without racing
+the machine's speed (patient navigations, drift confirmed on the loaded page) is ``opening``'s.
 
 A broken locator gets verified replacement proposals (``proposals``) while its page is still
 open; each reached page's ARIA snapshot is kept for the comparison with the last passing night
@@ -22,9 +21,7 @@ from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
-from dataclasses import replace
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -35,6 +32,7 @@ from pages.base import Loc, NotReachable, PageObject, all_pages
 from runner.config import CONSOLES, Config
 from runner.errors import ConsoleError, DriftError, RunnerError
 from runner.selectors import baseline
+from runner.selectors.opening import open_page, patient_navigation
 from runner.selectors.patch import where
 from runner.selectors.proposals import propose
 from runner.selectors.report import (
@@ -59,9 +57,6 @@ if TYPE_CHECKING:
 
 # After open_for_check the page has loaded; this only covers a heading rendered a moment late.
 HEADING_WAIT_MS = 2_000
-# A console that has not answered a navigation in this long is unreachable; below it, a slow
-# answer is an answer (element waits keep the configured, shorter timeout).
-NAVIGATION_TIMEOUT_MS = 30_000
 Progress = Callable[[int, int, PageResult], None]
 
 
@@ -102,7 +97,7 @@ def check_pages(session: RunSession, config: Config, progress: Progress | None =
     report = CheckReport()
     classes = list(pages) if pages is not None else ordered_pages()
     started = time.perf_counter()
-    with _patient_navigation(session):
+    with patient_navigation(session):
         for index, cls in enumerate(classes, 1):
             result = _check_page(session, config, cls, report.unreachable)
             report.pages.append(result)
@@ -114,24 +109,6 @@ def check_pages(session: RunSession, config: Config, progress: Progress | None =
         if baseline.save(report, baseline_dir):
             report.baseline_saved = str(baseline_dir)
     return report
-
-
-@contextmanager
-def _patient_navigation(session: RunSession) -> Iterator[None]:
-    """Navigations wait ``NAVIGATION_TIMEOUT_MS``; element waits keep the configured timeout.
-
-    The run's tab gets a navigation timeout of its own; the Symantec login runs in a context
-    the page object creates from ``session.config``, so for the check's duration that config
-    carries the patient timeout (a login is a navigation, and its fields are there on load).
-    """
-    configured = session.config
-    patient = max(configured.browser.timeout_ms, NAVIGATION_TIMEOUT_MS)
-    session.context.set_default_navigation_timeout(patient)
-    session.config = replace(configured, browser=replace(configured.browser, timeout_ms=patient))
-    try:
-        yield
-    finally:
-        session.config = configured
 
 
 def _check_page(session: RunSession, config: Config, cls: type[PageObject],
@@ -156,7 +133,7 @@ def _open_and_check(session: RunSession, config: Config, cls: type[PageObject],
                     unreachable: dict[str, str]) -> PageResult:
     """Open the page as its page object says; sort what can go wrong into page statuses."""
     try:
-        states = cls.open_for_check(session, config.canary)
+        states = open_page(session, config, cls)
     except NotReachable as exc:
         return _not_checked(cls, PAGE_SKIPPED, str(exc), locator_status=SKIPPED)
     except ConsoleError as exc:

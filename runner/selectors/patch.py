@@ -90,9 +90,9 @@ def _with_imports(lines: list[str], needed: set[str]) -> list[str]:
     tree = ast.parse("".join(lines))
     found = [n for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)
              and n.module == "pages.base"]
-    if not found or found[0].end_lineno is None:
+    node = found[0] if found else None
+    if node is None or node.end_lineno is None:
         return lines
-    node = found[0]
     names = {alias.name for alias in node.names}
     missing = sorted(name for name in needed - names if name)
     if not missing:
