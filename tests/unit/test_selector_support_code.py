@@ -3,13 +3,9 @@ proposal is written back as source (and as a patch git accepts), the alert's sum
 
 from __future__ import annotations
 
-import json
 import subprocess
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -31,6 +27,7 @@ from runner.selectors.report import (
     LocatorResult,
     PageResult,
 )
+from tests.receiver import Receiver
 
 SNAPSHOT = """- banner: Internal tools
 - main:
@@ -123,59 +120,40 @@ def test_the_baseline_diff_names_added_removed_and_renamed_controls() -> None:
                      ("removed", "link", "Help", "", "")}
 
 
-class Receiver(BaseHTTPRequestHandler):
-    """A webhook on loopback: keeps what was posted."""
-
-    posted: list[dict[str, Any]] = []
-
-    def do_POST(self) -> None:  # noqa: N802 (http.server's name)
-        length = int(self.headers["Content-Length"])
-        Receiver.posted.append(json.loads(self.rfile.read(length)))
-        self.send_response(204)
-        self.end_headers()
-
-    def log_message(self, *args: object) -> None:
-        return
-
-
 @pytest.fixture
-def receiver() -> Iterator[str]:
-    Receiver.posted = []
-    server = HTTPServer(("127.0.0.1", 0), Receiver)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/hook"
-    server.shutdown()
-    server.server_close()
+def receiver() -> Iterator[Receiver]:
+    started = Receiver()
+    yield started
+    started.close()
 
 
-def test_an_alert_is_posted_for_an_outage_and_not_for_a_clean_night(receiver: str) -> None:
+def test_an_alert_is_posted_for_an_outage_and_not_for_a_clean_night(receiver: Receiver) -> None:
     down = CheckReport(pages=[PageResult("symantec.LoginPage", "symantec", PAGE_UNREACHABLE,
                                          reason="console symantec unreachable: HTTP 503",
                                          blocked_by="symantec")],
                        unreachable={"symantec": "symantec answered HTTP 503"})
     clean = CheckReport(pages=[PageResult("pm.SearchPage", "pm", PAGE_OK)])
 
-    sent = notify(receiver, down, {"html": "/tmp/r.html"})
-    quiet = notify(receiver, clean, {})
+    sent = notify(receiver.url, down, {"html": "/tmp/r.html"})
+    quiet = notify(receiver.url, clean, {})
 
-    assert sent == {"url": receiver, "sent": True, "status": 204}
+    assert sent == {"url": receiver.url, "sent": True, "status": 204}
     assert quiet["sent"] is False
-    (posted,) = Receiver.posted
+    (posted,) = receiver.posted
     assert posted["exit_code"] == 2 and posted["unreachable"] == {
         "symantec": "symantec answered HTTP 503"}
     assert posted["not_checked"] == ["symantec.LoginPage"]
     assert posted["reports"] == {"html": "/tmp/r.html"}
 
 
-def test_an_alert_for_drift_names_the_line_to_fix(receiver: str) -> None:
+def test_an_alert_for_drift_names_the_line_to_fix(receiver: Receiver) -> None:
     broken = LocatorResult("refund_button", "get_by_role('button', name='Refund')", MISSING,
                            "pm.TransactionPage.refund_button", where="pages/pm.py:182")
     report = CheckReport(pages=[PageResult("pm.TransactionPage", "pm", PAGE_DRIFT,
                                            locators=[broken])])
 
-    assert notify(receiver, report, {})["sent"] is True
-    (posted,) = Receiver.posted
+    assert notify(receiver.url, report, {})["sent"] is True
+    (posted,) = receiver.posted
     assert posted["exit_code"] == 1
     assert posted["broken"] == [{"declared_in": "pm.TransactionPage.refund_button",
                                  "where": "pages/pm.py:182", "locator": broken.locator,
