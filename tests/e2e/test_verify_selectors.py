@@ -240,7 +240,7 @@ def test_drift_while_opening_is_reported_on_its_locator_and_the_rest_is_checked(
                          pages=[symantec.QuickSearchPage])
 
     (page,) = report.pages
-    assert page.status == "drift" and report.exit_code == 1
+    assert page.status == "drift" and report.exit_code == 1, page.reason
     assert page.reason.startswith("opening the page failed: page symantec.QuickSearchPage")
     statuses = {r.name: r.status for r in page.locators}
     assert statuses.pop("heading") == "missing"
@@ -259,7 +259,7 @@ def test_drift_on_the_way_to_a_page_names_the_page_it_belongs_to(
     report = check_pages(make_session(quick), quick, pages=[pm.TransactionPage])
 
     (page,) = report.pages
-    assert page.status == "drift"
+    assert page.status == "drift", page.reason
     assert [(r.name, r.status) for r in page.drift] == [("pm.ResultsPage.table", "missing")]
     assert {r.status for r in page.locators if not r.is_drift} == {"unchecked"}
 
