@@ -52,13 +52,19 @@ def patient_navigation(session: RunSession) -> Iterator[None]:
 def open_page(session: RunSession, config: Config, cls: type[PageObject]) -> set[str]:
     """``cls.open_for_check``; a DriftError escapes only once confirmed on a loaded page.
 
-    ``config`` is the check's own (its element timeout is restored after a patient retry).
+    A bare Playwright timeout (an action such as ``fill`` on an element already found) says
+    only that the machine was slow: it, too, earns a patient second attempt. ``config`` is the
+    check's own (its element timeout is restored after the patient attempt).
     """
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
     try:
         return cls.open_for_check(session, config.canary)
     except DriftError as exc:
         if confirmed(session, cls, exc):
             raise
+    except PlaywrightTimeout:
+        pass  # the machine was slow, nothing is known about the page: tried again below
     session.context.set_default_timeout(_patient(session))
     try:
         return cls.open_for_check(session, config.canary)

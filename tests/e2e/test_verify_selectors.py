@@ -249,6 +249,22 @@ def test_drift_while_opening_is_reported_on_its_locator_and_the_rest_is_checked(
     assert page.screenshot
 
 
+def test_a_console_slower_than_the_element_timeout_is_drift_not_unreachable(
+        make_session: Callable[[Config], RunSession], drift_config: Config,
+        sandbox: SandboxClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Every answer takes longer than the 1 s element timeout: the console answers, slowly.
+    sandbox.faults(latency_ms=1_500)
+    monkeypatch.setattr(symantec.QuickSearchPage, "heading",
+                        role("heading", "Order Lookup", level=1))
+
+    report = check_pages(make_session(drift_config), drift_config,
+                         pages=[pm.SearchPage, symantec.QuickSearchPage])
+
+    assert [p.status for p in report.pages] == ["ok", "drift"], report.message()
+    assert report.unreachable == {} and report.exit_code == 1
+    assert [(r.name, r.status) for _, r in report.drift] == [("heading", "missing")]
+
+
 def test_drift_on_the_way_to_a_page_names_the_page_it_belongs_to(
         make_session: Callable[[Config], RunSession], drift_config: Config,
         sandbox: SandboxClient, monkeypatch: pytest.MonkeyPatch) -> None:
