@@ -14,7 +14,7 @@ from runner.actions import Catalogue, load_catalogue
 from runner.config import Config, load_config
 from runner.config.home import private_dir, restrict_new_files
 from runner.engine.clock import Clock, clock_from_env
-from runner.errors import ConfigError
+from runner.errors import ConfigError, ErrorCode
 
 if TYPE_CHECKING:
     from runner.browser.session import BrowserHost
@@ -99,10 +99,10 @@ def _start_sandbox(db_path: Path) -> SandboxServer:
 
     if db_path.is_dir():
         raise ConfigError(f"the sandbox database {db_path} is a folder; point SANDBOX_DB (or "
-                          "sandbox.db in the config) at a file", code="sandbox_db_invalid")
+                          "sandbox.db in the config) at a file", code=ErrorCode.SANDBOX_DB_INVALID)
     private_dir(db_path.parent)
     try:
         return SandboxServer(db_path, port=0).start()
     except (sqlite3.Error, OSError) as exc:
         raise ConfigError(f"cannot start the sandbox on {db_path}: {exc}",
-                          code="sandbox_db_invalid") from exc
+                          code=ErrorCode.SANDBOX_DB_INVALID) from exc

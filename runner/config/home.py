@@ -15,7 +15,7 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 
-from runner.errors import ConfigError
+from runner.errors import ConfigError, ErrorCode
 
 HOME_VAR = "CERTRUNNER_HOME"
 PRIVATE_UMASK = 0o077  # new files 0600, new folders 0700
@@ -35,7 +35,8 @@ def _absolute(value: str, what: str) -> Path:
     path = Path(value).expanduser()
     if not path.is_absolute():
         raise ConfigError(f"{what}={value!r} is a relative path; give an absolute one so that "
-                          "state does not depend on the current directory", code="home_invalid")
+                          "state does not depend on the current directory",
+                          code=ErrorCode.HOME_INVALID)
     return path
 
 
@@ -52,7 +53,7 @@ def state_home(env: Mapping[str, str] | None = None) -> Path:
         return Path.home() / ".local" / "state" / "certrunner"
     except RuntimeError as exc:
         raise ConfigError(f"no home folder to keep state in: set {HOME_VAR}",
-                          code="home_invalid") from exc
+                          code=ErrorCode.HOME_INVALID) from exc
 
 
 def under(home: Path, value: str | Path) -> Path:
@@ -70,13 +71,13 @@ def private_dir(path: Path) -> Path:
         probe = probe.parent
     if not probe.is_dir():
         raise ConfigError(f"cannot keep state in {path}: {probe} is not a folder",
-                          code="state_path_invalid")
+                          code=ErrorCode.STATE_PATH_INVALID)
     try:
         for folder in reversed(missing):
             folder.mkdir(mode=DIR_MODE, exist_ok=True)
             os.chmod(folder, DIR_MODE)  # mkdir's mode is filtered by the umask; be exact
     except OSError as exc:
         raise ConfigError(f"cannot create the state folder {path}: {exc.strerror}; set "
-                          f"{HOME_VAR} to a folder you can write", code="state_path_invalid",
-                          ) from exc
+                          f"{HOME_VAR} to a folder you can write",
+                          code=ErrorCode.STATE_PATH_INVALID) from exc
     return path

@@ -21,7 +21,7 @@ from typing import Any
 from runner.config import schema
 from runner.config.home import HOME_VAR, state_home, under
 from runner.config.schema import CONSOLES, SANDBOX_SCHEME, ConfigFileError
-from runner.errors import ConfigError
+from runner.errors import ConfigError, ErrorCode
 from runner.language import yaml_lines
 from runner.language.yaml_lines import FlowError
 
@@ -47,7 +47,7 @@ class ConsoleConfig:
             raise ConfigError(
                 f"no credentials for console {self.name}: set {self.username_env} and "
                 f"{self.password_env} in the environment",
-                code="credentials_missing", page=self.name)
+                code=ErrorCode.CREDENTIALS_MISSING, page=self.name)
         return user, password
 
 
@@ -96,7 +96,7 @@ class Config:
             return self.consoles[name]
         except KeyError:
             raise ConfigError(f"config {self.path} has no console {name!r}",
-                              code="console_unknown") from None
+                              code=ErrorCode.CONSOLE_UNKNOWN) from None
 
     def with_sandbox_url(self, url: str) -> Config:
         """A copy whose ``sandbox:/x`` URLs point at a running sandbox."""
@@ -124,7 +124,8 @@ def _read(chosen: Path) -> Any:
     except FlowError as exc:  # the shared YAML reader's error, re-raised as a config's
         if exc.issues:
             raise ConfigFileError(exc.message, exc.issues) from None
-        code = "config_not_found" if exc.code == "flow_not_found" else "config_unreadable"
+        code = (ErrorCode.CONFIG_NOT_FOUND if exc.code == ErrorCode.FLOW_NOT_FOUND
+                else ErrorCode.CONFIG_UNREADABLE)
         raise ConfigError(f"config file {exc.message}", code=code) from None
 
 

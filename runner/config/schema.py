@@ -16,7 +16,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from runner.errors import ConfigError
+from runner.errors import ConfigError, ErrorCode
 from runner.language.model import did_you_mean
 from runner.language.yaml_lines import Issue, LineDict, line_of
 
@@ -32,7 +32,8 @@ Check = Callable[[Any], str | None]
 class ConfigFileError(ConfigError):
     """A config file breaks the schema; ``issues`` lists every problem with its line."""
 
-    def __init__(self, message: str, issues: list[Issue], code: str = "config_invalid") -> None:
+    def __init__(self, message: str, issues: list[Issue],
+                 code: ErrorCode = ErrorCode.CONFIG_INVALID) -> None:
         super().__init__(message, code=code)
         self.issues = issues
 
@@ -125,7 +126,7 @@ class Checker:
     def __init__(self, file: str) -> None:
         self.file = file
         self.issues: list[Issue] = []
-        self.code = "config_invalid"
+        self.code = ErrorCode.CONFIG_INVALID
 
     def add(self, line: int, field: str, message: str) -> None:
         self.issues.append(Issue(self.file, line, field, message))
@@ -143,7 +144,7 @@ class Checker:
             if key in SECRET_KEYS and spec is CONSOLE:
                 self.add(at, name, "credentials belong in the environment, not in YAML: name "
                          f"the variable with {key}_env")
-                self.code = "config_secret_in_yaml"
+                self.code = ErrorCode.CONFIG_SECRET_IN_YAML
             elif key not in spec.fields:
                 self.add(at, name, f"unknown key{did_you_mean(key, spec.fields)}; known: "
                          f"{', '.join(spec.fields)}")

@@ -12,7 +12,7 @@ import unicodedata
 from collections.abc import Mapping
 from typing import Any
 
-from runner.errors import InputError
+from runner.errors import ErrorCode, InputError
 
 # Control characters (C0, DEL, C1), line and paragraph separators, and the invisible
 # formatting characters that reorder or hide text.
@@ -29,7 +29,7 @@ def refuse_control_chars(field: str, value: Any) -> None:
         if unicodedata.category(char) in _REFUSED_CATEGORIES or char in _REFUSED_FORMATS:
             raise InputError(f"{field} contains a control character (U+{ord(char):04X} at "
                              f"position {index}); give it without line breaks, tabs or "
-                             "invisible characters", code="control_characters")
+                             "invisible characters", code=ErrorCode.CONTROL_CHARACTERS)
 
 
 def check_caller_text(ticket: str | None = None,

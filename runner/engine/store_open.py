@@ -14,7 +14,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from runner.errors import Kind, RunnerError
+from runner.errors import ErrorCode, RunnerError
 
 FILE_MODE = 0o600
 
@@ -22,8 +22,8 @@ FILE_MODE = 0o600
 class StoreUnusable(RunnerError):
     """The runs database cannot be opened as it is: corrupt, foreign, locked or unreachable."""
 
-    def __init__(self, message: str, code: str, kind: str, **context: Any) -> None:
-        super().__init__(message, code, kind, dict(context))
+    def __init__(self, message: str, code: ErrorCode, **context: Any) -> None:
+        super().__init__(message, code, context)
 
 
 def open_failure(path: Path, exc: sqlite3.Error | OSError, busy: timedelta) -> StoreUnusable:
@@ -35,13 +35,12 @@ def open_failure(path: Path, exc: sqlite3.Error | OSError, busy: timedelta) -> S
             reason = "it is a folder"
         return StoreUnusable(
             f"cannot open the runs database {path}: {reason}; point CERTRUNNER_HOME (or "
-            "CERTRUNNER_STORE) at a file in a folder you can write", "store_unreachable",
-            Kind.INPUT)
+            "CERTRUNNER_STORE) at a file in a folder you can write", ErrorCode.STORE_UNREACHABLE)
     if "locked" in text or "busy" in text:
         return StoreUnusable(
             f"the runs database {path} stayed locked by another process for more than "
             f"{busy.total_seconds():g} s; retry later (`fuser {path}` shows who holds it)",
-            "store_locked", Kind.CONSOLE)
+            ErrorCode.STORE_LOCKED)
     return corrupt(path, str(exc))
 
 
@@ -51,7 +50,7 @@ def corrupt(path: Path | None, why: str) -> StoreUnusable:
     return StoreUnusable(
         f"the runs database{where} is unusable ({why}); it was left untouched: move it aside, "
         "restore it from a backup, or point CERTRUNNER_HOME at another folder, then check the "
-        "consoles for refunds in flight", "store_corrupt", Kind.INTERNAL)
+        "consoles for refunds in flight", ErrorCode.STORE_CORRUPT)
 
 
 def _columns(db: sqlite3.Connection) -> dict[str, set[str]]:

@@ -17,7 +17,7 @@ from typing import Any
 import yaml
 from yaml.nodes import MappingNode, Node, SequenceNode
 
-from runner.errors import Kind, RunnerError
+from runner.errors import ErrorCode, RunnerError
 
 # Flows and configs are a few kilobytes; a bigger file is a wrong path, not a flow.
 MAX_BYTES = 1_000_000
@@ -40,9 +40,9 @@ class Issue:
 class FlowError(RunnerError):
     """A flow file cannot be read or parsed."""
 
-    def __init__(self, message: str, code: str = "flow_yaml_invalid",
+    def __init__(self, message: str, code: ErrorCode = ErrorCode.FLOW_YAML_INVALID,
                  issues: list[Issue] | None = None, **context: Any) -> None:
-        super().__init__(message, code, Kind.INPUT, dict(context))
+        super().__init__(message, code, context)
         self.issues: list[Issue] = list(issues or [])
 
     def to_dict(self) -> dict[str, Any]:
@@ -148,7 +148,7 @@ def loads(text: str, path: str | Path = "<string>") -> Any:
         raise FlowError(str(issue), issues=[issue]) from exc
     except RecursionError as exc:  # PyYAML composes nested nodes recursively
         issue = Issue(str(path), 1, "", "nested too deeply to read (thousands of levels)")
-        raise FlowError(str(issue), code="yaml_too_deep", issues=[issue]) from exc
+        raise FlowError(str(issue), code=ErrorCode.YAML_TOO_DEEP, issues=[issue]) from exc
 
 
 def load(path: str | Path) -> Any:
@@ -158,19 +158,21 @@ def load(path: str | Path) -> Any:
         with os.fdopen(os.open(path, os.O_RDONLY | os.O_NONBLOCK), "rb") as handle:
             kind = stat.S_IFMT(os.fstat(handle.fileno()).st_mode)
             if kind != stat.S_IFREG:  # a device (/dev/zero), a pipe or a folder never ends well
-                raise FlowError(f"{path}: not a regular file", code="flow_unreadable")
+                raise FlowError(f"{path}: not a regular file", code=ErrorCode.FLOW_UNREADABLE)
             data = handle.read(MAX_BYTES + 1)
     except FileNotFoundError as exc:
-        raise FlowError(f"{path}: no such file", code="flow_not_found") from exc
+        raise FlowError(f"{path}: no such file", code=ErrorCode.FLOW_NOT_FOUND) from exc
     except IsADirectoryError as exc:
-        raise FlowError(f"{path}: is a folder, not a file", code="flow_unreadable") from exc
+        raise FlowError(f"{path}: is a folder, not a file",
+                        code=ErrorCode.FLOW_UNREADABLE) from exc
     except OSError as exc:
-        raise FlowError(f"{path}: cannot read: {exc.strerror}", code="flow_unreadable") from exc
+        raise FlowError(f"{path}: cannot read: {exc.strerror}",
+                        code=ErrorCode.FLOW_UNREADABLE) from exc
     if len(data) > MAX_BYTES:
-        raise FlowError(f"{path}: larger than {MAX_BYTES} bytes", code="flow_unreadable")
+        raise FlowError(f"{path}: larger than {MAX_BYTES} bytes", code=ErrorCode.FLOW_UNREADABLE)
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise FlowError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})",
-                        code="flow_unreadable") from exc
+                        code=ErrorCode.FLOW_UNREADABLE) from exc
     return loads(text, path)

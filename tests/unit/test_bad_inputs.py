@@ -2,9 +2,9 @@
 ends in a clear error, never a traceback.
 
 Each case runs `run.py` as its own process (as agents and cron do) and checks the exit code
-(2 for bad input, 1 with kind ``internal``/``console`` for a broken store), that stdout is one
-JSON document with a stable error code, and that stderr holds no traceback. No browser starts:
-every case fails before one would.
+(2 for bad input, 1 with kind ``drift``/``console`` for a broken or locked store), that stdout
+is one JSON document with a stable error code, and that stderr holds no traceback. No browser
+starts: every case fails before one would.
 """
 
 from __future__ import annotations
@@ -129,13 +129,13 @@ CASES = [
          env={"CERTRUNNER_STORE": "afile/runs.db"}, files={"home/afile": "x"}),
     Case("store folder not writable", STATUS, "state_path_invalid",
          env={"CERTRUNNER_STORE": "/proc/certrunner/runs.db"}),
-    Case("runs database of random bytes", STATUS, "store_corrupt", exit=1, kind="internal",
+    Case("runs database of random bytes", STATUS, "store_corrupt", exit=1, kind="drift",
          setup=_random_store),
-    Case("runs database truncated", STATUS, "store_corrupt", exit=1, kind="internal",
+    Case("runs database truncated", STATUS, "store_corrupt", exit=1, kind="drift",
          setup=_truncated_store),
-    Case("runs database of the wrong shape", STATUS, "store_corrupt", exit=1, kind="internal",
+    Case("runs database of the wrong shape", STATUS, "store_corrupt", exit=1, kind="drift",
          setup=lambda f: _foreign_store(f, "CREATE TABLE runs (id INTEGER, name TEXT)")),
-    Case("another program's database", STATUS, "store_corrupt", exit=1, kind="internal",
+    Case("another program's database", STATUS, "store_corrupt", exit=1, kind="drift",
          setup=lambda f: _foreign_store(f, "CREATE TABLE invoices (id INTEGER)")),
     Case("sandbox database path is a folder", RUN, "sandbox_db_invalid",
          env={"SANDBOX_DB": "{dir}/adir"}, folders=("adir",)),

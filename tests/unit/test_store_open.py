@@ -40,7 +40,7 @@ def test_tables_without_a_schema_version_are_not_ours(tmp_path: Path) -> None:
     before = path.read_bytes()
     with pytest.raises(StoreUnusable) as caught:
         RunStore(path)
-    assert (caught.value.code, caught.value.kind) == ("store_corrupt", "internal")
+    assert (caught.value.code, caught.value.kind) == ("store_corrupt", "drift")
     assert "left untouched" in caught.value.message
     assert path.read_bytes() == before
 
