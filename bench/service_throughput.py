@@ -144,10 +144,8 @@ def main() -> None:
         env.update(SANDBOX_URL=sandbox.url, SANDBOX_DB=str(db))
         cli_domains = add_orders(db, "cli", args.tickets)
         svc_domains = add_orders(db, "svc", args.tickets)
-        cli_env = {**env, "CERTRUNNER_STORE": f"{scratch}/cli/runs.db",
-                   "CERTRUNNER_ARTIFACTS": f"{scratch}/cli/artifacts"}
-        svc_env = {**env, "CERTRUNNER_STORE": f"{scratch}/svc/runs.db",
-                   "CERTRUNNER_ARTIFACTS": f"{scratch}/svc/artifacts"}
+        cli_env = {**env, "CERTRUNNER_HOME": f"{scratch}/cli"}  # runs, artifacts, logins
+        svc_env = {**env, "CERTRUNNER_HOME": f"{scratch}/svc"}
         process, url = start_service(svc_env, args.workers)
         sampler = Sampler(process.pid)
         sampler.start()

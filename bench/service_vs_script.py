@@ -61,8 +61,7 @@ def main() -> None:
     logs.configure(level="warning")
     with tempfile.TemporaryDirectory() as scratch:
         db = Path(scratch) / "sandbox.db"
-        os.environ.update(SANDBOX_DB=str(db), CERTRUNNER_STORE=f"{scratch}/runs.db",
-                          CERTRUNNER_ARTIFACTS=f"{scratch}/artifacts")
+        os.environ.update(SANDBOX_DB=str(db), CERTRUNNER_HOME=f"{scratch}/home")
         os.environ.pop("SANDBOX_URL", None)
         service = RunService(ServiceOptions(workers=1))
         service.start()

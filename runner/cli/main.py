@@ -7,11 +7,13 @@ Exit codes: 0 finished (succeeded or denied), 3 paused (waiting or needs_input),
 from __future__ import annotations
 
 import json
+import sqlite3
 import sys
 from typing import Any
 
 import click
 
+from runner.config.home import restrict_new_files
 from runner.error_codes import ErrorCode, ExitCode, exit_code
 from runner.errors import RunnerError
 
@@ -38,6 +40,7 @@ class Obj:
 
 
 pass_obj = click.make_pass_decorator(Obj, ensure=True)
+LOG_LEVELS = ("debug", "info", "warning", "error")
 
 
 def config_option(func: Any) -> Any:
@@ -81,7 +84,8 @@ def fail(error: RunnerError, as_json: bool, domain: str | None = None, **extra: 
 @click.group()
 @config_option
 @click.option("--headed", is_flag=True, help="Show the browser (debugging).")
-@click.option("--log-level", default=None, help="debug, info, warning (default: info for JSON).")
+@click.option("--log-level", default=None, type=click.Choice(LOG_LEVELS, case_sensitive=False),
+              help="debug, info, warning, error (default: info for JSON).")
 @click.pass_context
 def cli(ctx: click.Context, headed: bool, log_level: str | None) -> None:
     """Cancel and refund SSL certificates on vendor consoles, one ticket per run."""
@@ -215,13 +219,21 @@ def flows_validate(path: str, as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the JSON summary.")
 @click.option("--junit", type=click.Path(dir_okay=False), help="Write JUnit XML here.")
 @click.option("--html", type=click.Path(dir_okay=False), help="Write the HTML report here.")
+@click.option("--write-proposals", "proposals", type=click.Path(dir_okay=False),
+              help="Write the best proposed fix of each broken locator here, as a patch for "
+                   "`git apply` (never applied by the check).")
+@click.option("--notify-url", envvar="CERTRUNNER_NOTIFY_URL",
+              help="POST a JSON summary here when there is drift or an unreachable console.")
 @config_option
 @pass_obj
-def verify_cmd(obj: Obj, as_json: bool, junit: str | None, html: str | None) -> None:
+def verify_cmd(obj: Obj, as_json: bool, junit: str | None, html: str | None,
+               proposals: str | None, notify_url: str | None) -> None:
     """Visit every page read-only; check every declared locator (exit 1 drift, 2 unreachable)."""
-    from runner.selectors.check import run_check
+    from runner.selectors.command import Outputs, run_check
 
-    sys.exit(run_check(obj.app, as_json=as_json, junit=junit, html=html, echo=click.echo))
+    outputs = Outputs(as_json=as_json, junit=junit, html=html, proposals=proposals,
+                      notify_url=notify_url)
+    sys.exit(run_check(obj.app, outputs, echo=click.echo))
 
 
 @cli.command("demo")
@@ -315,8 +327,15 @@ cli.add_command(_SandboxCommand(
 def main(argv: list[str] | None = None) -> None:
     """Usage errors are part of the contract too: with --json they come back as JSON."""
     args = sys.argv[1:] if argv is None else argv
+    restrict_new_files()  # every state file 0600, every folder 0700, browser's included
     try:
         cli.main(args=args, prog_name="certrunner", standalone_mode=False)
+    except RunnerError as exc:  # raised outside a command's own handling (config, clock)
+        fail(exc, "--json" in args)
+    except sqlite3.DatabaseError as exc:  # damage found after the store opened cleanly
+        from runner.engine.store_open import corrupt
+
+        fail(corrupt(None, str(exc)), "--json" in args)
     except click.ClickException as exc:
         if "--json" not in args:
             exc.show()

@@ -19,6 +19,7 @@ from typing import Any
 
 from runner.cli import commands
 from runner.cli.app import App
+from runner.config.home import private_dir
 from runner.engine.result import RunResult, result_of
 from runner.engine.store import Run, RunStore, default_owner
 from runner.error_codes import ErrorCode
@@ -108,7 +109,7 @@ class RunService:
         """A connection for the calling thread (SQLite connections stay in their thread)."""
         store: RunStore | None = getattr(self._local, "store", None)
         if store is None:
-            self.app.config.store.parent.mkdir(parents=True, exist_ok=True)
+            private_dir(self.app.config.store.parent)
             store = self._local.store = RunStore(self.app.config.store)
         return store
 
