@@ -58,10 +58,12 @@ def _split_secrets(flow: Flow, inputs: dict[str, Any]) -> tuple[dict[str, Any], 
 
 
 def executor(app: App, progress: Progress | None, store: RunStore | None = None) -> Executor:
+    from runner.cli.progress import LiveProgress
     from runner.engine.executor import Executor
 
+    watch = progress.step_started if isinstance(progress, LiveProgress) else None
     return Executor(app.live_config(), store or app.store, app.clock, app.host.session,
-                    app.catalogue, progress)
+                    app.catalogue, progress, watch)
 
 
 def run_flow(app: App, flow_name: str, ticket: str, inputs: dict[str, Any], *,

@@ -47,6 +47,7 @@ from runner.logs import get_logger
 
 LEASE = timedelta(minutes=15)
 Progress = Callable[[str], None]
+StepWatch = Callable[[str, int, int], None]  # step id, index, total: as a step starts
 NEXT_BY_KIND = {Kind.CONSOLE: "retry_later", Kind.DRIFT: "alert_maintainers",
                 Kind.BUSINESS: "tell_customer", Kind.INPUT: "fix_ticket"}
 IN_PROGRESS_ACTION = {"type": "wait_for_other_process",
@@ -111,13 +112,15 @@ class Executor:
 
     def __init__(self, config: Config, store: RunStore, clock: Clock,
                  session_factory: Callable[[Path, Path | None], Any],
-                 actions: Mapping[str, ActionSpec], progress: Progress | None = None) -> None:
+                 actions: Mapping[str, ActionSpec], progress: Progress | None = None,
+                 watch: StepWatch | None = None) -> None:
         self.config = config
         self.store = store
         self.clock = clock
         self.session_factory = session_factory
         self.actions = actions
         self.progress = progress or (lambda _line: None)
+        self.watch = watch or (lambda _step, _index, _total: None)
         self.owner = default_owner()
         self.log = get_logger()
 
@@ -193,6 +196,7 @@ class Executor:
                 self._record(run, step, "skipped", 0, index, total)
                 index += 1
                 continue
+            self.watch(step.id, index, total)
             started = time.monotonic()
             try:
                 if dry_run and self._would_change(step):

@@ -17,7 +17,7 @@ EXIT_FAILED = 1
 EXIT_USAGE = 2
 EXIT_PAUSED = 3
 
-FINISHED = ("succeeded", "denied")
+FINISHED = ("succeeded", "denied", "abandoned")  # nothing more will happen
 PAUSED = ("waiting", "needs_input")
 IN_PROGRESS = "running"  # another process holds the run: come back later, like a pause
 

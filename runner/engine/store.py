@@ -37,7 +37,7 @@ CREATE TABLE IF NOT EXISTS runs (
     ticket TEXT NOT NULL,
     flow TEXT NOT NULL,
     status TEXT NOT NULL CHECK (status IN
-        ('running', 'succeeded', 'denied', 'waiting', 'needs_input', 'failed')),
+        ('running', 'succeeded', 'denied', 'waiting', 'needs_input', 'failed', 'abandoned')),
     current_step TEXT,
     context TEXT NOT NULL DEFAULT '{}',
     inputs TEXT NOT NULL DEFAULT '{}',
@@ -87,6 +87,10 @@ class RunStatus(enum.StrEnum):
     WAITING = "waiting"
     NEEDS_INPUT = "needs_input"
     FAILED = "failed"
+    ABANDONED = "abandoned"  # a person gave it up (runs abandon): nothing more happens
+
+
+ABANDONABLE = (RunStatus.WAITING, RunStatus.NEEDS_INPUT, RunStatus.FAILED)
 
 
 class LedgerStatus(enum.StrEnum):
@@ -327,6 +331,48 @@ class RunStore:
                                (ticket,)).fetchall()
         return [_run(row) for row in rows]
 
+    def list_runs(self, status: str | None = None, ticket: str | None = None,
+                  flow: str | None = None, limit: int | None = None) -> list[Run]:
+        """Runs matching every filter given, newest first."""
+        where = [(col, value) for col, value in (("status", status), ("ticket", ticket),
+                                                 ("flow", flow)) if value is not None]
+        sql = "SELECT * FROM runs" + (" WHERE " + " AND ".join(f"{c} = ?" for c, _ in where)
+                                      if where else "")
+        sql += " ORDER BY created_at DESC, rowid DESC" + (" LIMIT ?" if limit else "")
+        args = [v for _, v in where] + ([limit] if limit else [])
+        return [_run(row) for row in self.db.execute(sql, args).fetchall()]
+
+    def abandon_run(self, run_id: str, reason: str, force: bool = False) -> Run:
+        """Close a waiting, needs_input or failed run for good. With a side effect still
+        ``attempting`` in the ledger it refuses unless ``force``: a person must look first."""
+        with self._tx() as db:
+            row = db.execute("SELECT * FROM runs WHERE run_id = ?", (run_id,)).fetchone()
+            if row is None:
+                raise StoreError(f"no run {run_id}", "unknown_run", run=run_id)
+            if RunStatus(row["status"]) not in ABANDONABLE:
+                raise StoreError(f"run {run_id} is {row['status']}: only a waiting, needs_input "
+                                 "or failed run can be abandoned", "run_not_abandonable",
+                                 run=run_id)
+            open_effects = db.execute("SELECT action, order_key FROM ledger WHERE run_id = ? "
+                                      "AND status = ?",
+                                      (run_id, LedgerStatus.ATTEMPTING.value)).fetchall()
+            if open_effects and not force:
+                raise StoreError(f"run {run_id} has a side effect still attempting "
+                                 f"({', '.join(r['action'] for r in open_effects)})",
+                                 "side_effect_unconfirmed", run=run_id)
+            db.execute("UPDATE runs SET status = ?, outcome = 'abandoned', next_action = NULL, "
+                       "next_check_at = NULL, updated_at = ? WHERE run_id = ?",
+                       (RunStatus.ABANDONED.value, self._now(), run_id))
+            seq = db.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM events WHERE run_id = ?",
+                             (run_id,)).fetchone()[0]
+            data = _json({"reason": reason, "force": force, "from": row["status"]}, "event data")
+            db.execute("INSERT INTO events (run_id, seq, ts, step, kind, status, data) "
+                       "VALUES (?, ?, ?, ?, 'abandon', ?, ?)",
+                       (run_id, seq, self._now(), row["current_step"],
+                        RunStatus.ABANDONED.value, data))
+            row = db.execute("SELECT * FROM runs WHERE run_id = ?", (run_id,)).fetchone()
+        return _run(row)
+
     def save_run(self, run: Run, *, owner: str | None = None) -> Run:
         """Persist the whole run; with ``owner``, only while that owner still holds the lease."""
         values = (RunStatus(run.status).value, run.current_step, _json(run.context, "context"),
@@ -468,6 +514,12 @@ class RunStore:
         row = self.db.execute("SELECT * FROM ledger WHERE ticket = ? AND action = ? "
                               "AND order_key = ?", (ticket, action, order_key)).fetchone()
         return _entry(row) if row else None
+
+    def ledger_for_run(self, run_id: str) -> list[LedgerEntry]:
+        """The side effects this run attempted, in order."""
+        rows = self.db.execute("SELECT * FROM ledger WHERE run_id = ? ORDER BY attempted_at",
+                               (run_id,)).fetchall()
+        return [_entry(row) for row in rows]
 
     def ledger_for_order(self, order_key: str) -> list[LedgerEntry]:
         """Every attempt on one order, across tickets: a second ticket sees the first refund."""
