@@ -13,7 +13,6 @@ import) is loaded by the first ``get_logger``, so commands that never log start 
 
 from __future__ import annotations
 
-import logging
 import os
 import sys
 from collections.abc import MutableMapping
@@ -21,7 +20,7 @@ from dataclasses import dataclass
 from typing import Any, TextIO
 
 SECRET_KEYS = ("password", "secret", "token", "image_number", "captcha_answer", "cookie")
-LEVELS = ("debug", "info", "warning", "error")
+LEVELS = {"debug": 10, "info": 20, "warning": 30, "error": 40}  # logging's numbers
 LEVEL_ENV = "CERTRUNNER_LOG_LEVEL"
 
 
@@ -100,8 +99,7 @@ def _apply(settings: LogSettings) -> None:
             redact,
             renderer,
         ],
-        wrapper_class=structlog.make_filtering_bound_logger(
-            getattr(logging, settings.level.upper())),
+        wrapper_class=structlog.make_filtering_bound_logger(LEVELS[settings.level]),
         logger_factory=factory,
         cache_logger_on_first_use=False,
     )

@@ -10,11 +10,11 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from runner.actions import Catalogue, load_catalogue
 from runner.config import Config, load_config
 from runner.engine.clock import Clock, clock_from_env
 
 if TYPE_CHECKING:
+    from runner.actions import Catalogue
     from runner.browser.session import BrowserHost
     from runner.engine.store import RunStore
     from sandbox.server import SandboxServer
@@ -43,6 +43,8 @@ class App:
     def catalogue(self) -> Catalogue:
         """Every action flows may name, built once per command from the action modules."""
         if self._catalogue is None:
+            from runner.actions import load_catalogue
+
             self._catalogue = load_catalogue()
         return self._catalogue
 

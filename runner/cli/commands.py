@@ -117,13 +117,3 @@ def resume_due(app: App, progress: Progress | None = None) -> list[RunResult]:
     now = app.clock.now()
     runs = app.store.due_runs(now) + app.store.orphaned_runs(now)
     return [resume_run(app, run.run_id, {}, progress) for run in runs]
-
-
-def status(app: App, ref: str) -> list[RunResult]:
-    from runner.engine.result import result_of
-
-    run = app.store.get_run(ref)
-    runs = [run] if run else app.store.find_runs_by_ticket(ref)
-    if not runs:
-        raise InputError(f"no run or ticket {ref!r} in {app.config.store}", code="unknown_run")
-    return [result_of(r) for r in runs]

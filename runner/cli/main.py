@@ -119,7 +119,7 @@ def resume_cmd(obj: Obj, run_id: str | None, due: bool, inputs: tuple[str, ...],
 @pass_obj
 def status_cmd(obj: Obj, ref: str, as_json: bool) -> None:
     """Show a run by RUN_ID, or every run of a TICKET."""
-    from runner.cli.commands import status
+    from runner.cli.runs import status
     from runner.engine.result import human_summary
 
     try:

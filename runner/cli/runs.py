@@ -70,6 +70,15 @@ def show(app: App, run_id: str) -> dict[str, Any]:
             "deadline": _iso(run.deadline), "events": events, "ledger": ledger}
 
 
+def status(app: App, ref: str) -> list[RunResult]:
+    """A run by id, or every run of a ticket (oldest first)."""
+    run = app.store.get_run(ref)
+    runs = [run] if run else app.store.find_runs_by_ticket(ref)
+    if not runs:
+        raise InputError(f"no run or ticket {ref!r} in {app.config.store}", code="unknown_run")
+    return [result_of(r) for r in runs]
+
+
 def what_to_check(entry: LedgerEntry) -> str:
     """A sentence naming the console and the order a person must look at."""
     console = CONSOLE_NAMES.get(entry.action.partition(".")[0], entry.action.partition(".")[0])

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from tests import contract
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -48,13 +50,21 @@ class Cli:
                                 text=True)
 
     def __call__(self, *args: str, now: str | None = None, timeout: float = 120) -> Answer:
+        """Run one command; under --json its stdout must be one document, valid by the schema."""
         process = self.start(*args, now=now)
         stdout, stderr = process.communicate(timeout=timeout)
-        try:
-            data = json.loads(stdout) if stdout.strip().startswith(("{", "[")) else None
-        except json.JSONDecodeError:
-            data = None
+        if "--json" in args:
+            data = contract.parse(args, stdout)
+        else:
+            try:
+                data = json.loads(stdout) if stdout.strip().startswith(("{", "[")) else None
+            except json.JSONDecodeError:
+                data = None
         return Answer(process.returncode, data, stdout, stderr)
+
+    def parse(self, args: tuple[str, ...], stdout: str) -> Any:
+        """What a started process printed, checked like ``__call__`` does."""
+        return contract.parse(args, stdout)
 
     def run(self, flow: str, ticket: str, domain: str, *extra: str,
             now: str | None = None) -> Answer:
