@@ -41,13 +41,14 @@ class Cli:
         })
         self.home = home
 
-    def start(self, *args: str, now: str | None = None) -> subprocess.Popen[str]:
+    def start(self, *args: str, now: str | None = None,
+              stderr: int = subprocess.PIPE) -> subprocess.Popen[str]:
+        """Start one command; ``stderr`` may be STDOUT (merged, as agents' shells do) or a pty."""
         env = dict(self.env)
         if now:
             env["CERTRUNNER_NOW"] = now
         return subprocess.Popen([sys.executable, str(ROOT / "run.py"), *args], cwd=self.home,
-                                env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                text=True)
+                                env=env, stdout=subprocess.PIPE, stderr=stderr, text=True)
 
     def __call__(self, *args: str, now: str | None = None, timeout: float = 120) -> Answer:
         """Run one command; under --json its stdout must be one document, valid by the schema."""
