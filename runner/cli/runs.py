@@ -63,7 +63,7 @@ def show(app: App, run_id: str) -> dict[str, Any]:
     events = [{"seq": e.seq, "ts": e.ts.isoformat(), "step": e.step, "kind": e.kind,
                "status": e.status, "duration_ms": e.duration_ms, "data": e.data}
               for e in app.store.events(run.run_id)]
-    ledger = [_ledger_row(e) for e in app.store.ledger_for_run(run.run_id)]
+    ledger = [_ledger_row(e) for e in _ledger_of(app, run.run_id)]
     return {**result_of(run).to_dict(), "current_step": run.current_step,
             "inputs": run.inputs, "created_at": _iso(run.created_at),
             "updated_at": _iso(run.updated_at), "next_check_at": _iso(run.next_check_at),
@@ -79,6 +79,11 @@ def status(app: App, ref: str) -> list[RunResult]:
     return [result_of(r) for r in runs]
 
 
+def _ledger_of(app: App, run_id: str) -> list[LedgerEntry]:
+    """The side effects this run attempted (the one place that reads the ledger by run)."""
+    return app.store.ledger_for_run(run_id)
+
+
 def what_to_check(entry: LedgerEntry) -> str:
     """A sentence naming the console and the order a person must look at."""
     console = CONSOLE_NAMES.get(entry.action.partition(".")[0], entry.action.partition(".")[0])
@@ -88,12 +93,12 @@ def what_to_check(entry: LedgerEntry) -> str:
 
 
 def abandon(app: App, run_id: str, reason: str, force: bool = False) -> RunResult:
-    """Close a waiting, needs_input or failed run for good; the store enforces the rules."""
+    """Close a run that will not finish (waiting, needs_input, failed) for good; the store
+    enforces the rules, this adds what a person must check before forcing."""
     if not reason.strip():
         raise InputError("say why the run is abandoned: --reason TEXT", code="missing_reason")
     run = load_run(app, run_id)
-    open_effects = [e for e in app.store.ledger_for_run(run_id)
-                    if e.status is LedgerStatus.ATTEMPTING]
+    open_effects = [e for e in _ledger_of(app, run_id) if e.status is LedgerStatus.ATTEMPTING]
     if open_effects and not force:
         checks = "; ".join(what_to_check(e) for e in open_effects)
         raise InputError(

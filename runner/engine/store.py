@@ -90,9 +90,6 @@ class RunStatus(enum.StrEnum):
     ABANDONED = "abandoned"  # a person gave it up (runs abandon): nothing more happens
 
 
-ABANDONABLE = (RunStatus.WAITING, RunStatus.NEEDS_INPUT, RunStatus.FAILED)
-
-
 class LedgerStatus(enum.StrEnum):
     ATTEMPTING = "attempting"  # written before the click
     CONFIRMED = "confirmed"  # the console showed the effect
@@ -343,16 +340,16 @@ class RunStore:
         return [_run(row) for row in self.db.execute(sql, args).fetchall()]
 
     def abandon_run(self, run_id: str, reason: str, force: bool = False) -> Run:
-        """Close a waiting, needs_input or failed run for good. With a side effect still
-        ``attempting`` in the ledger it refuses unless ``force``: a person must look first."""
+        """Give up on a run for good (never resumed; cron skips it). Refused for a finished run,
+        and, unless ``force``, while a side effect of the run is still ``attempting`` in the
+        ledger: a person must look at the console first. Abandoning twice changes nothing."""
         with self._tx() as db:
             row = db.execute("SELECT * FROM runs WHERE run_id = ?", (run_id,)).fetchone()
             if row is None:
                 raise StoreError(f"no run {run_id}", "unknown_run", run=run_id)
-            if RunStatus(row["status"]) not in ABANDONABLE:
-                raise StoreError(f"run {run_id} is {row['status']}: only a waiting, needs_input "
-                                 "or failed run can be abandoned", "run_not_abandonable",
-                                 run=run_id)
+            if row["status"] in (RunStatus.SUCCEEDED, RunStatus.DENIED):
+                raise StoreError(f"run {run_id} already finished ({row['status']}); there is "
+                                 "nothing to abandon", "run_finished", run=run_id)
             open_effects = db.execute("SELECT action, order_key FROM ledger WHERE run_id = ? "
                                       "AND status = ?",
                                       (run_id, LedgerStatus.ATTEMPTING.value)).fetchall()
@@ -360,16 +357,17 @@ class RunStore:
                 raise StoreError(f"run {run_id} has a side effect still attempting "
                                  f"({', '.join(r['action'] for r in open_effects)})",
                                  "side_effect_unconfirmed", run=run_id)
-            db.execute("UPDATE runs SET status = ?, outcome = 'abandoned', next_action = NULL, "
-                       "next_check_at = NULL, updated_at = ? WHERE run_id = ?",
-                       (RunStatus.ABANDONED.value, self._now(), run_id))
-            seq = db.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM events WHERE run_id = ?",
-                             (run_id,)).fetchone()[0]
-            data = _json({"reason": reason, "force": force, "from": row["status"]}, "event data")
-            db.execute("INSERT INTO events (run_id, seq, ts, step, kind, status, data) "
-                       "VALUES (?, ?, ?, ?, 'abandon', ?, ?)",
-                       (run_id, seq, self._now(), row["current_step"],
-                        RunStatus.ABANDONED.value, data))
+            if row["status"] != RunStatus.ABANDONED:
+                now = self._now()
+                db.execute("UPDATE runs SET status = ?, outcome = 'abandoned', next_action = "
+                           "NULL, next_check_at = NULL, updated_at = ? WHERE run_id = ?",
+                           (RunStatus.ABANDONED.value, now, run_id))
+                seq = db.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM events WHERE "
+                                 "run_id = ?", (run_id,)).fetchone()[0]
+                db.execute("INSERT INTO events (run_id, seq, ts, step, kind, status, data) "
+                           "VALUES (?, ?, ?, NULL, 'abandoned', ?, ?)",
+                           (run_id, seq, now, RunStatus.ABANDONED.value,
+                            _json({"reason": reason, "forced": force}, "event data")))
             row = db.execute("SELECT * FROM runs WHERE run_id = ?", (run_id,)).fetchone()
         return _run(row)
 
