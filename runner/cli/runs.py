@@ -8,12 +8,14 @@ hide a refund that happened (or leave one undone) without anybody having looked.
 
 from __future__ import annotations
 
+import shlex
 from dataclasses import asdict
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from runner.engine.result import RunResult, result_of
 from runner.engine.store import LedgerEntry, LedgerStatus, Run, RunStatus
+from runner.error_codes import ErrorCode
 from runner.errors import InputError
 
 if TYPE_CHECKING:
@@ -27,11 +29,19 @@ def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value else None
 
 
+def answer(result: RunResult) -> dict[str, Any]:
+    """A run's answer as the CLI prints it: ``next_action.command`` as an argv list."""
+    from runner.cli.argv import command_line
+
+    return dict(result.to_dict(command_line))
+
+
 def summary(run: Run) -> dict[str, Any]:
     """One row: enough to decide what to do with the run, not its whole history."""
     return {"run_id": run.run_id, "ticket": run.ticket, "flow": run.flow,
             "status": str(run.status), "outcome": run.outcome,
-            "current_step": run.current_step, "next_action": run.next_action,
+            "current_step": run.current_step,
+            "next_action": answer(result_of(run))["next_action"],
             "created_at": _iso(run.created_at), "updated_at": _iso(run.updated_at),
             "next_check_at": _iso(run.next_check_at), "deadline": _iso(run.deadline)}
 
@@ -45,7 +55,7 @@ def list_runs(app: App, status: str | None = None, ticket: str | None = None,
 def load_run(app: App, run_id: str) -> Run:
     run = app.store.get_run(run_id)
     if run is None:
-        raise InputError(f"no run {run_id} in {app.config.store}", code="unknown_run")
+        raise InputError(f"no run {run_id} in {app.config.store}", code=ErrorCode.UNKNOWN_RUN)
     return run
 
 
@@ -57,14 +67,15 @@ def _ledger_row(entry: LedgerEntry) -> dict[str, Any]:
     return row
 
 
-def show(app: App, run_id: str) -> dict[str, Any]:
+def show(app: App, run_id: str) -> tuple[RunResult, dict[str, Any]]:
     """The run's result plus everything recorded about it: events and its ledger entries."""
     run = load_run(app, run_id)
+    result = result_of(run)
     events = [{"seq": e.seq, "ts": e.ts.isoformat(), "step": e.step, "kind": e.kind,
                "status": e.status, "duration_ms": e.duration_ms, "data": e.data}
               for e in app.store.events(run.run_id)]
     ledger = [_ledger_row(e) for e in _ledger_of(app, run.run_id)]
-    return {**result_of(run).to_dict(), "current_step": run.current_step,
+    return result, {**answer(result), "current_step": run.current_step,
             "inputs": run.inputs, "created_at": _iso(run.created_at),
             "updated_at": _iso(run.updated_at), "next_check_at": _iso(run.next_check_at),
             "deadline": _iso(run.deadline), "events": events, "ledger": ledger}
@@ -75,7 +86,8 @@ def status(app: App, ref: str) -> list[RunResult]:
     run = app.store.get_run(ref)
     runs = [run] if run else app.store.find_runs_by_ticket(ref)
     if not runs:
-        raise InputError(f"no run or ticket {ref!r} in {app.config.store}", code="unknown_run")
+        raise InputError(f"no run or ticket {ref!r} in {app.config.store}",
+                         code=ErrorCode.UNKNOWN_RUN)
     return [result_of(r) for r in runs]
 
 
@@ -96,7 +108,8 @@ def abandon(app: App, run_id: str, reason: str, force: bool = False) -> RunResul
     """Close a run that will not finish (waiting, needs_input, failed) for good; the store
     enforces the rules, this adds what a person must check before forcing."""
     if not reason.strip():
-        raise InputError("say why the run is abandoned: --reason TEXT", code="missing_reason")
+        raise InputError("say why the run is abandoned: --reason TEXT",
+                         code=ErrorCode.MISSING_REASON)
     run = load_run(app, run_id)
     open_effects = [e for e in _ledger_of(app, run_id) if e.status is LedgerStatus.ATTEMPTING]
     if open_effects and not force:
@@ -104,7 +117,7 @@ def abandon(app: App, run_id: str, reason: str, force: bool = False) -> RunResul
         raise InputError(
             f"run {run_id} (ticket {run.ticket}) is not abandoned: {checks}. If it happened, "
             f"resume the run and confirm it (the run asks how); if you are sure it did not "
-            f"matter, abandon with --force", code="side_effect_unconfirmed")
+            f"matter, abandon with --force", code=ErrorCode.SIDE_EFFECT_UNCONFIRMED)
     run = app.store.abandon_run(run_id, reason, force=force)
     return result_of(run)
 
@@ -116,9 +129,7 @@ def needs_person(app: App) -> list[dict[str, Any]]:
 
 def _command_text(next_action: dict[str, Any] | None) -> str:
     command = (next_action or {}).get("command")
-    if isinstance(command, list):
-        return " ".join(command)
-    return str(command or "")
+    return shlex.join(command) if isinstance(command, list) else str(command or "")
 
 
 def table(rows: list[dict[str, Any]]) -> str:
@@ -134,12 +145,9 @@ def table(rows: list[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
-def detail_text(detail: dict[str, Any]) -> str:
-    from runner.engine.result import RunResult, StepReport, human_summary
-
-    result = RunResult(**{k: detail[k] for k in RunResult.__dataclass_fields__})
-    result.steps = [StepReport(**s) for s in detail["steps"]]
-    lines = [human_summary(result), "  events:"]
+def detail_text(detail: dict[str, Any], head: str) -> str:
+    """``head`` (the run's summary) then its events and ledger, a line each."""
+    lines = [head, "  events:"]
     for e in detail["events"]:
         extra = e["data"].get("detail") or e["data"].get("reason") or ""
         lines.append(f"    {e['seq']:>3} {e['ts'][:19]} {e['step'] or '-':<18} {e['kind']:<8} "
@@ -151,11 +159,9 @@ def detail_text(detail: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def due_summary(results: list[RunResult], waiting: list[dict[str, Any]]) -> str:
-    """What cron resumed, then what only a person can move."""
-    from runner.engine.result import human_summary
-
-    lines = [human_summary(r) for r in results] or ["no runs are due"]
+def due_summary(resumed: list[str], waiting: list[dict[str, Any]]) -> str:
+    """What cron resumed (a summary each), then what only a person can move."""
+    lines = resumed or ["no runs are due"]
     if waiting:
         lines.append(f"{len(waiting)} run(s) wait for a person (needs_input):")
         for row in waiting:
@@ -163,5 +169,5 @@ def due_summary(results: list[RunResult], waiting: list[dict[str, Any]]) -> str:
             lines.append(f"  {row['run_id']}  ticket {row['ticket']}  {row['flow']}: "
                          f"{action.get('summary', '')}")
             if action.get("command"):
-                lines.append(f"    {_command_text(action)}")
+                lines.append(f"    run: {_command_text(action)}")
     return "\n".join(lines)

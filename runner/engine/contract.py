@@ -1,10 +1,10 @@
 """The output contract as a JSON Schema (draft 2020-12), built from the code that makes the output.
 
 Agents, cron and the HTTP/MCP doors depend on this shape; ``certrunner schema`` prints it and
-every JSON output in the tests is validated against it. The enums come from the code where the
-code has them (run statuses from the store, error kinds from ``runner.errors``, the fields of
-``RunResult``), so a value added there cannot be missing here; what a caller does with each
-value is written once, below, and ``docs/contract.md`` is checked against it by a unit test.
+every JSON output in the tests is validated against it. The enums come from the code: run statuses
+from the store, error kinds, error codes and next-action types (with what each means) from the
+catalogue in ``runner.error_codes``, the fields from ``RunResult``; so a value added there cannot
+be missing here. ``docs/contract.md`` is checked against it by a unit test.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from typing import Any
 
 from runner.engine.result import RunResult
 from runner.engine.store import RunStatus
-from runner.errors import Kind
+from runner.error_codes import NEXT_MEANING, ErrorCode, Kind
 
 SCHEMA_ID = "https://certrunner.invalid/schema/output.json"
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
@@ -38,27 +38,7 @@ KIND_MEANING: dict[str, str] = {
     Kind.DRIFT: "a vendor page changed or the runner has a bug: alert the maintainers",
     Kind.INPUT: "the ticket's data or the command is wrong: fix it and resume or re-run",
 }
-
-NEXT_ACTION_MEANING: dict[str, str] = {
-    "provide_input": "a person answers next_action.prompt (e.g. reads the captcha image in "
-                     "next_action.artifact) and runs next_action.command with the value",
-    "confirm_side_effect": "a person checks the console for the interrupted effect, then "
-                           "resumes with confirm_<step>=done or =retry",
-    "wait": "nothing to do now: cron runs `resume --due`; next_check_at and deadline say when",
-    "offer_cancel_only": "tell the customer customer_message and offer the cancel-only flow "
-                         "(next_action.command starts it)",
-    "retry_later": "a console failed: resume the run later with next_action.command",
-    "alert_maintainers": "a page changed or the runner failed: tell the maintainers; resume "
-                         "once fixed",
-    "tell_customer": "a business rule stopped the run: tell the customer customer_message",
-    "fix_ticket": "the ticket's data is wrong: resume with the corrected input",
-    "inspect": "an unexpected state: read error and `runs show` before doing anything",
-    "wait_for_other_process": "another process is on this run: ask for its status again soon",
-    "existing_run_other_inputs": "the ticket already has a run with other inputs: nothing was "
-                                 "started; resume that run or use another ticket",
-    "would_do": "dry run: this side effect would run next (nothing was changed)",
-    "would_ask": "dry run: this input would be asked for next (nothing was changed)",
-}
+NEXT_ACTION_MEANING: dict[str, str] = {str(t): m for t, m in NEXT_MEANING.items()}
 
 STEP_STATUSES = ("done", "skipped", "paused", "failed", "denied", "ended", "retry")
 
@@ -82,8 +62,8 @@ def _error() -> dict[str, Any]:
         "required": ["kind", "code", "message"],
         "properties": {
             "kind": _described(KIND_MEANING, list(KIND_MEANING)),
-            "code": {"type": "string", "pattern": "^[a-z][a-z0-9_]*$",
-                     "description": "Stable code; docs/contract.md lists each."},
+            "code": _described({str(c): c.meaning for c in ErrorCode},
+                               [str(c) for c in ErrorCode]),
             "message": {"type": "string"},
             "step": _NULLABLE_STRING,
             "ticket": {"type": "string"}, "page": {"type": "string"},
@@ -103,9 +83,9 @@ def _next_action() -> dict[str, Any]:
             "type": _described(NEXT_ACTION_MEANING, list(NEXT_ACTION_MEANING)),
             "summary": {"type": "string", "description": "The same, for a person."},
             "command": {"anyOf": [{"type": "array", "items": {"type": "string"}, "minItems": 1},
-                                  {"type": "string"}, {"type": "null"}],
-                        "description": "argv that runs as it is (upper-case words are "
-                                       "placeholders the caller fills in), or null."},
+                                  {"type": "null"}],
+                        "description": "argv that runs as it is, or null; an element holding "
+                                       "<...> is a placeholder the caller fills in."},
         },
     }
 
@@ -117,8 +97,6 @@ _FIELD_SCHEMAS: dict[str, dict[str, Any]] = {
     "outcome": {"type": ["string", "null"],
                 "description": "How it ended (the flow's end, or the error code); null while "
                                "paused."},
-    "message": {"type": ["string", "null"],
-                "description": "Safe to paste to the customer."},
     "customer_message": {"type": ["string", "null"],
                          "description": "Safe to paste to the customer: no step names, run ids "
                                         "or internal codes."},
@@ -194,6 +172,7 @@ def _failure() -> dict[str, Any]:
     return {"type": "object", "additionalProperties": False, "required": ["status", "error"],
             "description": "Refused before a run existed (bad usage, invalid flow, unknown run).",
             "properties": {"status": {"const": "failed"}, "error": {"$ref": "#/$defs/error"},
+                           "customer_message": {"type": "string"},
                            "ticket": {"type": "string"}, "flow": {"type": "string"},
                            "run_id": _NULLABLE_STRING, "ref": {"type": "string"},
                            "path": {"type": "string"}}}

@@ -4,7 +4,6 @@ covers every field of the result, and docs/contract.md names every value the cod
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import fields
 from pathlib import Path
 
@@ -20,6 +19,7 @@ from runner.engine.contract import (
     statuses,
 )
 from runner.engine.result import RunResult, StepReport
+from runner.error_codes import ErrorCode
 from runner.language.model import EndStep
 from runner.language.validate import load_flow
 from tests import contract
@@ -51,13 +51,10 @@ def test_every_status_kind_and_next_action_has_a_meaning_and_a_doc_line() -> Non
         assert documented(value), value
 
 
-def test_every_next_action_type_the_engine_writes_is_in_the_schema() -> None:
-    """The types are literals in the engine today; none may be missing from the contract."""
-    source = "\n".join(p.read_text() for p in (ROOT / "runner").rglob("*.py")
-                       if p.name != "contract.py")  # the schema's own "type"s are not actions
-    written = set(re.findall(r'"type": "([a-z_]+)"', source))
-    assert "provide_input" in written  # the scan finds them
-    assert written <= set(NEXT_ACTION_MEANING), written - set(NEXT_ACTION_MEANING)
+def test_error_codes_are_the_catalogue() -> None:
+    code = output_schema()["$defs"]["error"]["properties"]["code"]
+    assert [c["const"] for c in code["oneOf"]] == [str(c) for c in ErrorCode]
+    assert "errors.md" in DOC
 
 
 def test_every_outcome_of_the_shipped_flows_is_documented() -> None:

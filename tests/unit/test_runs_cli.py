@@ -33,8 +33,8 @@ def home(tmp_path: Path) -> dict[str, Any]:
             "asks": _seed(store, "T-1", RunStatus.NEEDS_INPUT, current_step="image_number",
                           next_action={"type": "provide_input", "input": "image_number",
                                        "summary": "read the captcha",
-                                       "command": ["certrunner", "resume", "RUN",
-                                                   "--input", "image_number=VALUE", "--json"]}),
+                                       "command": {"verb": "resume", "run_id": "run-x",
+                                                   "inputs": {"image_number": "<VALUE>"}}}),
             "waits": _seed(store, "T-2", RunStatus.WAITING, current_step="cancelled"),
             "failed": _seed(store, "T-3", RunStatus.FAILED, current_step="refund_now",
                             outcome="console_server_error",
@@ -60,6 +60,8 @@ def test_runs_list_filters_by_status_ticket_and_flow(home: dict[str, Any]) -> No
     assert [(r["run_id"], r["current_step"]) for r in rows] == [(home["ids"]["asks"],
                                                                 "image_number")]
     assert rows[0]["next_action"]["type"] == "provide_input"
+    assert rows[0]["next_action"]["command"] == ["certrunner", "resume", "run-x", "--input",
+                                                 "image_number=<VALUE>", "--json"]
     assert [r["ticket"] for r in cli(home, "runs", "list", "--ticket", "T-2")[1]] == ["T-2"]
     assert cli(home, "runs", "list", "--flow", "cancel_only")[1] == []
     code, answer, _ = cli(home, "runs", "list", "--status", "stuck")
@@ -120,4 +122,4 @@ def test_resume_due_lists_what_waits_for_a_person(home: dict[str, Any]) -> None:
     assert [r["run_id"] for r in report["needs_input"]] == [home["ids"]["asks"]]
     code, out, _ = run_cli("resume", "--due", cwd=home["cwd"], env=home["env"])
     assert "1 run(s) wait for a person" in out and home["ids"]["asks"] in out
-    assert "image_number=VALUE" in out
+    assert "image_number=<VALUE>" in out
