@@ -254,13 +254,21 @@ def flows_validate(path: str, as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the JSON summary.")
 @click.option("--junit", type=click.Path(dir_okay=False), help="Write JUnit XML here.")
 @click.option("--html", type=click.Path(dir_okay=False), help="Write the HTML report here.")
+@click.option("--write-proposals", "proposals", type=click.Path(dir_okay=False),
+              help="Write the best proposed fix of each broken locator here, as a patch for "
+                   "`git apply` (never applied by the check).")
+@click.option("--notify-url", envvar="CERTRUNNER_NOTIFY_URL",
+              help="POST a JSON summary here when there is drift or an unreachable console.")
 @common_options
 @pass_obj
-def verify_cmd(obj: Obj, as_json: bool, junit: str | None, html: str | None) -> None:
+def verify_cmd(obj: Obj, as_json: bool, junit: str | None, html: str | None,
+               proposals: str | None, notify_url: str | None) -> None:
     """Visit every page read-only; check every declared locator (exit 1 drift, 2 unreachable)."""
-    from runner.selectors.check import run_check
+    from runner.selectors.command import Outputs, run_check
 
-    sys.exit(run_check(obj.app, as_json=as_json, junit=junit, html=html, echo=click.echo))
+    outputs = Outputs(as_json=as_json, junit=junit, html=html, proposals=proposals,
+                      notify_url=notify_url)
+    sys.exit(run_check(obj.app, outputs, echo=click.echo))
 
 
 @cli.command("demo")
