@@ -27,10 +27,11 @@ INSTRUCTIONS = """\
 certrunner cancels and refunds SSL certificates on vendor consoles, one run per support ticket.
 Start with run_flow (flow cancel_refund for "cancel and refund"; refund_check only tells whether a
 refund is possible; cancel_only cancels without money). Every tool answers with one JSON run:
-status succeeded or denied = finished (tell the customer `customer_message`); needs_input =
-call resume_run with inputs {next_action.input: your answer} (a captcha comes as an image: read
-the digits); waiting = the customer must act first, the service re-checks by itself at
-next_action.next_check_at (call get_run later, or resume_run to check now); failed = see
+status succeeded or denied = finished (tell the customer `customer_message`); abandoned = a
+person closed it, nothing more happens; needs_input = call resume_run with inputs
+{next_action.input: your answer} (a captcha comes as an image: read the digits); waiting =
+the customer must act first, the service re-checks by itself at next_action.next_check_at
+(call get_run later, or resume_run to check now); failed = see
 error.kind: business (tell the customer), console (retry later with resume_run), drift (alert
 the maintainers), input (fix the input and resume_run with it). next_action.command is the
 same step as a certrunner command line; here, call the matching tool instead. The same ticket
@@ -98,7 +99,9 @@ def build_mcp(service: RunService) -> MCPServer:
 
     @server.tool(structured_output=False, description=(
         "Give up a paused or failed run for good (e.g. the customer withdrew the ticket): it is "
-        "never resumed again. Side effects already done are not undone. " + RUN_TEXT))
+        "never resumed again; abandoning it twice changes nothing. Refused while a side effect "
+        "of the run is unconfirmed (the error names what to check on which console). Side "
+        "effects already done are not undone. " + RUN_TEXT))
     async def abandon_run(run_id: RunId, reason: Annotated[str, Field(
             min_length=1, max_length=500, description="Why, for the audit trail")]) -> list[Any]:
         return answer.now(lambda: service.abandon_run(run_id, reason))

@@ -132,10 +132,8 @@ class RunService:
             return self._submit(key, lambda app: commands.run_flow(app, flow, ticket, inputs))
 
     def resume_run(self, run_id: str, inputs: dict[str, Any]) -> Future[RunResult]:
-        run = self._run(run_id)
-        if runs.is_abandoned(run):
-            raise InputError(f"run {run_id} was abandoned; start a new run with a new ticket",
-                             ErrorCode.RUN_ABANDONED)
+        """Continue a run (a finished or abandoned one answers as it is: the executor decides)."""
+        self._run(run_id)
         with self._lock:
             return self._submit(("run", run_id, ""),
                                 lambda app: commands.resume_run(app, run_id, inputs))

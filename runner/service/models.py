@@ -10,15 +10,15 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from runner.cli.argv import command_line
+from runner.cli.runs import answer
 from runner.engine.result import RunResult
 from runner.error_codes import NextType
 
 
 def run_body(result: RunResult) -> dict[str, Any]:
-    """A run as ``certrunner ... --json`` prints it: ``next_action.command`` rendered as the
-    CLI's argv list, so every door answers with one contract."""
-    return result.to_dict(command_line)
+    """A run as ``certrunner ... --json`` prints it (the CLI's own renderer, so
+    ``next_action.command`` is the same argv list): every door answers with one contract."""
+    return answer(result)
 
 
 Name = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[a-z][a-z0-9_]*$")]

@@ -91,7 +91,8 @@ async def resume_run(run_id: str, body: ResumeRequest, request: Request) -> JSON
 
 @router.post("/runs/{run_id}/abandon", responses=RUN, tags=["runs"])
 def abandon_run(run_id: str, body: AbandonRequest, request: Request) -> JSONResponse:
-    """Give a paused or failed run up for good; side effects already done stay done."""
+    """Give a paused or failed run up for good (a second time changes nothing); refused while
+    one of its side effects is unconfirmed. Side effects already done stay done."""
     return _run(_service(request).abandon_run(run_id, body.reason))
 
 

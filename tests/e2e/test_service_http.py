@@ -109,10 +109,10 @@ def test_captcha_is_downloadable_and_only_the_runs_own_files(service: Service,
         assert refused.status_code == 404
         assert refused.json()["error"]["kind"] == "input"
     abandoned = service.http.post(f"/runs/{paused['run_id']}/abandon", json={"reason": "test"})
-    assert abandoned.json()["outcome"] == "abandoned"
-    assert abandoned.json()["next_action"] is None
-    assert abandoned.json()["error"]["code"] == "run_abandoned"
-    assert service.resume(paused["run_id"]).status_code == 409
+    assert (abandoned.json()["status"], abandoned.json()["next_action"]) == ("abandoned", None)
+    again = service.resume(paused["run_id"])
+    assert again.status_code == 200 and again.json()["status"] == "abandoned", again.text
+    assert _refunds(sandbox, "fresh-issued.example") == 0
 
 
 def test_errors_are_json_with_kinds(service: Service) -> None:

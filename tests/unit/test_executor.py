@@ -168,6 +168,18 @@ def test_the_window_is_checked_again_before_the_refund(world: Any) -> None:
     assert late.next_action.command.flow == "cancel_only"
 
 
+def test_an_abandoned_run_is_never_driven_again(world: Any) -> None:
+    """A person closed it: a resume (from any door) answers with it and clicks nothing."""
+    console, clock, flow, store, executor = world
+    first = executor.start(flow, "T-5", {"domain": "shop.example", "note": "x"})
+    assert first.status == "waiting" and first.run_id
+    store.abandon_run(first.run_id, "customer withdrew")
+    console.state = "cancelled"  # a drive would now refund
+    again = executor.resume(store.get_run(first.run_id), flow, {})
+    assert (again.status, again.outcome) == ("abandoned", "abandoned")
+    assert console.refunds == []
+
+
 def test_outputs_that_look_like_a_gate_are_not_a_gate(world: Any) -> None:
     """Only the flow says which gate guards a refund; a step's outputs never do."""
     console, clock, flow, store, executor = world

@@ -85,15 +85,34 @@ def test_abandoning_a_paused_run_ends_it_for_good(tmp_path: Path) -> None:
         run.status = RunStatus.WAITING
         store.save_run(run)
         done = runs.abandon_run(store, run.run_id, default_owner(), "customer withdrew")
-        assert runs.is_abandoned(done)
-        assert done.error is not None and done.error["code"] == "run_abandoned"
-        assert done.next_action is None and done.message and "x.example" in done.message
-        assert result_of(store.get_run(run.run_id) or done).next_action is None
+        assert (done.status, done.outcome) == (RunStatus.ABANDONED, "abandoned")
+        assert result_of(done).next_action is None
         assert [r.run_id for r in runs.list_runs(store, status="abandoned")] == [run.run_id]
         assert store.due_runs() == [] and store.orphaned_runs() == []
-        with pytest.raises(InputError) as again:
-            runs.abandon_run(store, run.run_id, default_owner(), "twice")
-        assert again.value.code == "run_finished"
+        again = runs.abandon_run(store, run.run_id, default_owner(), "twice")  # changes nothing
+        assert again.status is RunStatus.ABANDONED
+        assert [e.kind for e in store.events(run.run_id)].count("abandoned") == 1
+        finished = store.create_run("T-9", "cancel_refund").run
+        finished.status = RunStatus.SUCCEEDED
+        store.save_run(finished)
+        with pytest.raises(StoreError) as refused:
+            runs.abandon_run(store, finished.run_id, default_owner(), "too late")
+        assert refused.value.code == "run_finished"
+
+
+def test_a_run_with_an_unconfirmed_side_effect_is_not_abandoned(tmp_path: Path) -> None:
+    """Whether the refund happened is unknown: a person looks at the console first."""
+    with RunStore(tmp_path / "runs.db") as store:
+        run = store.create_run("T-3", "cancel_refund").run
+        store.ledger_begin("T-3", "pm.refund", "O-1", run.run_id)
+        with pytest.raises(InputError, match="Product Management") as unsure:
+            runs.abandon_run(store, run.run_id, "service-b", "stop")
+        assert unsure.value.code == "side_effect_unconfirmed"
+        assert (store.get_run(run.run_id) or run).status is RunStatus.RUNNING
+        assert store.acquire_lease(run.run_id, "worker-a", timedelta(minutes=5))  # released
+        with pytest.raises(InputError) as blank:
+            runs.abandon_run(store, run.run_id, "service-b", "  ")
+        assert blank.value.code == "missing_reason"
 
 
 def test_a_run_held_by_another_worker_is_not_abandoned(tmp_path: Path) -> None:
