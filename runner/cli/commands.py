@@ -124,4 +124,4 @@ def status(app: App, ref: str) -> list[RunResult]:
     runs = [run] if run else app.store.find_runs_by_ticket(ref)
     if not runs:
         raise InputError(f"no run or ticket {ref!r} in {app.config.store}", code="unknown_run")
-    return [result_of(r) for r in runs]
+    return [result_of(r, app.store.events(r.run_id)) for r in runs]

@@ -25,13 +25,14 @@ from runner.engine.result import RunResult, result_of
 from runner.engine.side_effects import (
     CONFIRM_DONE,
     CONFIRM_RETRY,
+    BusyElsewhere,
     LedgerGuard,
     NeedsConfirmation,
-    plain,
 )
 from runner.engine.store import Run, RunStatus, RunStore, default_owner
 from runner.engine.window import cap_deadline, decide, long_date
 from runner.errors import BusinessError, ConsoleError, InputError, Kind, RunnerError
+from runner.jsonable import as_dict as plain
 from runner.language.expressions import render_value, truthy
 from runner.language.model import (
     ActionStep,
@@ -46,6 +47,7 @@ from runner.language.model import (
 from runner.logs import get_logger
 
 LEASE = timedelta(minutes=15)
+OTHER_RUN_RECHECK = timedelta(minutes=1)  # another run is mid-click on the same order
 Progress = Callable[[str], None]
 NEXT_BY_KIND = {Kind.CONSOLE: "retry_later", Kind.DRIFT: "alert_maintainers",
                 Kind.BUSINESS: "tell_customer", Kind.INPUT: "fix_ticket"}
@@ -127,7 +129,7 @@ class Executor:
               secret_inputs: dict[str, Any] | None = None, *, dry_run: bool = False,
               flow_path: str | None = None) -> RunResult:
         created = self.store.create_run(ticket, flow.name, inputs,
-                                        {"steps": {}, "log": [], "flow_path": flow_path})
+                                        {"steps": {}, "flow_path": flow_path})
         if not created.created:
             result = self.result(created.run)
             result.existing = True
@@ -147,7 +149,7 @@ class Executor:
 
     def resume(self, run: Run, flow: Flow, given: dict[str, Any],
                secret_inputs: dict[str, Any] | None = None) -> RunResult:
-        if run.status in (RunStatus.SUCCEEDED, RunStatus.DENIED):
+        if run.status in (RunStatus.SUCCEEDED, RunStatus.DENIED, RunStatus.ABANDONED):
             return self.result(run)
         run.inputs = {**run.inputs, **given}
         return self._drive(run, flow, dict(secret_inputs or {}), dry_run=False)
@@ -181,17 +183,17 @@ class Executor:
                              code="flow_changed", step=run.current_step)
         index = ids.index(run.current_step) if run.current_step else 0
         run.status, run.error, run.next_action = RunStatus.RUNNING, None, None
+        run.current_step = ids[index] if ids else None
+        self.store.save_run(run, owner=self.owner)  # once per drive: "running" while it runs
         total = len(flow.steps)
         while index < total:
             step = flow.steps[index]
-            if run.current_step != step.id:
-                run.current_step = step.id  # a crash from here on resumes at this step
-                self.store.save_run(run, owner=self.owner)
+            position = index
             structlog.contextvars.bind_contextvars(step=step.id)
             ctx = self._expr_ctx(run, secrets)
             if step.when and not truthy(step.when, ctx):
-                self._record(run, step, "skipped", 0, index, total)
-                index += 1
+                index = self._advance(run, ids, index + 1)
+                self._record(run, step, "skipped", 0, position, total)
                 continue
             started = time.monotonic()
             try:
@@ -199,9 +201,9 @@ class Executor:
                     raise self._dry_run_stop(step, ctx)
                 outputs = self._step(run, flow, step, ctx, secrets, holder)
             except _Jump as jump:
-                self._record(run, step, "retry", self._ms(started), index, total,
+                index = self._advance(run, ids, ids.index(jump.to))
+                self._record(run, step, "retry", self._ms(started), position, total,
                              detail=f"{jump.error.code}: back to {jump.to}")
-                index = ids.index(jump.to)
                 continue
             except _Pause as pause:
                 run.status, run.next_action = pause.status, pause.next_action
@@ -236,11 +238,18 @@ class Executor:
                 self._fail(run, step, internal, holder, started, index, total)
                 return
             run.context["steps"][step.id] = outputs
-            self._record(run, step, "done", self._ms(started), index, total)
-            index += 1
-        run.status = RunStatus.SUCCEEDED
-        run.outcome = run.outcome or "completed"
-        self.store.save_run(run, owner=self.owner)
+            index = self._advance(run, ids, index + 1)
+            self._record(run, step, "done", self._ms(started), position, total)
+
+    @staticmethod
+    def _advance(run: Run, ids: list[str], index: int) -> int:
+        """Move the run to step ``index`` (or past the last: succeeded), in memory; the step
+        just finished records it, so a crash from then on resumes at that step."""
+        if index < len(ids):
+            run.current_step = ids[index]
+        else:
+            run.status, run.outcome = RunStatus.SUCCEEDED, run.outcome or "completed"
+        return index
 
     def _step(self, run: Run, flow: Flow, step: Step, ctx: dict[str, Any],
               secrets: dict[str, Any], holder: SessionHolder) -> dict[str, Any]:
@@ -349,8 +358,6 @@ class Executor:
 
     def _side_effect(self, run: Run, step: ActionStep, spec: ActionSpec, args: dict[str, Any],
                      ctx: dict[str, Any], holder: SessionHolder) -> dict[str, Any]:
-        if spec.moves_money:
-            self._recheck_window(run)
         # The validator requires a key on every side effect; the fallback keeps odd flows safe.
         order_key = (str(render_value(step.key, ctx)) if step.key
                      else repr(sorted(args.items())))
@@ -358,15 +365,23 @@ class Executor:
                             lambda s, a: self._call(s, a, holder))
         confirmation = run.inputs.get(f"confirm_{step.id}")
         try:
+            # The window is checked after the ledger and the console were read: a refund that
+            # happened is reported as done, even when the window has closed since.
             return guard.run(spec, args, ticket=run.ticket, run_id=run.run_id,
-                             order_key=order_key, confirmation=confirmation)
+                             order_key=order_key, confirmation=confirmation,
+                             before_click=(lambda: self._recheck_window(run))
+                             if spec.moves_money else None)
+        except BusyElsewhere as busy:
+            raise self._wait_for_other_run(run, busy) from None
         except NeedsConfirmation as unsure:
             raise _Pause(RunStatus.NEEDS_INPUT, {
                 "type": "confirm_side_effect", "input": f"confirm_{step.id}",
                 "action": unsure.action, "order": unsure.order_key,
                 "attempted_at": unsure.attempted_at, "console_showed": unsure.probe,
+                "attempted_by": {"run_id": unsure.run_id, "ticket": unsure.ticket},
                 "summary": f"an earlier attempt of {unsure.action} on {unsure.order_key} "
-                           f"(at {unsure.attempted_at}) was interrupted and the console does not "
+                           f"(at {unsure.attempted_at}, run {unsure.run_id} of ticket "
+                           f"{unsure.ticket}) was interrupted and the console does not "
                            "show its effect: check the console, then resume with "
                            f"confirm_{step.id}={CONFIRM_RETRY} (it did not happen, try again) "
                            f"or confirm_{step.id}={CONFIRM_DONE} (it happened)",
@@ -374,6 +389,19 @@ class Executor:
                            f"--input confirm_{step.id}={CONFIRM_RETRY}|{CONFIRM_DONE}"}) from None
         finally:
             run.inputs.pop(f"confirm_{step.id}", None)
+
+    def _wait_for_other_run(self, run: Run, busy: BusyElsewhere) -> _Pause:
+        """Another run is doing this effect on this order right now: check again shortly."""
+        next_check = self.clock.now() + OTHER_RUN_RECHECK
+        waiting_for = (f"run {busy.run_id} (ticket {busy.ticket}) to finish {busy.action} "
+                       f"on {busy.order_key}")
+        return _Pause(RunStatus.WAITING, {
+            "type": "wait", "waiting_for": waiting_for,
+            "next_check_at": next_check.isoformat(), "deadline": None,
+            "summary": f"waiting for {waiting_for}; nothing was done twice. Next check "
+                       f"{next_check.isoformat()}",
+            "command": f"python run.py resume {run.run_id} --json"},
+            next_check_at=next_check)
 
     def _enforced_gates(self, run: Run) -> list[dict[str, Any]]:
         return [o for o in run.context["steps"].values()
@@ -473,12 +501,11 @@ class Executor:
 
     def _record(self, run: Run, step: Step, status: str, duration_ms: int, index: int,
                 total: int, detail: str = "") -> None:
-        """One event per step: in the store, in the log, and a progress line."""
-        run.context["log"].append({"id": step.id, "status": status, "duration_ms": duration_ms})
-        self.store.acquire_lease(run.run_id, self.owner, LEASE)  # renew: we are alive
-        self.store.append_event(run.run_id, step.id, step.kind.value, status,
-                                duration_ms=duration_ms, data={"detail": detail} if detail else {})
-        self.store.save_run(run, owner=self.owner)
+        """One event per step: in the store (with the run and the lease, one transaction), in
+        the log, and a progress line."""
+        self.store.record_step(run, step.id, step.kind.value, status, owner=self.owner,
+                               lease=LEASE, duration_ms=duration_ms,
+                               data={"detail": detail} if detail else {})
         self.log.info("step", kind=step.kind.value, status=status, duration_ms=duration_ms,
                       detail=detail or None)
         self.progress(f"  [{index + 1}/{total}] {step.id:<18} {status:<8} {duration_ms:>6} ms"
@@ -489,4 +516,4 @@ class Executor:
         return int((time.monotonic() - started) * 1000)
 
     def result(self, run: Run) -> RunResult:
-        return result_of(run)
+        return result_of(run, self.store.events(run.run_id))

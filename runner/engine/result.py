@@ -6,11 +6,12 @@ in DESIGN.md.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from runner.engine.store import Run
+    from runner.engine.store import Event, Run
 
 EXIT_FINISHED = 0
 EXIT_FAILED = 1
@@ -80,11 +81,13 @@ def human_summary(result: RunResult) -> str:
     return "\n".join(lines)
 
 
-def result_of(run: Run) -> RunResult:
-    """A stored run as the caller sees it: the last status of each step, every artifact."""
+def result_of(run: Run, events: Iterable[Event]) -> RunResult:
+    """A stored run as the caller sees it: the last status of each step (from the run's events,
+    ``RunStore.events``, its one history), every artifact."""
     last: dict[str, StepReport] = {}
-    for row in run.context.get("log", []):
-        last[row["id"]] = StepReport(row["id"], row["status"], row["duration_ms"])
+    for event in events:
+        if event.step is not None and event.status is not None:
+            last[event.step] = StepReport(event.step, event.status, event.duration_ms or 0)
     artifacts = list(run.context.get("artifacts", []))
     if run.next_action and run.next_action.get("artifact"):
         artifacts.append(run.next_action["artifact"])
