@@ -26,6 +26,7 @@ from runner.engine.side_effects import (
     CONFIRM_DONE,
     CONFIRM_RETRY,
     BusyElsewhere,
+    LazyArgs,
     LedgerGuard,
     NeedsConfirmation,
 )
@@ -344,10 +345,10 @@ class Executor:
     def _action(self, run: Run, step: ActionStep, ctx: dict[str, Any], secrets: dict[str, Any],
                 holder: SessionHolder) -> dict[str, Any]:
         spec = self.actions[step.action]
-        args = render_value(dict(step.with_), ctx)
+        args = LazyArgs(step.with_, lambda value: render_value(value, ctx))
         try:
             if spec.effect is Effect.READ:
-                return plain(self._call(spec, args, holder))
+                return plain(self._call(spec, dict(args), holder))
             return self._side_effect(run, step, spec, args, ctx, holder)
         except RunnerError as exc:
             target = step.on_error.get(exc.code)
@@ -356,7 +357,7 @@ class Executor:
                 raise _Jump(target, exc) from exc
             raise
 
-    def _side_effect(self, run: Run, step: ActionStep, spec: ActionSpec, args: dict[str, Any],
+    def _side_effect(self, run: Run, step: ActionStep, spec: ActionSpec, args: Mapping[str, Any],
                      ctx: dict[str, Any], holder: SessionHolder) -> dict[str, Any]:
         # The validator requires a key on every side effect; the fallback keeps odd flows safe.
         order_key = (str(render_value(step.key, ctx)) if step.key
@@ -396,7 +397,7 @@ class Executor:
         waiting_for = (f"run {busy.run_id} (ticket {busy.ticket}) to finish {busy.action} "
                        f"on {busy.order_key}")
         return _Pause(RunStatus.WAITING, {
-            "type": "wait", "waiting_for": waiting_for,
+            "type": "wait", "waiting_for": waiting_for, "other_run": busy.run_id,
             "next_check_at": next_check.isoformat(), "deadline": None,
             "summary": f"waiting for {waiting_for}; nothing was done twice. Next check "
                        f"{next_check.isoformat()}",

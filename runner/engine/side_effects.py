@@ -18,7 +18,7 @@ a refund that happened is reported as done even when the window has closed since
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -55,12 +55,39 @@ class BusyElsewhere(Exception):
     ticket: str
 
 
+class LazyArgs(Mapping[str, Any]):
+    """An action's arguments, each rendered when first read.
+
+    A side effect the ledger already shows done needs none of them, and the probe only some:
+    a captcha answer, used once and never stored, is gone when a paused run resumes.
+    """
+
+    def __init__(self, templates: Mapping[str, Any], render: Callable[[Any], Any]) -> None:
+        self._templates = dict(templates)
+        self._render = render
+        self._rendered: dict[str, Any] = {}
+
+    def __getitem__(self, key: str) -> Any:
+        if key not in self._rendered:
+            self._rendered[key] = self._render(self._templates[key])
+        return self._rendered[key]
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._templates
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._templates)
+
+    def __len__(self) -> int:
+        return len(self._templates)
+
+
 @dataclass(frozen=True)
 class Attempt:
     """Who asks for which effect on which order."""
 
     spec: ActionSpec
-    args: dict[str, Any]
+    args: Mapping[str, Any]
     order_key: str
     run_id: str
     ticket: str
@@ -76,7 +103,7 @@ class LedgerGuard:
         self.actions = actions
         self.call = call  # runs an action in the run's browser session (with read retries)
 
-    def run(self, spec: ActionSpec, args: dict[str, Any], *, ticket: str, run_id: str,
+    def run(self, spec: ActionSpec, args: Mapping[str, Any], *, ticket: str, run_id: str,
             order_key: str, confirmation: str | None = None,
             before_click: Callable[[], None] | None = None) -> dict[str, Any]:
         """The action's outputs; ``already_done`` is True when it was done before this run.
@@ -108,12 +135,13 @@ class LedgerGuard:
         raise NeedsConfirmation(spec.name, order_key, entry.attempted_at.isoformat(),
                                 shown or None, entry.run_id, entry.ticket)
 
-    def _probe(self, spec: ActionSpec, args: dict[str, Any]) -> tuple[bool | None, dict[str, Any]]:
+    def _probe(self, spec: ActionSpec,
+               args: Mapping[str, Any]) -> tuple[bool | None, dict[str, Any]]:
         """(effect visible?, what the console showed); None when the console cannot tell."""
         if not spec.probe:
             return None, {}
         probe = self.actions[spec.probe]
-        probe_args = {k: v for k, v in args.items() if k in probe.inputs + probe.optional_inputs}
+        probe_args = {k: args[k] for k in (*probe.inputs, *probe.optional_inputs) if k in args}
         shown = as_dict(self.call(probe, probe_args))
         if not spec.done_if:
             return None, shown
@@ -145,15 +173,16 @@ class LedgerGuard:
 
     def _click(self, attempt: Attempt, before_click: Callable[[], None] | None) -> dict[str, Any]:
         spec, order_key = attempt.spec, attempt.order_key
-        if before_click is not None:
-            try:
-                before_click()
-            except BaseException as exc:
-                self.ledger.abandon(spec.name, order_key, run_id=attempt.run_id,
-                                    evidence={"not_clicked": type(exc).__name__})
-                raise
         try:
-            result = self.call(spec, attempt.args)
+            if before_click is not None:
+                before_click()
+            args = dict(attempt.args)  # e.g. a captcha answer no longer given: nothing clicked
+        except BaseException as exc:
+            self.ledger.abandon(spec.name, order_key, run_id=attempt.run_id,
+                                evidence={"not_clicked": type(exc).__name__})
+            raise
+        try:
+            result = self.call(spec, args)
         except (BusinessError, InputError) as exc:
             # The console refused before anything happened (not allowed, wrong captcha):
             # nothing was done, so a later attempt may start afresh.

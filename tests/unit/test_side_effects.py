@@ -13,7 +13,7 @@ import pytest
 
 from runner.actions import ActionSpec, Effect
 from runner.engine.ledger import LedgerEntry, LedgerStatus
-from runner.engine.side_effects import BusyElsewhere, LedgerGuard, NeedsConfirmation
+from runner.engine.side_effects import BusyElsewhere, LazyArgs, LedgerGuard, NeedsConfirmation
 from runner.engine.store import RunStore, default_owner
 from runner.errors import BusinessError, ConsoleError
 
@@ -257,3 +257,17 @@ def test_a_closed_window_stops_the_click_and_frees_the_order(store: RunStore,
     assert entry(store).status is LedgerStatus.ABANDONED
     assert refund(guard, run_id="run-2", ticket="T-2")["already_done"] is False
     assert console.clicks == 1
+
+
+def test_a_done_effect_needs_none_of_its_arguments(store: RunStore, console: FakeConsole) -> None:
+    """A paused run resumed without its one-time captcha answer still learns it is done."""
+    guard = guard_for(store, console)
+    refund(guard, run_id=run_of(store, "T-1", alive=True))
+
+    def gone(_template: object) -> object:
+        raise AssertionError("an argument was rendered")
+
+    args = LazyArgs({"order_id": "${inputs.gone}"}, gone)
+    outputs = guard.run(guard.actions["pm.refund"], args, ticket="T-2", order_key="ORD-1",
+                        run_id=run_of(store, "T-2", alive=True))
+    assert outputs["already_done"] is True and console.clicks == 1
