@@ -15,7 +15,7 @@ import pytest
 
 from runner.actions import load_catalogue
 from runner.browser.session import RunSession
-from runner.config import Config
+from runner.config import DEFAULT_CONFIG, Config
 from runner.engine.store import LedgerStatus, RunStore
 from sandbox import faults as sandbox_faults
 from sandbox.server import SandboxServer
@@ -125,6 +125,17 @@ def test_two_triggers_of_one_ticket_at_once_make_one_run_and_one_refund(
 
 # Several tickets for one order at once: one refund POST and one access mail, whatever asks.
 
+@pytest.fixture
+def crowd(cli: Cli, tmp_path: Path) -> Cli:
+    """The CLI with patient browser timeouts: four browsers start at once on a busy machine."""
+    text = DEFAULT_CONFIG.read_text()
+    assert "timeout_ms: 10000" in text
+    config = tmp_path / "crowd.yaml"
+    config.write_text(text.replace("timeout_ms: 10000", "timeout_ms: 60000"))
+    cli.env["CERTRUNNER_CONFIG"] = str(config)
+    return cli
+
+
 def at_once(cli: Cli, *commands: list[str]) -> list[dict[str, Any]]:
     """Start every command as its own process at the same moment; their JSON answers."""
     processes = [cli.start(*command) for command in commands]
@@ -164,7 +175,8 @@ def run_commands(domain: str, tickets: list[str]) -> list[list[str]]:
 
 
 def test_four_tickets_for_one_pending_order_make_one_refund_post(
-        cli: Cli, sandbox: SandboxClient) -> None:
+        crowd: Cli, sandbox: SandboxClient) -> None:
+    cli = crowd
     order_id = sandbox.order("pending.example")["order_id"]
     tickets = [f"T-71{n}" for n in range(4)]
     answers = settle(cli, at_once(cli, *run_commands("pending.example", tickets)))
@@ -178,8 +190,9 @@ def test_four_tickets_for_one_pending_order_make_one_refund_post(
 
 
 def test_four_tickets_for_one_issued_order_make_one_access_mail_and_one_refund_post(
-        cli: Cli, sandbox: SandboxClient, config: Config,
+        crowd: Cli, sandbox: SandboxClient, config: Config,
         make_session: Callable[[Config], RunSession]) -> None:
+    cli = crowd
     order = sandbox.order("fresh-issued.example")
     tickets = [f"T-72{n}" for n in range(4)]
     asked = at_once(cli, *run_commands("fresh-issued.example", tickets))
