@@ -21,7 +21,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from runner.errors import InputError, Kind, RunnerError
+from runner.errors import ErrorCode, InputError, RunnerError
 from runner.jsonable import find_secret, to_json
 
 SCHEMA_VERSION = 2
@@ -109,8 +109,8 @@ _FROM_1 = (
 class StoreError(RunnerError):
     """The store refused: lease lost, unknown run, a secret, a newer schema, a ledger conflict."""
 
-    def __init__(self, message: str, code: str, kind: str = Kind.INPUT, **context: Any) -> None:
-        super().__init__(message, code, kind, dict(context))
+    def __init__(self, message: str, code: ErrorCode, **context: Any) -> None:
+        super().__init__(message, code, context)
 
 
 @contextmanager
@@ -159,7 +159,7 @@ def _migrate(db: sqlite3.Connection, path: Path) -> None:
         version = db.execute("PRAGMA user_version").fetchone()[0]
         if version > SCHEMA_VERSION:
             raise StoreError(f"{path} was written by a newer runner "
-                             f"(schema {version} > {SCHEMA_VERSION})", "store_too_new")
+                             f"(schema {version} > {SCHEMA_VERSION})", ErrorCode.STORE_TOO_NEW)
         if version == SCHEMA_VERSION:
             return
         if version == 0:
@@ -178,7 +178,7 @@ def ts(value: datetime | None) -> str | None:
     if value is None:
         return None
     if value.tzinfo is None or value.utcoffset() is None:
-        raise InputError(f"{value.isoformat()} has no time zone", code="naive_datetime")
+        raise InputError(f"{value.isoformat()} has no time zone", code=ErrorCode.NAIVE_DATETIME)
     return value.astimezone(UTC).isoformat(timespec="microseconds")
 
 
@@ -199,7 +199,7 @@ def dumps(value: Any, where: str) -> str | None:
     secret = find_secret(json.loads(text), where)
     if secret:
         raise StoreError(f"refusing to store {secret}: it looks like a secret",
-                         "secret_in_store", Kind.DRIFT)
+                         ErrorCode.SECRET_IN_STORE)
     return text
 
 

@@ -19,7 +19,7 @@ from datetime import datetime
 from typing import Any, NamedTuple
 
 from runner.engine.db import StoreError, at, dt, dumps, loads, transaction, ts
-from runner.errors import Kind
+from runner.errors import ErrorCode
 
 
 class LedgerStatus(enum.StrEnum):
@@ -101,7 +101,7 @@ class Ledger:
             row = db.execute(f"SELECT * FROM ledger WHERE {_KEY}", (action, order_key)).fetchone()
         if row is None:
             raise StoreError(f"no ledger entry for {action} on {order_key}; call begin before "
-                             "the click", "ledger_missing", Kind.DRIFT)
+                             "the click", ErrorCode.LEDGER_MISSING)
         return _entry(row)
 
     def abandon(self, action: str, order_key: str, *, run_id: str,
@@ -117,12 +117,12 @@ class Ledger:
             row = db.execute(f"SELECT * FROM ledger WHERE {_KEY}", (action, order_key)).fetchone()
         if row is None:
             raise StoreError(f"no ledger entry for {action} on {order_key}; call begin before "
-                             "the click", "ledger_missing", Kind.DRIFT)
+                             "the click", ErrorCode.LEDGER_MISSING)
         if not changed and row["status"] != LedgerStatus.ABANDONED:
             raise StoreError(f"{action} on {order_key} is {row['status']} by run "
                              f"{row['run_id']}; run {run_id} cannot abandon it",
-                             "ledger_not_ours" if row["status"] == LedgerStatus.ATTEMPTING
-                             else "ledger_confirmed", Kind.DRIFT)
+                             ErrorCode.LEDGER_NOT_OURS if row["status"] == LedgerStatus.ATTEMPTING
+                             else ErrorCode.LEDGER_CONFIRMED)
         return _entry(row)
 
     def get(self, action: str, order_key: str) -> LedgerEntry | None:

@@ -37,7 +37,7 @@ from runner.engine.db import (
 )
 from runner.engine.ledger import Claim, Ledger, LedgerEntry, LedgerStatus
 from runner.engine.owners import default_owner, held, new_run_id
-from runner.errors import Kind
+from runner.errors import ErrorCode
 
 __all__ = ["SCHEMA_VERSION", "Claim", "Created", "Event", "LedgerEntry", "LedgerStatus", "Run",
            "RunStatus", "RunStore", "StoreError", "default_owner", "new_run_id"]
@@ -202,9 +202,9 @@ class RunStore:
     @staticmethod
     def _refuse_lost(db: sqlite3.Connection, run_id: str, owner: str | None) -> None:
         if not db.execute("SELECT 1 FROM runs WHERE run_id = ?", (run_id,)).fetchone():
-            raise StoreError(f"no run {run_id}", "unknown_run", run=run_id)
-        raise StoreError(f"run {run_id} is no longer leased to {owner}", "lease_lost",
-                         Kind.CONSOLE, run=run_id)
+            raise StoreError(f"no run {run_id}", ErrorCode.UNKNOWN_RUN, run=run_id)
+        raise StoreError(f"run {run_id} is no longer leased to {owner}", ErrorCode.LEASE_LOST,
+                         run=run_id)
 
     def due_runs(self, now: datetime | None = None) -> list[Run]:
         """Waiting runs whose next check has come, oldest first."""
@@ -231,7 +231,7 @@ class RunStore:
         with transaction(self.db) as db:
             row = db.execute("SELECT * FROM runs WHERE run_id = ?", (run_id,)).fetchone()
             if row is None:
-                raise StoreError(f"no run {run_id}", "unknown_run", run=run_id)
+                raise StoreError(f"no run {run_id}", ErrorCode.UNKNOWN_RUN, run=run_id)
             self._may_abandon(db, row, force)
             if row["status"] != RunStatus.ABANDONED:
                 now = self._now()
@@ -249,20 +249,21 @@ class RunStore:
         run_id = row["run_id"]
         if row["status"] in (RunStatus.SUCCEEDED, RunStatus.DENIED):
             raise StoreError(f"run {run_id} already finished ({row['status']}); there is "
-                             "nothing to abandon", "run_finished", run=run_id)
+                             "nothing to abandon", ErrorCode.RUN_FINISHED, run=run_id)
         if force:
             return
         if held(row, self._now()):
             raise StoreError(f"run {run_id} is being worked on by {row['lease_owner']}; wait "
-                             "for it, or force", "run_in_progress", run=run_id)
+                             "for it, or force", ErrorCode.RUN_IN_PROGRESS, run=run_id)
         open_effect = db.execute("SELECT action, order_key FROM ledger WHERE run_id = ? AND "
                                  "status = ?", (run_id, LedgerStatus.ATTEMPTING.value)).fetchone()
         if open_effect:
             raise StoreError(
                 f"run {run_id} started {open_effect['action']} on {open_effect['order_key']} "
                 "and nobody confirmed whether it happened: resume the run (it reads the "
-                "console), or check the console yourself and force", "side_effect_unconfirmed",
-                run=run_id, action=open_effect["action"], order=open_effect["order_key"])
+                "console), or check the console yourself and force",
+                ErrorCode.SIDE_EFFECT_UNCONFIRMED, run=run_id, action=open_effect["action"],
+                order=open_effect["order_key"])
 
     # leases
 
@@ -273,7 +274,7 @@ class RunStore:
             row = db.execute("SELECT lease_owner, lease_expires_at FROM runs WHERE run_id = ?",
                              (run_id,)).fetchone()
             if row is None:
-                raise StoreError(f"no run {run_id}", "unknown_run", run=run_id)
+                raise StoreError(f"no run {run_id}", ErrorCode.UNKNOWN_RUN, run=run_id)
             free = row["lease_owner"] == owner or not held(row, ts(now) or "")
             if free:
                 db.execute("UPDATE runs SET lease_owner = ?, lease_expires_at = ? "
