@@ -128,6 +128,10 @@ class ErrorCode(enum.StrEnum):
     EXPRESSION_TYPE = "expression_type", Kind.INPUT, "an expression mixes incompatible values"
     MISSING_TICKET = "missing_ticket", Kind.INPUT, "no ticket id was given"
     UNKNOWN_RUN = "unknown_run", Kind.INPUT, "no run or ticket of that id"
+    SIDE_EFFECT_UNCONFIRMED = ("side_effect_unconfirmed", Kind.INPUT,
+                               "the run started a side effect nobody confirmed: resume it, or "
+                               "check the console and abandon with force")
+    RUN_FINISHED = "run_finished", Kind.INPUT, "a finished run cannot be abandoned"
     UNKNOWN_INPUT = "unknown_input", Kind.INPUT, "the flow declares no input of that name"
     MISSING_INPUT = "missing_input", Kind.INPUT, "a required input was not given"
 
@@ -178,10 +182,6 @@ class ErrorCode(enum.StrEnum):
     LEDGER_CONFIRMED = "ledger_confirmed", Kind.DRIFT, "a confirmed side effect cannot be undone"
     LEDGER_NOT_OURS = ("ledger_not_ours", Kind.DRIFT,
                        "a run tried to abandon another run's side-effect attempt")
-    SIDE_EFFECT_UNCONFIRMED = ("side_effect_unconfirmed", Kind.INPUT,
-                               "the run started a side effect nobody confirmed: resume it, or "
-                               "check the console and abandon with force")
-    RUN_FINISHED = "run_finished", Kind.INPUT, "a finished run cannot be abandoned"
 
     # policy or the console's state says no: tell the customer
     REFUND_NOT_ALLOWED = ("refund_not_allowed", Kind.BUSINESS,
