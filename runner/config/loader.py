@@ -15,6 +15,7 @@ from typing import Any
 
 import yaml
 
+from runner.engine.retry import RetryPolicy
 from runner.errors import ConfigError, ErrorCode
 
 CONSOLES = ("pm", "symantec", "geotrust", "mail", "portal")
@@ -63,6 +64,7 @@ class Config:
     sandbox_builtin: bool
     sandbox_db: Path
     canary: dict[str, str] = field(default_factory=dict)
+    retries: RetryPolicy = field(default_factory=RetryPolicy)
 
     @property
     def is_sandbox(self) -> bool:
@@ -102,6 +104,32 @@ def _section(raw: dict[str, Any], key: str, path: Path) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise ConfigError(f"{path}: '{key}' must be a mapping", code=ErrorCode.CONFIG_INVALID)
     return value
+
+
+_RETRY_KEYS = {"console_attempts": (1, 100), "first_delay_s": (1, 86_400),
+               "max_delay_s": (1, 7 * 86_400)}
+
+
+def _retries(raw: dict[str, Any], path: Path) -> RetryPolicy:
+    """``retries:``: how often and how far apart a run failed on a console is tried again."""
+    section = _section(raw, "retries", path)
+    unknown = sorted(set(section) - set(_RETRY_KEYS))
+    if unknown:
+        raise ConfigError(f"{path}: retries: unknown keys {unknown}; known: "
+                          f"{', '.join(_RETRY_KEYS)}", code=ErrorCode.CONFIG_INVALID)
+    for key, (low, high) in _RETRY_KEYS.items():
+        value = section.get(key, low)
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            raise ConfigError(f"{path}: retries.{key} must be a whole number from {low} to "
+                              f"{high}, not {value!r}", code=ErrorCode.CONFIG_INVALID)
+    default = RetryPolicy()
+    first = timedelta(seconds=section.get("first_delay_s", default.first.total_seconds()))
+    cap = timedelta(seconds=section.get("max_delay_s", default.cap.total_seconds()))
+    if cap < first:
+        raise ConfigError(f"{path}: retries.max_delay_s is below retries.first_delay_s",
+                          code=ErrorCode.CONFIG_INVALID)
+    return RetryPolicy(attempts=int(section.get("console_attempts", default.attempts)),
+                       first=first, cap=cap)
 
 
 def load_config(path: Path | str | None = None) -> Config:
@@ -148,4 +176,5 @@ def load_config(path: Path | str | None = None) -> Config:
         sandbox_builtin=bool(sandbox.get("builtin", False)),
         sandbox_db=Path(env_db or sandbox.get("db", "var/sandbox.db")),
         canary={str(k): str(v) for k, v in _section(raw, "canary", chosen).items()},
+        retries=_retries(raw, chosen),
     )
