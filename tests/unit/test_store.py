@@ -108,6 +108,17 @@ class TestRuns:
         assert caught.value.code == "secret_in_store"
         assert store.find_runs_by_ticket("T-3") == []
 
+    def test_what_stands_for_a_secret_is_stored(self, store):
+        """A suggested command's placeholder, a given answer's marker: not secrets themselves."""
+        run, _ = store.create_run("T-6", "f")
+        run.next_action = {"type": "provide_input",
+                           "command": {"verb": "resume", "inputs": {"image_number": "<VALUE>"}}}
+        run.context = {"steps": {"image_number": {"value": "[given]"}}}
+        assert store.save_run(run).next_action == run.next_action
+        run.next_action["command"]["inputs"]["image_number"] = "12345"
+        with pytest.raises(StoreError, match="next_action.command.inputs.image_number"):
+            store.save_run(run)
+
     def test_secret_inside_a_dataclass_is_refused(self, store):
         @dataclass
         class Login:
