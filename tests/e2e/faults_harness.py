@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from fnmatch import fnmatchcase
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -38,14 +39,14 @@ REACHED = 120.0  # seconds a test waits for a process to reach a trap (a bound, 
 @dataclass
 class Trap:
     method: str
-    path: str  # the request path ends with this (e.g. "/refund", "/geotrust/")
+    path: str  # a pattern of the request path (fnmatch: "*/refund", "/geotrust/", "/pm/*")
     mode: str
     reached: threading.Event = field(default_factory=threading.Event)
     release: threading.Event = field(default_factory=threading.Event)
     fired: bool = False
 
     def matches(self, method: str, path: str) -> bool:
-        return not self.fired and method == self.method and path.endswith(self.path)
+        return not self.fired and method == self.method and fnmatchcase(path, self.path)
 
 
 class Traps:
