@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from fnmatch import fnmatchcase
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import Any
 
@@ -153,9 +153,7 @@ class Agent:
         raise AssertionError(f"run {run_id} stuck after {limit} commands: {trail}")
 
     def _status(self, run_id: str) -> dict[str, Any]:
-        answer = self.cli("status", run_id, "--json")
-        assert answer.data, answer.stderr
-        return dict(answer.data[0] if isinstance(answer.data, list) else answer.data)
+        return run_of(self.cli, run_id)
 
     def _next(self, run_id: str, data: dict[str, Any]) -> dict[str, Any]:
         action = data.get("next_action") or {}
@@ -199,6 +197,16 @@ class Agent:
         mine = [d for d in answer.data if d["run_id"] == run_id]
         assert mine, f"resume --due did not pick up run {run_id}: {answer.data}"
         return dict(mine[0])
+
+
+def run_of(cli: Cli, ref: str) -> dict[str, Any]:
+    """The status of a ticket's one run (or of a run id)."""
+    answer = cli("status", ref, "--json")
+    assert answer.data, answer.stderr
+    data = answer.data
+    if isinstance(data, list):
+        (data,) = data
+    return dict(data)
 
 
 def check_answer(data: dict[str, Any]) -> None:

@@ -21,7 +21,7 @@ from runner.config import Config
 from sandbox.server import SandboxServer
 from tests.e2e.cli import Cli
 from tests.e2e.conftest import SandboxClient
-from tests.e2e.faults_harness import Agent, Traps, exactly_once, meet
+from tests.e2e.faults_harness import Agent, Traps, exactly_once, meet, run_of
 from tests.e2e.test_cli_recovery import customer
 
 PENDING, ISSUED = "pending.example", "fresh-issued.example"
@@ -115,7 +115,7 @@ def test_fault_at_a_step_boundary(case: Case, cli: Cli, sandbox: SandboxClient, 
     sandbox.faults(down="")
     if met is not None:
         assert met.data is not None and met.code in (0, 1, 3), met.stderr
-    run_id = cli("status", "T-M", "--json").data[0]["run_id"]
+    run_id = run_of(cli, "T-M")["run_id"]
     done = agent.finish(run_id)
     assert (done["status"], done["outcome"]) == ("succeeded", "refunded")
     exactly_once(sandbox, agent.order_id, issued=case.branch == "issued")
@@ -137,7 +137,7 @@ def test_sigkill_at_a_random_point(seed: int, cli: Cli, sandbox: SandboxClient,
     except subprocess.TimeoutExpired:
         process.kill()
     process.communicate(timeout=120)
-    run_id = cli("status", "T-K", "--json").data[0]["run_id"]
+    run_id = run_of(cli, "T-K")["run_id"]
     done = agent.finish(run_id)
     assert (done["status"], done["outcome"]) == ("succeeded", "refunded")
     exactly_once(sandbox, agent.order_id, issued=branch == "issued")
@@ -166,7 +166,7 @@ def test_concurrent_tickets_for_one_order_with_a_lost_answer(
     assert trap.fired
     finals = []
     for ticket in tickets:
-        run_id = cli("status", ticket, "--json").data[0]["run_id"]
+        run_id = run_of(cli, ticket)["run_id"]
         finals.append(agent.finish(run_id, limit=20))
     assert all(f["status"] == "succeeded" for f in finals)
     assert [f["outcome"] for f in finals].count("refunded") <= 1
@@ -176,6 +176,6 @@ def test_concurrent_tickets_for_one_order_with_a_lost_answer(
 def _concurrent_args(cli: Cli, agent: Agent, ticket: str, domain: str) -> tuple[str, ...]:
     if domain == PENDING:
         return ("run", "cancel_refund", "--ticket", ticket, "--domain", domain, "--json")
-    data = cli("status", ticket, "--json").data[0]
+    data = run_of(cli, ticket)
     answer = agent.sandbox.solve_captcha(Path(data["next_action"]["artifact"]))
     return ("resume", data["run_id"], "--input", f"image_number={answer}", "--json")

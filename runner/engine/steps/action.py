@@ -43,8 +43,7 @@ def run(sc: StepContext, step: ActionStep) -> dict[str, Any]:
     except RunnerError as exc:
         target = step.on_error.get(exc.code)
         if target:
-            asked = {s.input for s in sc.flow.steps if isinstance(s, AskStep)}
-            for name in _forget_answers(sc, step) & asked:
+            for name in _forget_answers(sc, step):
                 if exc.code in _VERDICTS:
                     ask.note_verdict(sc.run, name, _VERDICTS[exc.code])
             raise Jump(target, exc) from exc
@@ -105,10 +104,12 @@ OTHER_RUN_RECHECK = timedelta(minutes=1)  # another run is mid-click on the same
 
 def _forget_answers(sc: StepContext, step: ActionStep) -> set[str]:
     """An answer the console rejected (a wrong captcha) must be asked for again; answers the
-    names of the inputs forgotten."""
+    names of the inputs forgotten. Only asked inputs are answers: the ticket's own (the
+    domain) stay."""
+    asked = {s.input for s in sc.flow.steps if isinstance(s, AskStep)}
     forgotten = set()
     for value in step.with_.values():
-        for name in list(sc.secrets) + list(sc.run.inputs):
+        for name in asked & (set(sc.secrets) | set(sc.run.inputs)):
             if isinstance(value, str) and f"inputs.{name}" in value:
                 sc.secrets.pop(name, None)
                 sc.run.inputs.pop(name, None)
