@@ -27,6 +27,7 @@ def test_json_logs_one_object_per_event(capsys: pytest.CaptureFixture[str]) -> N
     finally:
         structlog.contextvars.clear_contextvars()
     line = capsys.readouterr().err.strip()
+    structlog.reset_defaults()  # the configured stream was capsys's: later tests must not use it
     record = json.loads(line)
     assert {k: record[k] for k in ("event", "run_id", "ticket", "step", "status")} == {
         "event": "step", "run_id": "run-1", "ticket": "T-1", "step": "order", "status": "done"}
