@@ -119,8 +119,11 @@ def config(sandbox: SandboxClient, tmp_path: Path, monkeypatch: pytest.MonkeyPat
                  "CERTRUNNER_STORE", "CERTRUNNER_ARTIFACTS"):
         monkeypatch.delenv(name, raising=False)
     base = load_config().with_sandbox_url(sandbox.url)
+    # Patient: a page that is there appears in time even with both cores busy; only a test
+    # that expects something missing shortens it (drift_config), and it waits that long only
+    # for what is missing.
     return replace(base, store=tmp_path / "store" / "runs.db", artifacts=tmp_path / "artifacts",
-                   browser=replace(base.browser, timeout_ms=5_000))
+                   browser=replace(base.browser, timeout_ms=30_000))
 
 
 @pytest.fixture
