@@ -192,11 +192,18 @@ class Agent:
         now = None
         if at is not None:
             now = (datetime.fromisoformat(at) + timedelta(seconds=1)).isoformat()
-        answer = self.cli("resume", "--due", "--json", now=now)
-        assert isinstance(answer.data, list), answer.stderr
-        mine = [d for d in answer.data if d["run_id"] == run_id]
-        assert mine, f"resume --due did not pick up run {run_id}: {answer.data}"
+        mine = [d for d in due(self.cli, now) if d["run_id"] == run_id]
+        assert mine, f"resume --due did not pick up run {run_id}"
         return dict(mine[0])
+
+
+def due(cli: Cli, now: str | None = None) -> list[dict[str, Any]]:
+    """The runs `resume --due` resumed (at ``now``, the runner's clock)."""
+    answer = cli("resume", "--due", "--json", now=now)
+    data = answer.data
+    resumed = data.get("resumed") if isinstance(data, dict) else data
+    assert isinstance(resumed, list), answer.stderr
+    return [dict(d) for d in resumed]
 
 
 def run_of(cli: Cli, ref: str) -> dict[str, Any]:

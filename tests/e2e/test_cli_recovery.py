@@ -19,7 +19,7 @@ from runner.engine.store import RunStore
 from sandbox.server import SandboxServer
 from tests.e2e.cli import Cli
 from tests.e2e.conftest import SandboxClient
-from tests.e2e.faults_harness import Agent, Traps, check_answer, exactly_once, meet
+from tests.e2e.faults_harness import Agent, Traps, check_answer, due, exactly_once, meet
 
 ISSUED = "fresh-issued.example"
 
@@ -69,10 +69,9 @@ def test_geotrust_down_at_request_access_asks_for_a_new_captcha(
         assert entry.status is LedgerStatus.ABANDONED  # the page failed before Request Access
     sandbox.faults(down="")
 
-    early = cli("resume", "--due", "--json")
-    assert early.data == []  # not due before retry_after
+    assert due(cli) == []  # not due before retry_after
     due_at = datetime.fromisoformat(failed.data["error"]["retry_after"]) + timedelta(seconds=1)
-    (again,) = cli("resume", "--due", "--json", now=due_at.isoformat()).data
+    (again,) = due(cli, due_at.isoformat())
     assert again["status"] == "needs_input", again
     assert again["next_action"]["input"] == "image_number"
     assert again["next_action"]["artifact"] != old_image
@@ -133,7 +132,7 @@ def test_captcha_answers_say_rejected_or_expired_and_stop_after_three_wrong(
     assert stopped.data["next_action"]["type"] == "check_order"
     assert stopped.data["next_action"]["command"] == ["certrunner", "resume", run_id, "--json"]
     assert "00000" not in stopped.data["customer_message"]
-    assert cli("resume", "--due", "--json").data == []  # nobody retries it but a person
+    assert due(cli) == []  # nobody retries it but a person
 
     checked = cli.resume(run_id)  # a person checked the order: ask afresh
     assert checked.data["status"] == "needs_input"
@@ -167,13 +166,13 @@ def test_console_failures_are_retried_with_backoff_then_alert(
     assert failed.data["next_action"]["failures"] == 1
 
     at = (retry_after + timedelta(seconds=1)).isoformat()
-    (second,) = cli("resume", "--due", "--json", now=at).data
+    (second,) = due(cli, at)
     assert second["status"] == "failed"
     assert second["next_action"]["type"] == "alert_console_down"
     assert second["next_action"]["summary"].startswith("ALERT:")
     assert second["error"]["retries_exhausted"] is True and "retry_after" not in second["error"]
     assert "told" in second["customer_message"]
-    assert cli("resume", "--due", "--json", now="+1d").data == []  # fails for good
+    assert due(cli, "+1d") == []  # fails for good
 
     sandbox.faults(down="")
     fixed = cli.resume(failed.data["run_id"])  # a maintainer resumes once PM is back
