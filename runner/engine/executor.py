@@ -31,7 +31,14 @@ from runner.engine.side_effects import (
 )
 from runner.engine.store import Run, RunStatus, RunStore, default_owner
 from runner.engine.window import cap_deadline, decide, long_date
-from runner.errors import BusinessError, ConsoleError, InputError, Kind, RunnerError
+from runner.errors import (
+    BusinessError,
+    ConfigError,
+    ConsoleError,
+    InputError,
+    Kind,
+    RunnerError,
+)
 from runner.language.expressions import render_value, truthy
 from runner.language.model import (
     ActionStep,
@@ -456,6 +463,11 @@ class Executor:
                                     "corrected input (e.g. --input domain=...)"}.get(exc.kind, ""),
             "command": resume.replace(" --json", " --input domain=CORRECTED --json")
             if exc.kind == Kind.INPUT else resume}
+        if isinstance(exc, ConfigError):  # the runner's own set-up, never the ticket's
+            run.next_action = {
+                "type": "fix_configuration", "command": resume,
+                "summary": "the runner's configuration or environment is wrong (see "
+                           "error.message), not the ticket: fix it, then resume this run"}
         self._record(run, step, "failed", self._ms(started), index, total,
                      detail=f"{exc.kind}/{exc.code}: {exc}")
 
