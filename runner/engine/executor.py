@@ -142,15 +142,20 @@ class Executor:
                 result.next_action = IN_PROGRESS_ACTION
             differs = {k: v for k, v in inputs.items() if created.run.inputs.get(k) != v}
             if differs:
-                result.next_action = {
-                    "type": "existing_run_other_inputs",
-                    "summary": f"ticket {ticket} already has run {created.run.run_id} of "
-                               f"{flow.name} with {created.run.inputs}; nothing was started. "
-                               "One run per ticket: to correct a failed run's input, resume it "
-                               "with --input; for another order, use another ticket",
-                    "previous": result.next_action}
+                raise self._other_inputs(created.run, flow, differs)
             return result
         return self._drive(created.run, flow, dict(secret_inputs or {}), dry_run=dry_run)
+
+    @staticmethod
+    def _other_inputs(run: Run, flow: Flow, differs: dict[str, Any]) -> InputError:
+        """One run per ticket: a second trigger with other inputs names both, changes nothing."""
+        had = ", ".join(f"{k}={run.inputs.get(k)}" for k in differs)
+        given = ", ".join(f"{k}={v}" for k, v in differs.items())
+        return InputError(
+            f"ticket {run.ticket} already has run {run.run_id} of {flow.name} ({run.status.value}) "
+            f"for {had}, not {given}; nothing was started. One run per ticket: to correct that "
+            f"run, resume it with --input {given.split(', ')[0]}; for another order, use "
+            "another ticket", code="ticket_has_other_inputs", ticket=run.ticket)
 
     def resume(self, run: Run, flow: Flow, given: dict[str, Any],
                secret_inputs: dict[str, Any] | None = None) -> RunResult:
