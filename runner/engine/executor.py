@@ -43,6 +43,7 @@ from runner.language.expressions import render_value, truthy
 from runner.language.model import (
     ActionStep,
     AskStep,
+    EndStatus,
     EndStep,
     Flow,
     GateStep,
@@ -75,6 +76,7 @@ class _End(Exception):
     outcome: str
     message: str | None
     next_action: dict[str, Any] | None = None
+    error: dict[str, Any] | None = None
 
 
 @dataclass
@@ -224,9 +226,10 @@ class Executor:
                 return
             except _End as end:
                 run.status, run.outcome, run.message = end.status, end.outcome, end.message
-                run.next_action = end.next_action
+                run.next_action, run.error = end.next_action, end.error
                 run.next_check_at = None
-                self._record(run, step, "denied" if end.status is RunStatus.DENIED else "ended",
+                stopped = end.status in (RunStatus.DENIED, RunStatus.FAILED)
+                self._record(run, step, end.status.value if stopped else "ended",
                              self._ms(started), index, total, detail=end.outcome)
                 return
             except RunnerError as exc:
@@ -263,14 +266,28 @@ class Executor:
         if isinstance(step, WaitStep):
             return self._wait(run, step, ctx, holder)
         if isinstance(step, EndStep):
-            message = render_value(step.message, ctx) if step.message else None
-            raise _End(RunStatus(step.status.value), step.outcome,
-                       " ".join(str(message).split()) if message else None)
+            raise self._end(run, step, ctx)
         if isinstance(step, ActionStep):
             return self._action(run, step, ctx, secrets, holder)
         raise TypeError(f"unknown step type {type(step).__name__}")
 
     # step kinds
+
+    def _end(self, run: Run, step: EndStep, ctx: dict[str, Any]) -> _End:
+        """A flow's own ``failed`` end is a business stop (a check the order did not pass):
+        error.kind business, its outcome as the code, ``detail`` as the internal message."""
+        message = render_value(step.message, ctx) if step.message else None
+        message = " ".join(str(message).split()) if message else None
+        if step.status is not EndStatus.FAILED:
+            return _End(RunStatus(step.status.value), step.outcome, message)
+        detail = render_value(step.detail, ctx) if step.detail else message
+        error = BusinessError(" ".join(str(detail or step.outcome).split()), code=step.outcome,
+                              step=step.id, ticket=run.ticket)
+        return _End(RunStatus.FAILED, step.outcome, message, {
+            "type": "tell_customer", "command": None,
+            "summary": "tell the customer (message); a person must check the order "
+                       "(error.message) before anything more is done for this ticket"},
+            {**error.to_dict(), "step": step.id})
 
     def _gate(self, run: Run, step: GateStep, ctx: dict[str, Any]) -> dict[str, Any]:
         decision = decide(render_value(step.purchased_at, ctx), self.clock.now(),

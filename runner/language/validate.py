@@ -111,6 +111,8 @@ class _Checker:
             case EndStep():
                 if step.message is not None:
                     self.template(step, "message", step.message)
+                if step.detail is not None:
+                    self.template(step, "detail", step.detail)
 
     def action(self, step: Step, name: str, key: str) -> ActionSpec | None:
         spec = self.actions.get(name)

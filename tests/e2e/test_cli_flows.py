@@ -94,10 +94,9 @@ def test_unknown_domain_is_an_input_error_naming_ticket_and_step(cli: Cli) -> No
     assert "nobody.example" in answer.data["error"]["message"]
     assert answer.data["next_action"]["type"] == "fix_ticket"
 
-    same = cli.run("cancel_refund", "T-103", "pending.example")  # same ticket: the same run
-    assert same.data["run_id"] == answer.data["run_id"] and same.data["existing"] is True
-    assert same.data["next_action"]["type"] == "existing_run_other_inputs"
-    assert same.data["status"] == "failed"
+    same = cli.run("cancel_refund", "T-103", "pending.example")  # same ticket, other domain
+    assert same.code == 2 and same.data["error"]["code"] == "ticket_has_other_inputs"
+    assert answer.data["run_id"] in same.data["error"]["message"]
     fixed = cli.resume(answer.data["run_id"], "domain=pending.example")
     assert fixed.code == 0, fixed.stderr
     assert (fixed.data["status"], fixed.data["outcome"]) == ("succeeded", "refunded")
