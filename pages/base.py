@@ -13,12 +13,13 @@ through the ledger.
 from __future__ import annotations
 
 import importlib
+import sys
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from runner.actions import ActionContext
-from runner.errors import ConsoleError, DriftError
+from runner.errors import ConsoleError, DriftError, ErrorCode
 
 if TYPE_CHECKING:
     from playwright.sync_api import Locator, Page, Response
@@ -58,6 +59,9 @@ class Loc:
     within: str | None = None  # name of another Loc on the same page that scopes this one
     state: str = "always"
     many: bool = False
+    # Where the declaration is written (file, line): the selector check proposes its fixes as a
+    # change of that line. Not part of the locator's identity.
+    origin: tuple[str, int] | None = field(default=None, compare=False)
 
     def build(self, root: Page | Locator) -> Locator:
         locator: Locator = getattr(root, self.method)(*self.args, **dict(self.kwargs))
@@ -69,26 +73,42 @@ class Loc:
         return f"{self.within} >> {text}" if self.within else text
 
 
+def _origin(depth: int = 2) -> tuple[str, int]:
+    """The file and line of the statement that called a declaring function (role, label...)."""
+    frame = sys._getframe(depth)
+    return frame.f_code.co_filename, frame.f_lineno
+
+
 def role(role_name: str, name: str | None = None, *, exact: bool = True, within: str | None = None,
          state: str = "always", level: int | None = None, many: bool = False) -> Loc:
     kw: tuple[tuple[str, Any], ...] = (("name", name), ("exact", exact)) if name else ()
     if level is not None:
         kw += (("level", level),)
-    return Loc("get_by_role", (role_name,), kw, within, state, many)
+    return Loc("get_by_role", (role_name,), kw, within, state, many, _origin())
 
 
 def label(text: str, *, exact: bool = True, within: str | None = None, state: str = "always",
           many: bool = False) -> Loc:
-    return Loc("get_by_label", (text,), (("exact", exact),), within, state, many)
+    return Loc("get_by_label", (text,), (("exact", exact),), within, state, many, _origin())
 
 
 def text(value: str, *, exact: bool = False, within: str | None = None, state: str = "always",
          many: bool = False) -> Loc:
-    return Loc("get_by_text", (value,), (("exact", exact),), within, state, many)
+    return Loc("get_by_text", (value,), (("exact", exact),), within, state, many, _origin())
 
 
 def alt(value: str, *, within: str | None = None, state: str = "always", many: bool = False) -> Loc:
-    return Loc("get_by_alt_text", (value,), (("exact", True),), within, state, many)
+    return Loc("get_by_alt_text", (value,), (("exact", True),), within, state, many,
+               _origin())
+
+
+def form_field(name: str, *, within: str | None = None, state: str = "always") -> Loc:
+    """A form field by the name it posts under: for a field the vendor left without a label.
+
+    What a form posts is as stable as its label (the server reads it); no CSS class or id is
+    involved. The selector check proposes it when a labelled field lost its label.
+    """
+    return Loc("locator", (f'[name="{name}"]',), (), within, state, False, _origin())
 
 
 class NotReachable(Exception):
@@ -141,11 +161,14 @@ class PageObject:
         try:
             response = self.page.goto(target)
         except pw.TimeoutError:
-            raise ConsoleError(f"{self.CONSOLE} did not answer in time", code="console_timeout",
+            raise ConsoleError(f"{self.CONSOLE} did not answer in time",
+                               code=ErrorCode.CONSOLE_TIMEOUT,
                                page=self.name, url=target) from None
         except pw.Error as exc:
             raise ConsoleError(f"{self.CONSOLE} cannot be reached: {exc.message.splitlines()[0]}",
-                               code="console_unreachable", page=self.name, url=target) from None
+
+                               code=ErrorCode.CONSOLE_UNREACHABLE,
+                               page=self.name, url=target) from None
         self.check_response(response)
         return response
 
@@ -153,7 +176,9 @@ class PageObject:
         """Turn a console's server error page into a ConsoleError naming page and URL."""
         if response is not None and response.status >= 500:
             raise ConsoleError(f"{self.CONSOLE} answered HTTP {response.status}",
-                               code="console_server_error", page=self.name, url=response.url)
+
+                               code=ErrorCode.CONSOLE_SERVER_ERROR,
+                               page=self.name, url=response.url)
 
     def submit(self, name: str) -> Response | None:
         """Click a control that loads a new page, and check the console answered it."""
@@ -163,7 +188,9 @@ class PageObject:
                 control.click()
         except pw.TimeoutError:
             raise ConsoleError(f"{self.CONSOLE} did not answer in time after {name}",
-                               code="console_timeout", page=self.name, url=self.page.url) from None
+
+                               code=ErrorCode.CONSOLE_TIMEOUT,
+                               page=self.name, url=self.page.url) from None
         response = navigation.value
         self.check_response(response)
         return response
@@ -176,13 +203,13 @@ class PageObject:
         except pw.TimeoutError:
             raise DriftError(
                 f"page {self.name}: locator {name} = {self.locators()[name]} matched no visible "
-                f"element", code="locator_missing", page=self.name, locator=name,
+                f"element", code=ErrorCode.LOCATOR_MISSING, page=self.name, locator=name,
                 url=self.page.url) from None
         except pw.Error as exc:
             if "strict mode violation" in exc.message:
                 raise DriftError(
                     f"page {self.name}: locator {name} = {self.locators()[name]} matched "
-                    f"several elements", code="locator_ambiguous", page=self.name,
+                    f"several elements", code=ErrorCode.LOCATOR_AMBIGUOUS, page=self.name,
                     locator=name, url=self.page.url) from None
             raise
         return locator
@@ -196,7 +223,7 @@ class PageObject:
         """A declared locator built inside ``root`` (e.g. a cell of one table row)."""
         return self.locators()[name].build(root)
 
-    def drift(self, name: str, problem: str, code: str = "page_drift") -> DriftError:
+    def drift(self, name: str, problem: str, code: ErrorCode = ErrorCode.PAGE_DRIFT) -> DriftError:
         """A DriftError naming this page and one of its declared locators."""
         return DriftError(f"page {self.name}: locator {name} = {self.locators()[name]} {problem}",
                           code=code, page=self.name, locator=name, url=self.page.url)
@@ -210,7 +237,8 @@ class PageObject:
         try:
             self.loc(terms).first.wait_for(state="visible")
         except pw.TimeoutError:
-            raise self.drift(terms, "matched no visible element", "locator_missing") from None
+            raise self.drift(terms, "matched no visible element",
+                             ErrorCode.LOCATOR_MISSING) from None
         keys = texts(self.loc(terms))
         values = texts(self.loc(definitions))
         if len(keys) != len(values):
@@ -221,7 +249,7 @@ class PageObject:
             term = self.locators()[name].args[0]
             if term not in pairs:
                 raise self.drift(name, f"matched no term (terms: {', '.join(keys)})",
-                                 code="locator_missing")
+                                 code=ErrorCode.LOCATOR_MISSING)
             found[name] = pairs[term]
         return found
 
@@ -287,7 +315,7 @@ def _none_visible(candidates: tuple[tuple[PageObject, str], ...]) -> DriftError:
     first_page, first_name = candidates[0]
     names = ", ".join(f"{po.name}.{n} = {po.locators()[n]}" for po, n in candidates)
     return DriftError(f"page {first_page.name}: none of {names} is visible",
-                      code="locator_missing", page=first_page.name, locator=first_name,
+                      code=ErrorCode.LOCATOR_MISSING, page=first_page.name, locator=first_name,
                       url=first_page.page.url)
 
 

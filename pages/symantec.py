@@ -22,7 +22,7 @@ from pages.base import (
 )
 from pages.models import OrderInfo
 from runner.actions import ActionContext, RunContext, action
-from runner.errors import ConfigError, ConsoleError, InputError, RunnerError
+from runner.errors import ConfigError, ConsoleError, ErrorCode, InputError, RunnerError
 
 if TYPE_CHECKING:
     from playwright.sync_api import BrowserContext
@@ -141,7 +141,7 @@ def _private_context(ctx: RunContext) -> BrowserContext:
     browser = ctx.context.browser
     if browser is None:
         raise RunnerError("the run's browser context has no browser to log in with",
-                          code="browser_missing")
+                          code=ErrorCode.BROWSER_MISSING)
     private = browser.new_context()
     private.set_default_timeout(ctx.config.browser.timeout_ms)
     return private
@@ -181,11 +181,11 @@ def _login_refused(ctx: RunContext, login: LoginPage, username: str) -> RunnerEr
         names = " and ".join(n for n in (console.username_env, console.password_env) if n)
         return ConfigError(f"Symantec refused the login for {username}: {said}; set the right "
                            f"credentials in the runner's environment ({names or 'see config'}) "
-                           "and resume the run", code="credentials_rejected", page=login.name,
-                           url=login.page.url)
+                           "and resume the run", code=ErrorCode.CREDENTIALS_REJECTED,
+                           page=login.name, url=login.page.url)
     return ConsoleError(f"Symantec showed its login form again after a login it did not refuse "
-                        f"({said}): its sessions lapse at once; retry later", code="login_failed",
-                        page=login.name, url=login.page.url)
+                        f"({said}): its sessions lapse at once; retry later",
+                        code=ErrorCode.LOGIN_FAILED, page=login.name, url=login.page.url)
 
 
 def _arrive(ctx: ActionContext, expected: tuple[PageObject, str],
@@ -212,7 +212,7 @@ def _logged_in(ctx: RunContext, steps: Callable[[], T]) -> T:
         return steps()
     except LoginRequired:
         raise ConsoleError("Symantec asked for a login again right after a successful one",
-                           code="session_rejected", page=LoginPage.of(ctx).name,
+                           code=ErrorCode.SESSION_REJECTED, page=LoginPage.of(ctx).name,
                            url=ctx.page("symantec").url) from None
 
 
@@ -232,7 +232,10 @@ def _open_quick_search(ctx: ActionContext) -> QuickSearchPage:
     return search
 
 
-@action("symantec.order_info", returns=OrderInfo)
+@action("symantec.order_info", returns=OrderInfo,
+        raises=(ErrorCode.PARTNER_ORDER_NOT_FOUND, ErrorCode.CREDENTIALS_REJECTED,
+                ErrorCode.CREDENTIALS_MISSING, ErrorCode.SESSION_REJECTED,
+                ErrorCode.LOGIN_FAILED, ErrorCode.BROWSER_MISSING))
 def order_info(ctx: ActionContext, partner_order_id: str) -> OrderInfo:
     """Look the partner order up with Quick Search; read common name and admin email."""
     wanted = partner_order_id.strip()
@@ -246,7 +249,7 @@ def order_info(ctx: ActionContext, partner_order_id: str) -> OrderInfo:
         if arrived is search:
             raise InputError(f"Symantec has no order {wanted}: "
                              f"{text_of(search.loc('not_found'))}",
-                             code="partner_order_not_found", page=search.name,
+                             code=ErrorCode.PARTNER_ORDER_NOT_FOUND, page=search.name,
                              url=search.page.url)
         return info.read()
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from runner.errors import InputError
+from runner.errors import ErrorCode, InputError
 
 DOMAIN_INPUTS = ("domain",)  # flow inputs that hold a domain name and are normalised
 MAX_LABEL = 63
@@ -28,7 +28,8 @@ _LDH = re.compile(r"[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\Z")  # letters, digits, inne
 
 
 def _invalid(raw: object, why: str) -> InputError:
-    return InputError(f"domain {raw!r} is not a valid domain name: {why}", code="domain_invalid")
+    return InputError(f"domain {raw!r} is not a valid domain name: {why}",
+                      code=ErrorCode.DOMAIN_INVALID)
 
 
 def _to_ascii(raw: str, text: str) -> str:
