@@ -25,6 +25,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from runner.engine import store_open
 from runner.engine.clock import Clock, SystemClock
 from runner.errors import ErrorCode, InputError, RunnerError
 
@@ -37,7 +38,7 @@ CREATE TABLE IF NOT EXISTS runs (
     ticket TEXT NOT NULL,
     flow TEXT NOT NULL,
     status TEXT NOT NULL CHECK (status IN
-        ('running', 'succeeded', 'denied', 'waiting', 'needs_input', 'failed')),
+        ('running', 'succeeded', 'denied', 'waiting', 'needs_input', 'failed', 'abandoned')),
     current_step TEXT,
     context TEXT NOT NULL DEFAULT '{}',
     inputs TEXT NOT NULL DEFAULT '{}',
@@ -87,6 +88,7 @@ class RunStatus(enum.StrEnum):
     WAITING = "waiting"
     NEEDS_INPUT = "needs_input"
     FAILED = "failed"
+    ABANDONED = "abandoned"  # a person gave it up (runs abandon): nothing more happens
 
 
 class LedgerStatus(enum.StrEnum):
@@ -253,14 +255,32 @@ class RunStore:
                  busy_timeout: timedelta = timedelta(seconds=10)) -> None:
         self.path = Path(path)
         self.clock = clock or SystemClock()
-        self.db = sqlite3.connect(self.path, timeout=busy_timeout.total_seconds(),
-                                  isolation_level=None)
+        try:
+            self.db = sqlite3.connect(self.path, timeout=busy_timeout.total_seconds(),
+                                      isolation_level=None)
+        except sqlite3.Error as exc:
+            raise store_open.open_failure(self.path, exc, busy_timeout) from exc
+        try:
+            self._open()
+        except (sqlite3.Error, OSError) as exc:
+            self.db.close()
+            raise store_open.open_failure(self.path, exc, busy_timeout) from exc
+        except RunnerError:
+            self.db.close()
+            raise
+
+    def _open(self) -> None:
+        """Journal mode and schema, refusing (never repairing) a file that is not a store."""
         self.db.row_factory = sqlite3.Row
         with _opening_lock(self.path):
             # Switching to WAL takes an exclusive lock that SQLite's busy handler does not wait
             # for; two processes opening a new store at once would see "database is locked".
+            store_open.refuse_foreign(self.db, self.path)  # before WAL rewrites the header
             self.db.execute("PRAGMA journal_mode=WAL")
             self._migrate()
+            store_open.check_shape(self.db, self.path, _SCHEMA)
+        if str(self.path) != ":memory:":
+            store_open.make_private(self.path)
         self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.execute("PRAGMA foreign_keys=ON")
 
@@ -326,6 +346,49 @@ class RunStore:
         rows = self.db.execute("SELECT * FROM runs WHERE ticket = ? ORDER BY created_at, rowid",
                                (ticket,)).fetchall()
         return [_run(row) for row in rows]
+
+    def list_runs(self, status: str | None = None, ticket: str | None = None,
+                  flow: str | None = None, limit: int | None = None) -> list[Run]:
+        """Runs matching every filter given, newest first."""
+        where = [(col, value) for col, value in (("status", status), ("ticket", ticket),
+                                                 ("flow", flow)) if value is not None]
+        sql = "SELECT * FROM runs" + (" WHERE " + " AND ".join(f"{c} = ?" for c, _ in where)
+                                      if where else "")
+        sql += " ORDER BY created_at DESC, rowid DESC" + (" LIMIT ?" if limit else "")
+        args = [v for _, v in where] + ([limit] if limit else [])
+        return [_run(row) for row in self.db.execute(sql, args).fetchall()]
+
+    def abandon_run(self, run_id: str, reason: str, force: bool = False) -> Run:
+        """Give up on a run for good (never resumed; cron skips it). Refused for a finished run,
+        and, unless ``force``, while a side effect of the run is still ``attempting`` in the
+        ledger: a person must look at the console first. Abandoning twice changes nothing."""
+        with self._tx() as db:
+            row = db.execute("SELECT * FROM runs WHERE run_id = ?", (run_id,)).fetchone()
+            if row is None:
+                raise StoreError(f"no run {run_id}", ErrorCode.UNKNOWN_RUN, run=run_id)
+            if row["status"] in (RunStatus.SUCCEEDED, RunStatus.DENIED):
+                raise StoreError(f"run {run_id} already finished ({row['status']}); there is "
+                                 "nothing to abandon", ErrorCode.RUN_FINISHED, run=run_id)
+            open_effects = db.execute("SELECT action, order_key FROM ledger WHERE run_id = ? "
+                                      "AND status = ?",
+                                      (run_id, LedgerStatus.ATTEMPTING.value)).fetchall()
+            if open_effects and not force:
+                raise StoreError(f"run {run_id} has a side effect still attempting "
+                                 f"({', '.join(r['action'] for r in open_effects)})",
+                                 ErrorCode.SIDE_EFFECT_UNCONFIRMED, run=run_id)
+            if row["status"] != RunStatus.ABANDONED:
+                now = self._now()
+                db.execute("UPDATE runs SET status = ?, outcome = 'abandoned', next_action = "
+                           "NULL, next_check_at = NULL, updated_at = ? WHERE run_id = ?",
+                           (RunStatus.ABANDONED.value, now, run_id))
+                seq = db.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM events WHERE "
+                                 "run_id = ?", (run_id,)).fetchone()[0]
+                db.execute("INSERT INTO events (run_id, seq, ts, step, kind, status, data) "
+                           "VALUES (?, ?, ?, NULL, 'abandoned', ?, ?)",
+                           (run_id, seq, now, RunStatus.ABANDONED.value,
+                            _json({"reason": reason, "forced": force}, "event data")))
+            row = db.execute("SELECT * FROM runs WHERE run_id = ?", (run_id,)).fetchone()
+        return _run(row)
 
     def save_run(self, run: Run, *, owner: str | None = None) -> Run:
         """Persist the whole run; with ``owner``, only while that owner still holds the lease."""
@@ -468,6 +531,12 @@ class RunStore:
         row = self.db.execute("SELECT * FROM ledger WHERE ticket = ? AND action = ? "
                               "AND order_key = ?", (ticket, action, order_key)).fetchone()
         return _entry(row) if row else None
+
+    def ledger_for_run(self, run_id: str) -> list[LedgerEntry]:
+        """The side effects this run attempted, in order."""
+        rows = self.db.execute("SELECT * FROM ledger WHERE run_id = ? ORDER BY attempted_at",
+                               (run_id,)).fetchall()
+        return [_entry(row) for row in rows]
 
     def ledger_for_order(self, order_key: str) -> list[LedgerEntry]:
         """Every attempt on one order, across tickets: a second ticket sees the first refund."""

@@ -13,7 +13,7 @@ import json
 import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -22,29 +22,20 @@ from playwright.sync_api import Browser
 
 from runner.browser.session import RunSession
 from runner.config import Config, load_config
+from runner.engine.clock import OffsetClock
 from sandbox.server import SandboxServer
-
-
-class SandboxClock:
-    """The sandbox server's clock: real time plus an offset a test can move forward."""
-
-    def __init__(self) -> None:
-        self.offset = timedelta()
-
-    def __call__(self) -> datetime:
-        return datetime.now(UTC) + self.offset
 
 
 class SandboxClient:
     """The sandbox's own JSON API (never subject to faults): reset, faults, orders, refunds."""
 
-    def __init__(self, url: str, clock: SandboxClock) -> None:
+    def __init__(self, url: str, clock: OffsetClock) -> None:
         self.url = url
         self.clock = clock
 
     def advance(self, delta: timedelta) -> None:
         """Move the sandbox's time forward (sessions, captchas and mails age; no waiting)."""
-        self.clock.offset += delta
+        self.clock.advance(delta)
 
     def _call(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
         data = json.dumps(body).encode() if body is not None else None
@@ -86,13 +77,14 @@ class SandboxClient:
 
 
 @pytest.fixture(scope="session")
-def sandbox_clock() -> SandboxClock:
-    return SandboxClock()
+def sandbox_clock() -> OffsetClock:
+    """The sandbox server's clock: real time plus an offset a test moves forward."""
+    return OffsetClock(timedelta())
 
 
 @pytest.fixture(scope="session")
 def sandbox_server(tmp_path_factory: pytest.TempPathFactory,
-                   sandbox_clock: SandboxClock) -> Iterator[SandboxServer]:
+                   sandbox_clock: OffsetClock) -> Iterator[SandboxServer]:
     server = SandboxServer(tmp_path_factory.mktemp("sandbox") / "sandbox.db", port=0,
                            clock=sandbox_clock).start()
     yield server
@@ -100,7 +92,7 @@ def sandbox_server(tmp_path_factory: pytest.TempPathFactory,
 
 
 @pytest.fixture
-def sandbox(sandbox_server: SandboxServer, sandbox_clock: SandboxClock) -> SandboxClient:
+def sandbox(sandbox_server: SandboxServer, sandbox_clock: OffsetClock) -> SandboxClient:
     client = SandboxClient(sandbox_server.url, sandbox_clock)
     client.reset()
     return client
@@ -116,11 +108,11 @@ def layout(request: pytest.FixtureRequest, sandbox: SandboxClient) -> str:
 @pytest.fixture
 def config(sandbox: SandboxClient, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Config:
     for name in ("SYMANTEC_USERNAME", "SYMANTEC_PASSWORD", "CERTRUNNER_CONFIG",
-                 "CERTRUNNER_STORE", "CERTRUNNER_ARTIFACTS"):
+                 "CERTRUNNER_STORE", "CERTRUNNER_ARTIFACTS", "SANDBOX_DB"):
         monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("CERTRUNNER_HOME", str(tmp_path / "home"))
     base = load_config().with_sandbox_url(sandbox.url)
-    return replace(base, store=tmp_path / "store" / "runs.db", artifacts=tmp_path / "artifacts",
-                   browser=replace(base.browser, timeout_ms=5_000))
+    return replace(base, browser=replace(base.browser, timeout=timedelta(seconds=5)))
 
 
 @pytest.fixture
@@ -146,4 +138,4 @@ def session(make_session: Callable[[Config], RunSession], config: Config) -> Run
 @pytest.fixture
 def drift_config(config: Config) -> Config:
     """Short waits: a missing locator should fail fast."""
-    return replace(config, browser=replace(config.browser, timeout_ms=1_000))
+    return replace(config, browser=replace(config.browser, timeout=timedelta(seconds=1)))
