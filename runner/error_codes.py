@@ -43,6 +43,7 @@ class NextType(enum.StrEnum):
     ALERT_MAINTAINERS = "alert_maintainers"
     TELL_CUSTOMER = "tell_customer"
     FIX_TICKET = "fix_ticket"
+    FIX_CONFIGURATION = "fix_configuration"
     EXISTING_RUN_OTHER_INPUTS = "existing_run_other_inputs"
     WAIT_FOR_OTHER_PROCESS = "wait_for_other_process"
     WOULD_DO = "would_do"
@@ -60,6 +61,8 @@ NEXT_MEANING = {
     NextType.ALERT_MAINTAINERS: "a vendor page changed (or a bug): tell the maintainers",
     NextType.TELL_CUSTOMER: "send `customer_message`; retrying will not help",
     NextType.FIX_TICKET: "fix the ticket's data and resume with the corrected input",
+    NextType.FIX_CONFIGURATION: "the runner's configuration or environment is wrong, not the "
+                                "ticket: fix it (error.message names what), then resume",
     NextType.EXISTING_RUN_OTHER_INPUTS: "the ticket already has a run with other inputs; "
                                         "nothing was started",
     NextType.WAIT_FOR_OTHER_PROCESS: "another process holds the run: ask for its status again",
@@ -79,12 +82,15 @@ class ErrorCode(enum.StrEnum):
 
     kind: Kind
     meaning: str
+    _next: NextType | None
 
-    def __new__(cls, code: str, kind: Kind, meaning: str) -> ErrorCode:
+    def __new__(cls, code: str, kind: Kind, meaning: str,
+                next_type: NextType | None = None) -> ErrorCode:
         member = str.__new__(cls, code)
         member._value_ = code
         member.kind = kind
         member.meaning = meaning
+        member._next = next_type  # where the kind's usual next action would mislead
         return member
 
     @property
@@ -93,7 +99,7 @@ class ErrorCode(enum.StrEnum):
 
     @property
     def next_type(self) -> NextType:
-        return NEXT_BY_KIND[self.kind]
+        return self._next or NEXT_BY_KIND[self.kind]
 
     # the command line, config and environment
     USAGE_ERROR = "usage_error", Kind.INPUT, "the command line is wrong (see --help)"
@@ -106,7 +112,11 @@ class ErrorCode(enum.StrEnum):
                              "the config holds a credential; credentials come from the environment")
     CONSOLE_UNKNOWN = "console_unknown", Kind.INPUT, "the config names no such console"
     CREDENTIALS_MISSING = ("credentials_missing", Kind.INPUT,
-                           "a console's credentials are not in the environment")
+                           "a console's credentials are not in the environment",
+                           NextType.FIX_CONFIGURATION)
+    CREDENTIALS_REJECTED = ("credentials_rejected", Kind.INPUT,
+                            "the Symantec backend refused the login: the credentials in the "
+                            "environment are wrong", NextType.FIX_CONFIGURATION)
     CHROMIUM_MISSING = "chromium_missing", Kind.INPUT, "no Chromium to start"
     CLOCK_OVERRIDE_INVALID = "clock_override_invalid", Kind.INPUT, "CERTRUNNER_NOW is malformed"
     CLOCK_OVERRIDE_FORBIDDEN = ("clock_override_forbidden", Kind.INPUT,
@@ -149,6 +159,8 @@ class ErrorCode(enum.StrEnum):
                                "the run started a side effect nobody confirmed: check the "
                                "console first (`runs abandon` names it), or --force")
     MISSING_INPUT = "missing_input", Kind.INPUT, "a required input was not given"
+    DOMAIN_INVALID = ("domain_invalid", Kind.INPUT,
+                      "the domain is not a valid domain name (error.message says why)")
 
     # the ticket's data, as the consoles answer it
     DOMAIN_NOT_FOUND = ("domain_not_found", Kind.INPUT,
@@ -159,8 +171,6 @@ class ErrorCode(enum.StrEnum):
     ORDER_NOT_FOUND = "order_not_found", Kind.INPUT, "Product Management has no such order"
     PARTNER_ORDER_NOT_FOUND = ("partner_order_not_found", Kind.INPUT,
                                "the Symantec backend has no such partner order")
-    CREDENTIALS_REJECTED = ("credentials_rejected", Kind.INPUT,
-                            "the Symantec backend refused the login")
     CAPTCHA_INCORRECT = "captcha_incorrect", Kind.INPUT, "GeoTrust says the image number is wrong"
     CAPTCHA_EXPIRED = "captcha_expired", Kind.INPUT, "GeoTrust says the image number has expired"
     GEOTRUST_NO_MATCH = ("geotrust_no_match", Kind.INPUT,
@@ -176,6 +186,9 @@ class ErrorCode(enum.StrEnum):
                             "a console answered with a server error")
     SESSION_REJECTED = ("session_rejected", Kind.CONSOLE,
                         "the Symantec backend asked for a login again right after one")
+    LOGIN_FAILED = ("login_failed", Kind.CONSOLE,
+                    "the Symantec backend let a login it did not refuse lapse at once "
+                    "(latency longer than its sessions)")
     CAPTCHA_UNREADABLE = "captcha_unreadable", Kind.CONSOLE, "GeoTrust served no captcha image"
     GEOTRUST_REFUSED = "geotrust_refused", Kind.CONSOLE, "GeoTrust refused for another reason"
     MAIL_NOT_DELIVERED = "mail_not_delivered", Kind.CONSOLE, "the access email did not arrive"
@@ -211,6 +224,11 @@ class ErrorCode(enum.StrEnum):
                             "what a wait step waited for did not happen by its deadline")
     CUSTOMER_DID_NOT_CANCEL = ("customer_did_not_cancel", Kind.BUSINESS,
                                "the customer did not cancel in their portal by the deadline")
+    # the procedure's step 4, checked by the cancel flows before GeoTrust (a failed end)
+    COMMON_NAME_MISMATCH = ("common_name_mismatch", Kind.BUSINESS,
+                            "Symantec's common name for the order is not the ticket's domain")
+    ADMIN_EMAIL_MISSING = ("admin_email_missing", Kind.BUSINESS,
+                           "Symantec shows no admin email for the order")
 
 
 # What a page action may always run into, whatever it does: the action decorator adds these.

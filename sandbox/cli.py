@@ -113,9 +113,11 @@ def serve(port: int, host: str, allow_remote: bool, db_path: Path) -> None:
 @click.option("--state", required=True, type=click.Choice(STATES))
 @click.option("--admin-email", default=None, help="Default admin@DOMAIN.")
 @click.option("--customer", default=None, help="Customer name (reused if it exists).")
+@click.option("--common-name", default=None,
+              help="Symantec's common name when it differs from the domain (a mismatch).")
 @db_option
 def add_order(domain: str, purchased_at: str, state: str, admin_email: str | None,
-              customer: str | None, db_path: Path) -> None:
+              customer: str | None, common_name: str | None, db_path: Path) -> None:
     """Add an order and print it as JSON."""
     try:
         when = parse_iso(purchased_at)
@@ -124,7 +126,8 @@ def add_order(domain: str, purchased_at: str, state: str, admin_email: str | Non
     with _open(db_path) as conn:
         try:
             order = orders.add_order(conn, domain=domain, purchased_at=when, state=state,
-                                     admin_email=admin_email, customer=customer)
+                                     admin_email=admin_email, customer=customer,
+                                     common_name=common_name)
         except OrderError as exc:
             raise SandboxCliError(str(exc)) from None
     _print_json(order.to_json())

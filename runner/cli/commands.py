@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from runner.domains import normalise_inputs
 from runner.engine.caller_text import check_caller_text, refuse_control_chars
 from runner.engine.result import RunResult
 from runner.engine.store import Run, RunStore
@@ -76,6 +77,7 @@ def run_flow(app: App, flow_name: str, ticket: str, inputs: dict[str, Any], *,
     check_inputs(flow, inputs)
     if not ticket.strip():
         raise InputError("a ticket id is required", code=ErrorCode.MISSING_TICKET)
+    inputs = normalise_inputs(inputs)  # before the search, the one-run-per-ticket check, messages
     keep, secrets = _split_secrets(flow, inputs)
     if dry_run:
         return _dry_run(app, flow, ticket, keep, secrets, progress)
@@ -109,6 +111,7 @@ def resume_run(app: App, run_id: str, given: dict[str, Any],
     check_caller_text(inputs=given)
     run = _load_run(app, run_id)
     flow = validate_flow(run.context.get("flow_path") or run.flow)
+    given = normalise_inputs(given)
     confirms = {k: v for k, v in given.items() if k.startswith(CONFIRM_PREFIX)}
     check_inputs(flow, {**run.inputs, **{k: v for k, v in given.items() if k not in confirms}})
     keep, secrets = _split_secrets(flow, {k: v for k, v in given.items() if k not in confirms})

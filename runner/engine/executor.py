@@ -66,9 +66,10 @@ class Executor:
             if run.status is RunStatus.RUNNING:
                 result.next_action = texts.other_process(run.run_id)
                 result.customer_message = texts.customer_in_progress(run.inputs.get("domain"))
-            if any(run.inputs.get(k) != v for k, v in inputs.items()):
+            differs = {k: v for k, v in inputs.items() if run.inputs.get(k) != v}
+            if differs:
                 result.next_action = texts.other_inputs(ticket, run.run_id, flow.name,
-                                                        run.inputs, result.next_action)
+                                                        run.inputs, result.next_action, differs)
             return result
         return self._drive(created.run, flow, dict(secret_inputs or {}), dry_run=dry_run)
 

@@ -70,6 +70,10 @@ class SandboxClient:
         """Side-effecting POSTs that reached the consoles for one order, and its access mails."""
         return dict(self._call("GET", f"/sandbox/posts?order_id={order_id}"))
 
+    def outbox(self) -> list[dict[str, Any]]:
+        """Every mail delivered so far (the mail catcher's JSON)."""
+        return list(self._call("GET", "/mail/api/messages"))
+
     def solve_captcha(self, image: Path) -> str:
         """What `sandbox solve-captcha FILE` answers: looked up by the image's SHA-256."""
         digest = hashlib.sha256(image.read_bytes()).hexdigest()

@@ -103,6 +103,8 @@ def test_unknown_domain_is_an_input_error_naming_ticket_and_step(cli: Cli) -> No
     same = cli.run("cancel_refund", "T-103", "pending.example")  # same ticket: the same run
     assert same.data["run_id"] == answer.data["run_id"] and same.data["existing"] is True
     assert same.data["next_action"]["type"] == "existing_run_other_inputs"
+    assert ("for domain=nobody.example, not domain=pending.example"
+            in same.data["next_action"]["summary"])
     assert same.data["status"] == "failed"
     fixed = cli.resume(answer.data["run_id"], "domain=pending.example")
     assert fixed.code == 0, fixed.stderr

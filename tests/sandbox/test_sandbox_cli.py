@@ -13,6 +13,7 @@ from click.testing import CliRunner, Result
 from runner.engine.clock import FixedClock
 from sandbox import captcha, db
 from sandbox.cli import sandbox
+from sandbox.seed import SEED_ORDERS
 from sandbox.server import SandboxServer
 from sandbox.testing import HttpSession, request_access
 
@@ -51,8 +52,9 @@ def test_add_order_prints_json_and_a_running_server_sees_it(db_path: Path):
                      "--customer", "Nina New")
         assert result.exit_code == 0, result.output
         order = json.loads(result.output)
-        assert order["domain"] == "new.example" and order["order_id"] == "ORD-10010"
-        assert order["partner_order_id"] == "PO-7700010"
+        number = len(SEED_ORDERS) + 1
+        assert order["domain"] == "new.example" and order["order_id"] == f"ORD-{10000 + number}"
+        assert order["partner_order_id"] == f"PO-{7700000 + number}"
         assert order["purchased_at"] == "2026-11-21T10:00:00+00:00"
         assert order["admin_email"] == "admin@new.example" and order["customer"] == "Nina New"
         header, rows = HttpSession(server.url).get("/pm/search?domain=new.example").view.table(
@@ -157,7 +159,8 @@ def test_reset_reseeds_in_place(db_path: Path):
         layout = conn.execute("SELECT layout FROM faults").fetchone()[0]
     finally:
         conn.close()
-    assert "extra.example" not in domains and len(domains) == 9 and layout == "normal"
+    assert "extra.example" not in domains and len(domains) == len(SEED_ORDERS)
+    assert layout == "normal"
 
 
 def test_canaries_are_redated_whenever_the_db_is_opened(db_path: Path):

@@ -20,7 +20,10 @@ SEED = {  # domain: (customer, state, days ago, admin email)
     "canary.example": ("Canary Monitor", "issued", 1, "canary@canary.example"),
     "canary-pending.example": ("Canary Pending", "pending_setup", 1,
                                "admin@canary-pending.example"),
+    "mismatch.example": ("Max Mismatch", "issued", 4, "admin@mismatch.example"),
+    "no-admin.example": ("Nora Noadmin", "issued", 6, ""),
 }
+COMMON_NAMES = {"mismatch.example": "other-shop.example"}  # Symantec's, where not the domain
 
 
 def rows_by_domain(web: HttpSession, query: str) -> dict[str, dict[str, str]]:
@@ -38,6 +41,7 @@ def test_seed_orders_are_exactly_the_contract_table(web: HttpSession, clock: Fix
     for domain, (customer, state, days, email) in SEED.items():
         order = orders[domain]
         assert (order["customer"], order["state"], order["admin_email"]) == (customer, state, email)
+        assert order["common_name"] == COMMON_NAMES.get(domain, domain)
         purchased = datetime.fromisoformat(order["purchased_at"])
         assert purchased == clock.now() - timedelta(days=days)
 

@@ -74,7 +74,7 @@ def test_misspelt_on_error_code_is_refused_before_anything_runs(tmp_path: Path) 
     line = shipped.splitlines().index(
         "    on_error: {captcha_incorrect: captcha, captcha_expired: captcha}") + 1
     assert error["issues"] == [
-        f"{flow}:{line}: steps[9].on_error: captcha_incorect: unknown error code; "
+        f"{flow}:{line}: steps[11].on_error: captcha_incorect: unknown error code; "
         "geotrust.request_access never raises 'captcha_incorect' (did you mean "
         "'captcha_incorrect'?) (it raises: browser_error, captcha_expired, captcha_incorrect, "
         "console_server_error, console_timeout, console_unreachable, geotrust_no_match, "
