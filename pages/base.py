@@ -13,8 +13,9 @@ through the ledger.
 from __future__ import annotations
 
 import importlib
+import sys
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from runner.actions import ActionContext
@@ -58,6 +59,9 @@ class Loc:
     within: str | None = None  # name of another Loc on the same page that scopes this one
     state: str = "always"
     many: bool = False
+    # Where the declaration is written (file, line): the selector check proposes its fixes as a
+    # change of that line. Not part of the locator's identity.
+    origin: tuple[str, int] | None = field(default=None, compare=False)
 
     def build(self, root: Page | Locator) -> Locator:
         locator: Locator = getattr(root, self.method)(*self.args, **dict(self.kwargs))
@@ -69,26 +73,42 @@ class Loc:
         return f"{self.within} >> {text}" if self.within else text
 
 
+def _origin(depth: int = 2) -> tuple[str, int]:
+    """The file and line of the statement that called a declaring function (role, label...)."""
+    frame = sys._getframe(depth)
+    return frame.f_code.co_filename, frame.f_lineno
+
+
 def role(role_name: str, name: str | None = None, *, exact: bool = True, within: str | None = None,
          state: str = "always", level: int | None = None, many: bool = False) -> Loc:
     kw: tuple[tuple[str, Any], ...] = (("name", name), ("exact", exact)) if name else ()
     if level is not None:
         kw += (("level", level),)
-    return Loc("get_by_role", (role_name,), kw, within, state, many)
+    return Loc("get_by_role", (role_name,), kw, within, state, many, _origin())
 
 
 def label(text: str, *, exact: bool = True, within: str | None = None, state: str = "always",
           many: bool = False) -> Loc:
-    return Loc("get_by_label", (text,), (("exact", exact),), within, state, many)
+    return Loc("get_by_label", (text,), (("exact", exact),), within, state, many, _origin())
 
 
 def text(value: str, *, exact: bool = False, within: str | None = None, state: str = "always",
          many: bool = False) -> Loc:
-    return Loc("get_by_text", (value,), (("exact", exact),), within, state, many)
+    return Loc("get_by_text", (value,), (("exact", exact),), within, state, many, _origin())
 
 
 def alt(value: str, *, within: str | None = None, state: str = "always", many: bool = False) -> Loc:
-    return Loc("get_by_alt_text", (value,), (("exact", True),), within, state, many)
+    return Loc("get_by_alt_text", (value,), (("exact", True),), within, state, many,
+               _origin())
+
+
+def form_field(name: str, *, within: str | None = None, state: str = "always") -> Loc:
+    """A form field by the name it posts under: for a field the vendor left without a label.
+
+    What a form posts is as stable as its label (the server reads it); no CSS class or id is
+    involved. The selector check proposes it when a labelled field lost its label.
+    """
+    return Loc("locator", (f'[name="{name}"]',), (), within, state, False, _origin())
 
 
 class NotReachable(Exception):

@@ -22,7 +22,7 @@ from pages.base import (
 )
 from pages.models import OrderInfo
 from runner.actions import ActionContext, RunContext, action
-from runner.errors import ConsoleError, ErrorCode, InputError, RunnerError
+from runner.errors import ConfigError, ConsoleError, ErrorCode, InputError, RunnerError
 
 if TYPE_CHECKING:
     from playwright.sync_api import BrowserContext
@@ -54,6 +54,9 @@ class LoginPage(PageObject):
     password = label("Password")
     login_button = role("button", "Log in")
     alert = role("alert", state="refused")
+    # Why the form is back: only this text means the credentials are wrong. Any other (the
+    # session-expired notice above all) means the console let the login lapse: retry later.
+    credentials_refused = text("Invalid username or password", state="refused")
 
     @classmethod
     def open_for_check(cls, ctx: ActionContext, canary: dict[str, str]) -> set[str]:
@@ -155,13 +158,9 @@ def log_in(ctx: RunContext) -> None:
         login.find("password").fill(password)
         login.submit("login_button")
         dashboard = DashboardPage(login.page, login.base_url)
-        arrived, _ = first_visible((dashboard, "menu"), (login, "alert"))
+        arrived, _ = first_visible((dashboard, "menu"), (login, "login_button"))
         if arrived is login:
-            message = text_of(login.loc("alert"))
-            raise InputError(f"Symantec refused the login for {username}: {message}",
-
-                             code=ErrorCode.CREDENTIALS_REJECTED,
-                             page=login.name, url=login.page.url)
+            raise _login_refused(ctx, login, username)
         state = private.storage_state()
     finally:
         private.close()
@@ -169,12 +168,36 @@ def log_in(ctx: RunContext) -> None:
     ctx.save_login_state("symantec", cast(dict[str, Any], state))
 
 
+def _login_refused(ctx: RunContext, login: LoginPage, username: str) -> RunnerError:
+    """Wrong credentials are the operator's to fix; a login that lapsed at once is the console's.
+
+    Under latency, or with very short sessions, the console answers a good login with its form
+    and "session expired": that is no reason to tell anyone to fix a ticket or a password.
+    """
+    alert = login.loc("alert")
+    said = text_of(alert) if alert.count() == 1 else "no reason given"
+    if login.loc("credentials_refused").is_visible():
+        console = ctx.config.console("symantec")
+        names = " and ".join(n for n in (console.username_env, console.password_env) if n)
+        return ConfigError(f"Symantec refused the login for {username}: {said}; set the right "
+                           f"credentials in the runner's environment ({names or 'see config'}) "
+                           "and resume the run", code=ErrorCode.CREDENTIALS_REJECTED,
+                           page=login.name, url=login.page.url)
+    return ConsoleError(f"Symantec showed its login form again after a login it did not refuse "
+                        f"({said}): its sessions lapse at once; retry later",
+                        code=ErrorCode.LOGIN_FAILED, page=login.name, url=login.page.url)
+
+
 def _arrive(ctx: ActionContext, expected: tuple[PageObject, str],
             *others: tuple[PageObject, str]) -> tuple[PageObject, str]:
-    """Wait for the page asked for (or another outcome); the login form means log in first."""
+    """Wait for the page asked for (or another outcome); the login form means log in first.
+
+    The login form wins over every other outcome: its session-expired alert would otherwise
+    pass for another page's alert (Quick Search's "not found").
+    """
     login = LoginPage.of(ctx)
     arrived = first_visible(expected, *others, (login, "login_button"))
-    if arrived[0] is login:
+    if arrived[0] is login or login.loc("login_button").is_visible():
         raise LoginRequired()
     return arrived
 
@@ -212,7 +235,7 @@ def _open_quick_search(ctx: ActionContext) -> QuickSearchPage:
 @action("symantec.order_info", returns=OrderInfo,
         raises=(ErrorCode.PARTNER_ORDER_NOT_FOUND, ErrorCode.CREDENTIALS_REJECTED,
                 ErrorCode.CREDENTIALS_MISSING, ErrorCode.SESSION_REJECTED,
-                ErrorCode.BROWSER_MISSING))
+                ErrorCode.LOGIN_FAILED, ErrorCode.BROWSER_MISSING))
 def order_info(ctx: ActionContext, partner_order_id: str) -> OrderInfo:
     """Look the partner order up with Quick Search; read common name and admin email."""
     wanted = partner_order_id.strip()

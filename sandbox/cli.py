@@ -1,8 +1,8 @@
 """``sandbox`` commands (attached to run.py as ``python run.py sandbox ...``).
 
 Every command works on the DB file directly (``--db``, env ``SANDBOX_DB``, default
-``var/sandbox.db``), creating and seeding it on first use, so they work with or without a
-running server.
+``sandbox.db`` in the state home, the same file the runner's built-in sandbox uses), creating and
+seeding it on first use, so they work with or without a running server.
 """
 
 from __future__ import annotations
@@ -17,13 +17,15 @@ from typing import Any
 
 import click
 
+from runner.config.home import private_dir, state_home
+from runner.errors import ConfigError
 from sandbox import captcha, db, faults, mailstore, orders, seed
 from sandbox.faults import CONSOLES, LAYOUTS, WRITE_FAULTS, FaultError
 from sandbox.orders import STATES, OrderError
-from sandbox.times import parse_iso, system_clock
+from sandbox.times import SystemClock, parse_iso
 
-DEFAULT_DB = Path("var/sandbox.db")
 DEFAULT_PORT = 8765
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
 
 class SandboxCliError(click.ClickException):
@@ -32,14 +34,33 @@ class SandboxCliError(click.ClickException):
     exit_code = 2
 
 
+def _default_db() -> Path:
+    try:
+        return state_home() / "sandbox.db"
+    except ConfigError as exc:
+        raise SandboxCliError(exc.message) from None
+
+
 db_option = click.option(
     "--db", "db_path", type=click.Path(dir_okay=False, path_type=Path), envvar="SANDBOX_DB",
-    default=DEFAULT_DB, show_default=True, help="Sandbox SQLite file (env SANDBOX_DB).")
+    default=_default_db, show_default="sandbox.db in the state home",
+    help="Sandbox SQLite file (env SANDBOX_DB).")
+
+
+def _prepare(db_path: Path) -> None:
+    """Create and seed the DB in an owner-only folder; a bad path is a usage error."""
+    try:
+        private_dir(db_path.parent)
+        seed.prepare(db_path, SystemClock().now())
+    except ConfigError as exc:
+        raise SandboxCliError(exc.message) from None
+    except (sqlite3.Error, OSError) as exc:
+        raise SandboxCliError(f"cannot use the sandbox database {db_path}: {exc}") from None
 
 
 @contextmanager
 def _open(db_path: Path) -> Iterator[sqlite3.Connection]:
-    seed.prepare(db_path, system_clock())
+    _prepare(db_path)
     conn = db.connect(db_path)
     try:
         yield conn
@@ -57,18 +78,29 @@ def sandbox() -> None:
 
 
 @sandbox.command()
-@click.option("--port", type=int, default=DEFAULT_PORT, show_default=True,
-              help="Port on 127.0.0.1 (0 = any free port).")
-@click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind.")
+@click.option("--port", type=click.IntRange(0, 65535), default=DEFAULT_PORT, show_default=True,
+              help="Port to listen on (0 = any free port).")
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to bind; only loopback unless --allow-remote.")
+@click.option("--allow-remote", is_flag=True,
+              help="Allow a non-loopback --host: the sandbox has fixed passwords and no TLS.")
 @db_option
-def serve(port: int, host: str, db_path: Path) -> None:
+def serve(port: int, host: str, allow_remote: bool, db_path: Path) -> None:
     """Serve every console in the foreground until Ctrl-C."""
+    if host not in LOOPBACK and not allow_remote:
+        raise SandboxCliError(f"--host {host} would expose the sandbox (fixed passwords, no TLS) "
+                              "beyond this machine; add --allow-remote if that is meant")
     from sandbox.server import SandboxServer  # imports Flask only for this command
 
-    server = SandboxServer(db_path, port, host=host, quiet=False)
-    click.echo(f"sandbox on {server.url} (db {db_path})")
+    _prepare(db_path)
+    try:
+        server = SandboxServer(db_path, port, host=host, quiet=False)
+        url = server.url  # binds now: a port in use is an error here, not a traceback later
+    except OSError as exc:
+        raise SandboxCliError(f"cannot listen on {host}:{port}: {exc.strerror}") from None
+    click.echo(f"sandbox on {url} (db {db_path})")
     for path in ("/pm/", "/symantec/", "/geotrust/", "/mail/"):
-        click.echo(f"  {server.url}{path}")
+        click.echo(f"  {url}{path}")
     try:
         server.serve_forever()
     except KeyboardInterrupt:
@@ -81,9 +113,11 @@ def serve(port: int, host: str, db_path: Path) -> None:
 @click.option("--state", required=True, type=click.Choice(STATES))
 @click.option("--admin-email", default=None, help="Default admin@DOMAIN.")
 @click.option("--customer", default=None, help="Customer name (reused if it exists).")
+@click.option("--common-name", default=None,
+              help="Symantec's common name when it differs from the domain (a mismatch).")
 @db_option
 def add_order(domain: str, purchased_at: str, state: str, admin_email: str | None,
-              customer: str | None, db_path: Path) -> None:
+              customer: str | None, common_name: str | None, db_path: Path) -> None:
     """Add an order and print it as JSON."""
     try:
         when = parse_iso(purchased_at)
@@ -92,7 +126,8 @@ def add_order(domain: str, purchased_at: str, state: str, admin_email: str | Non
     with _open(db_path) as conn:
         try:
             order = orders.add_order(conn, domain=domain, purchased_at=when, state=state,
-                                     admin_email=admin_email, customer=customer)
+                                     admin_email=admin_email, customer=customer,
+                                     common_name=common_name)
         except OrderError as exc:
             raise SandboxCliError(str(exc)) from None
     _print_json(order.to_json())
@@ -105,7 +140,7 @@ def add_order(domain: str, purchased_at: str, state: str, admin_email: str | Non
 def outbox(as_json: bool, base_url: str, db_path: Path) -> None:
     """Delivered access emails: recipient, subject, portal link."""
     with _open(db_path) as conn:
-        mails = [m.to_json(base_url) for m in mailstore.delivered(conn, system_clock())]
+        mails = [m.to_json(base_url) for m in mailstore.delivered(conn, SystemClock().now())]
     if as_json:
         _print_json(mails)
         return
@@ -174,5 +209,6 @@ def faults_reset(db_path: Path) -> None:
 @db_option
 def reset(db_path: Path) -> None:
     """Re-create the DB and seed it afresh (a running server sees the new state)."""
-    seed.reset(db_path, system_clock())
+    _prepare(db_path)
+    seed.reset(db_path, SystemClock().now())
     click.echo(f"reset {db_path}")

@@ -11,13 +11,13 @@ from pathlib import Path
 from typing import Any
 
 from sandbox import captcha, db, orders, seed
-from sandbox.times import system_clock
+from sandbox.times import SystemClock
 
 
 @contextmanager
 def connection(db_path: Path) -> Iterator[Any]:
     """Open the sandbox DB, creating and seeding it on first use (as every command does)."""
-    seed.prepare(Path(db_path), system_clock())
+    seed.prepare(Path(db_path), SystemClock().now())
     conn = db.connect(Path(db_path))
     try:
         yield conn

@@ -14,7 +14,6 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
 from functools import cached_property
 from html.parser import HTMLParser
 from typing import Any
@@ -22,19 +21,6 @@ from typing import Any
 VOID = frozenset({"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta",
                   "source", "track", "wbr"})
 TEXT_INPUT_TYPES = frozenset({"text", "email", "search", "tel", "url", "password", ""})
-
-
-class FakeClock:
-    """A clock tests move by hand (``advance``) instead of waiting."""
-
-    def __init__(self, start: datetime | None = None) -> None:
-        self.now = start or datetime.now(UTC).replace(microsecond=0)
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += timedelta(seconds=seconds)
 
 
 @dataclass

@@ -21,6 +21,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from runner.engine import store_open
 from runner.errors import ErrorCode, InputError, RunnerError
 from runner.jsonable import find_secret, to_json
 
@@ -77,6 +78,8 @@ CREATE TABLE events (
     PRIMARY KEY (run_id, seq)
 )"""
 
+SCHEMA_SQL = ";\n".join((_RUNS, _EVENTS, _LEDGER)) + ";"  # the tables this runner reads
+
 _INDEXES = (
     "CREATE INDEX IF NOT EXISTS runs_due ON runs (status, next_check_at)",
     "CREATE INDEX IF NOT EXISTS runs_by_ticket ON runs (ticket)",
@@ -129,17 +132,39 @@ def _opening_lock(path: Path) -> Iterator[None]:
 
 
 def connect(path: Path, busy_timeout: timedelta) -> sqlite3.Connection:
-    """Open (creating or migrating) the store file; autocommit, writes go in ``transaction``."""
-    db = sqlite3.connect(path, timeout=busy_timeout.total_seconds(), isolation_level=None)
+    """Open (creating or migrating) the store file; autocommit, writes go in ``transaction``.
+
+    A file that cannot be used as it is (corrupt, foreign, locked, unreachable) is refused with
+    what to do (``store_open``), never repaired.
+    """
+    try:
+        db = sqlite3.connect(path, timeout=busy_timeout.total_seconds(), isolation_level=None)
+    except sqlite3.Error as exc:
+        raise store_open.open_failure(path, exc, busy_timeout) from exc
+    try:
+        _open(db, path)
+    except (sqlite3.Error, OSError) as exc:
+        db.close()
+        raise store_open.open_failure(path, exc, busy_timeout) from exc
+    except RunnerError:
+        db.close()
+        raise
+    return db
+
+
+def _open(db: sqlite3.Connection, path: Path) -> None:
     db.row_factory = sqlite3.Row
     with _opening_lock(path):
+        store_open.refuse_foreign(db, path)  # before WAL rewrites the header
         # Switching to WAL takes an exclusive lock that SQLite's busy handler does not wait
         # for; two processes opening a new store at once would see "database is locked".
         db.execute("PRAGMA journal_mode=WAL")
         _migrate(db, path)
+        store_open.check_shape(db, path, SCHEMA_SQL)
+    if str(path) != ":memory:":
+        store_open.make_private(path)
     db.execute("PRAGMA synchronous=NORMAL")
     db.execute("PRAGMA foreign_keys=ON")
-    return db
 
 
 @contextmanager

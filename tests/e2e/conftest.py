@@ -13,7 +13,7 @@ import json
 import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -22,29 +22,20 @@ from playwright.sync_api import Browser
 
 from runner.browser.session import RunSession
 from runner.config import Config, load_config
+from runner.engine.clock import OffsetClock
 from sandbox.server import SandboxServer
-
-
-class SandboxClock:
-    """The sandbox server's clock: real time plus an offset a test can move forward."""
-
-    def __init__(self) -> None:
-        self.offset = timedelta()
-
-    def __call__(self) -> datetime:
-        return datetime.now(UTC) + self.offset
 
 
 class SandboxClient:
     """The sandbox's own JSON API (never subject to faults): reset, faults, orders, refunds."""
 
-    def __init__(self, url: str, clock: SandboxClock) -> None:
+    def __init__(self, url: str, clock: OffsetClock) -> None:
         self.url = url
         self.clock = clock
 
     def advance(self, delta: timedelta) -> None:
         """Move the sandbox's time forward (sessions, captchas and mails age; no waiting)."""
-        self.clock.offset += delta
+        self.clock.advance(delta)
 
     def _call(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
         data = json.dumps(body).encode() if body is not None else None
@@ -79,6 +70,10 @@ class SandboxClient:
         """Side-effecting POSTs that reached the consoles for one order, and its access mails."""
         return dict(self._call("GET", f"/sandbox/posts?order_id={order_id}"))
 
+    def outbox(self) -> list[dict[str, Any]]:
+        """Every mail delivered so far (the mail catcher's JSON)."""
+        return list(self._call("GET", "/mail/api/messages"))
+
     def solve_captcha(self, image: Path) -> str:
         """What `sandbox solve-captcha FILE` answers: looked up by the image's SHA-256."""
         digest = hashlib.sha256(image.read_bytes()).hexdigest()
@@ -86,13 +81,14 @@ class SandboxClient:
 
 
 @pytest.fixture(scope="session")
-def sandbox_clock() -> SandboxClock:
-    return SandboxClock()
+def sandbox_clock() -> OffsetClock:
+    """The sandbox server's clock: real time plus an offset a test moves forward."""
+    return OffsetClock(timedelta())
 
 
 @pytest.fixture(scope="session")
 def sandbox_server(tmp_path_factory: pytest.TempPathFactory,
-                   sandbox_clock: SandboxClock) -> Iterator[SandboxServer]:
+                   sandbox_clock: OffsetClock) -> Iterator[SandboxServer]:
     server = SandboxServer(tmp_path_factory.mktemp("sandbox") / "sandbox.db", port=0,
                            clock=sandbox_clock).start()
     yield server
@@ -100,7 +96,7 @@ def sandbox_server(tmp_path_factory: pytest.TempPathFactory,
 
 
 @pytest.fixture
-def sandbox(sandbox_server: SandboxServer, sandbox_clock: SandboxClock) -> SandboxClient:
+def sandbox(sandbox_server: SandboxServer, sandbox_clock: OffsetClock) -> SandboxClient:
     client = SandboxClient(sandbox_server.url, sandbox_clock)
     client.reset()
     return client
@@ -116,14 +112,14 @@ def layout(request: pytest.FixtureRequest, sandbox: SandboxClient) -> str:
 @pytest.fixture
 def config(sandbox: SandboxClient, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Config:
     for name in ("SYMANTEC_USERNAME", "SYMANTEC_PASSWORD", "CERTRUNNER_CONFIG",
-                 "CERTRUNNER_STORE", "CERTRUNNER_ARTIFACTS"):
+                 "CERTRUNNER_STORE", "CERTRUNNER_ARTIFACTS", "SANDBOX_DB"):
         monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("CERTRUNNER_HOME", str(tmp_path / "home"))
     base = load_config().with_sandbox_url(sandbox.url)
     # Patient: a page that is there appears in time even with both cores busy; only a test
     # that expects something missing shortens it (drift_config), and it waits that long only
     # for what is missing.
-    return replace(base, store=tmp_path / "store" / "runs.db", artifacts=tmp_path / "artifacts",
-                   browser=replace(base.browser, timeout_ms=30_000))
+    return replace(base, browser=replace(base.browser, timeout=timedelta(seconds=30)))
 
 
 @pytest.fixture
@@ -149,4 +145,4 @@ def session(make_session: Callable[[Config], RunSession], config: Config) -> Run
 @pytest.fixture
 def drift_config(config: Config) -> Config:
     """Short waits: a missing locator should fail fast."""
-    return replace(config, browser=replace(config.browser, timeout_ms=1_000))
+    return replace(config, browser=replace(config.browser, timeout=timedelta(seconds=1)))

@@ -103,6 +103,8 @@ def test_unknown_domain_is_an_input_error_naming_ticket_and_step(cli: Cli) -> No
     same = cli.run("cancel_refund", "T-103", "pending.example")  # same ticket: the same run
     assert same.data["run_id"] == answer.data["run_id"] and same.data["existing"] is True
     assert same.data["next_action"]["type"] == "existing_run_other_inputs"
+    assert ("for domain=nobody.example, not domain=pending.example"
+            in same.data["next_action"]["summary"])
     assert same.data["status"] == "failed"
     fixed = cli.resume(answer.data["run_id"], "domain=pending.example")
     assert fixed.code == 0, fixed.stderr
@@ -135,7 +137,8 @@ def test_issued_order_through_captcha_wait_and_refund_across_processes(
 
     solved = cli("sandbox", "solve-captcha", str(image))
     assert solved.code == 0, solved.stderr
-    second = cli.resume(run_id, f"image_number={solved.stdout.strip()}")
+    second = cli("resume", run_id, "--input", f"image_number={solved.stdout.strip()}", "--json",
+                 "--log-level", "info")
     assert second.code == 3, second.stderr
     assert second.data["status"] == "waiting"
     assert second.data["next_action"]["deadline"] <= second.data["outputs"]["window"][
@@ -201,7 +204,7 @@ def test_customer_who_never_cancels_fails_at_the_deadline(cli: Cli, sandbox: San
     cli.resume(first.data["run_id"], f"image_number={answer}")
     due = cli("resume", "--due", "--json", now="+26d")
     assert due.code == 1, due.stderr
-    (late,) = due.data
+    (late,) = due.data["resumed"]
     assert late["status"] == "failed"
     assert late["error"]["code"] == "customer_did_not_cancel"
     assert late["error"]["kind"] == "business"

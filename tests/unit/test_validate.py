@@ -547,6 +547,45 @@ def test_end_status_and_message(valid_flow):
     assert isinstance(end, EndStep) and end.status is EndStatus.DENIED
 
 
+def test_a_failed_end_has_a_customer_message_and_an_internal_detail(valid_flow):
+    flow = valid_flow("""
+        name: x
+        inputs:
+          domain: {required: true}
+        steps:
+          - id: mismatch
+            when: "not same_domain(inputs.domain, 'shop.example')"
+            end: common_name_mismatch
+            status: failed
+            message: "We are checking the order for ${inputs.domain}."
+            detail: "common name is not ${inputs.domain}"
+          - id: done
+            end: ok
+        """)
+    end = flow.steps[0]
+    assert isinstance(end, EndStep) and end.status is EndStatus.FAILED
+    assert end.detail == "common name is not ${inputs.domain}"
+
+
+def test_detail_only_on_a_failed_end_and_its_references_checked(flow_issues):
+    issues = flow_issues("""
+        name: x
+        steps:
+          - id: checked
+            end: odd
+            status: failed
+            detail: "no ${order.domain} here"
+          - id: done
+            end: ok
+            detail: "internal"
+        """)
+    assert [(i.line, i.field) for i in issues] == [
+        (4, "steps[0].end"), (6, "steps[0].detail"), (9, "steps[1].detail")]
+    assert "needs a business error code declared in runner/error_codes.py" in issues[0].message
+    assert "'order'" in issues[1].message
+    assert "only an end with status: failed has a detail" in issues[2].message
+
+
 def test_ask_must_name_a_declared_input(flow_issues):
     issue = only(flow_issues("""
         name: x
