@@ -114,6 +114,29 @@ class ErrorCode(enum.StrEnum):
     BAD_DATETIME = "bad_datetime", Kind.INPUT, "a value is not an ISO 8601 date and time"
     BAD_WINDOW = "bad_window", Kind.INPUT, "the configured refund window is not positive"
 
+    # the service (certrunner serve, certrunner mcp) and its HTTP doors
+    BAD_WORKERS = "bad_workers", Kind.INPUT, "--workers is below 1"
+    API_TOKEN_WEAK = "api_token_weak", Kind.INPUT, "CERTRUNNER_API_TOKEN is too short"
+    API_TOKEN_REQUIRED = ("api_token_required", Kind.INPUT,
+                          "the service would listen beyond loopback without CERTRUNNER_API_TOKEN")
+    CHROMIUM_FAILED = ("chromium_failed", Kind.INPUT,
+                       "the service's Chromium exited before it listened (the error has its "
+                       "last output)")
+    UNAUTHORIZED = "unauthorized", Kind.INPUT, "the request lacks the service's bearer token"
+    BODY_TOO_LARGE = "body_too_large", Kind.INPUT, "the request body is over the service's limit"
+    BAD_REQUEST = "bad_request", Kind.INPUT, "the request body or query is malformed"
+    NOT_FOUND = "not_found", Kind.INPUT, "the service has no such path"
+    METHOD_NOT_ALLOWED = "method_not_allowed", Kind.INPUT, "the path does not take that method"
+    HTTP_ERROR = "http_error", Kind.INPUT, "another HTTP-level refusal (the message says which)"
+    UNKNOWN_ARTIFACT = "unknown_artifact", Kind.INPUT, "the run lists no artifact of that name"
+    RUN_FINISHED = "run_finished", Kind.INPUT, "the run has already finished; nothing to abandon"
+    RUN_ABANDONED = ("run_abandoned", Kind.INPUT,
+                     "the run was abandoned; a new run needs a new ticket")
+    RUN_IN_PROGRESS = ("run_in_progress", Kind.CONSOLE,
+                       "another process is mid-step on the run; try again once it has paused")
+    SERVICE_STOPPING = ("service_stopping", Kind.CONSOLE,
+                        "the service is stopping and started nothing; retry once it is back")
+
     # flows, runs and their inputs
     UNKNOWN_FLOW = "unknown_flow", Kind.INPUT, "no flow of that name"
     FLOW_NOT_FOUND = "flow_not_found", Kind.INPUT, "the flow file does not exist"
