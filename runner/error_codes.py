@@ -151,6 +151,10 @@ class ErrorCode(enum.StrEnum):
     EXPRESSION_TYPE = "expression_type", Kind.INPUT, "an expression mixes incompatible values"
     MISSING_TICKET = "missing_ticket", Kind.INPUT, "no ticket id was given"
     UNKNOWN_RUN = "unknown_run", Kind.INPUT, "no run or ticket of that id"
+    SIDE_EFFECT_UNCONFIRMED = ("side_effect_unconfirmed", Kind.INPUT,
+                               "the run started a side effect nobody confirmed: resume it, or "
+                               "check the console and abandon with force")
+    RUN_FINISHED = "run_finished", Kind.INPUT, "a finished run cannot be abandoned"
     UNKNOWN_INPUT = "unknown_input", Kind.INPUT, "the flow declares no input of that name"
     MISSING_INPUT = "missing_input", Kind.INPUT, "a required input was not given"
 
@@ -187,6 +191,8 @@ class ErrorCode(enum.StrEnum):
                           "Product Management did not confirm a refund (resume reads it again)")
     BROWSER_ERROR = "browser_error", Kind.CONSOLE, "the browser failed in a way no page explained"
     LEASE_LOST = "lease_lost", Kind.CONSOLE, "another process took the run over"
+    RUN_IN_PROGRESS = ("run_in_progress", Kind.CONSOLE,
+                       "a live process is working on the run: it cannot be abandoned now")
 
     # pages changed, or a bug of ours: alert the maintainers
     PAGE_DRIFT = "page_drift", Kind.DRIFT, "a page no longer matches its page object"
@@ -197,6 +203,8 @@ class ErrorCode(enum.StrEnum):
     STORE_TOO_NEW = "store_too_new", Kind.INPUT, "the run store was written by a newer runner"
     LEDGER_MISSING = "ledger_missing", Kind.DRIFT, "a side effect was confirmed without intent"
     LEDGER_CONFIRMED = "ledger_confirmed", Kind.DRIFT, "a confirmed side effect cannot be undone"
+    LEDGER_NOT_OURS = ("ledger_not_ours", Kind.DRIFT,
+                       "a run tried to abandon another run's side-effect attempt")
 
     # policy or the console's state says no: tell the customer
     REFUND_NOT_ALLOWED = ("refund_not_allowed", Kind.BUSINESS,

@@ -14,23 +14,14 @@ from typing import Any
 
 import structlog
 
-SECRET_KEYS = ("password", "secret", "token", "image_number", "captcha_answer", "cookie")
+from runner.jsonable import REDACTED, is_secret_key
+from runner.jsonable import redact as jsonable_redact
 
 
 def redact(_logger: Any, _name: str, event: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
-    """Replace values of secret-looking keys, at any nesting of dicts."""
-
-    def clean(value: Any) -> Any:
-        if isinstance(value, dict):
-            return {k: "[redacted]" if any(s in str(k).lower() for s in SECRET_KEYS) else clean(v)
-                    for k, v in value.items()}
-        return value
-
+    """Mask values of secret-looking keys (the store's list: ``runner.jsonable``), at any depth."""
     for key in list(event):
-        if any(s in key.lower() for s in SECRET_KEYS):
-            event[key] = "[redacted]"
-        else:
-            event[key] = clean(event[key])
+        event[key] = REDACTED if is_secret_key(key) else jsonable_redact(event[key])
     return event
 
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, request
 
-from sandbox import captcha, faults, orders, seed, web
+from sandbox import captcha, faults, orders, posts, seed, web
 from sandbox.faults import FaultError
 from sandbox.times import parse_iso
 
@@ -83,6 +83,16 @@ def list_refunds() -> Response:
     """Every refund row (``?order_id=`` or ``?domain=`` to filter): count them to catch doubles."""
     found = orders.refunds(web.conn(), request.args.get("order_id"), request.args.get("domain"))
     return jsonify([r.to_json() for r in found])
+
+
+@bp.get("/posts")
+def list_posts() -> Response | tuple[Response, int]:
+    """Side-effecting POSTs that reached the consoles for ``?order_id=``, and its access mails:
+    the sandbox answers a second refund POST kindly, so count POSTs to catch a double click."""
+    order_id = request.args.get("order_id")
+    if not order_id:
+        return _bad_request("order_id is required")
+    return jsonify(posts.for_order(web.conn(), order_id))
 
 
 @bp.get("/captcha/<sha256>")

@@ -10,7 +10,7 @@ import secrets
 
 from flask import Blueprint, Response, abort, make_response, request
 
-from sandbox import captcha, mailstore, orders, web
+from sandbox import captcha, mailstore, orders, posts, web
 from sandbox.captcha import Verdict
 from sandbox.db import transaction
 from sandbox.times import iso
@@ -98,6 +98,7 @@ def request_access() -> Response:
     order = orders.by_id(conn, row["verified_order_id"]) if row["verified_order_id"] else None
     if order is None:
         return _home(sid, new, 400, error=NOT_VERIFIED)
+    posts.count(conn, posts.REQUEST_ACCESS, order.order_id)
     mail = mailstore.send_access_mail(conn, order, web.now(), web.current_faults().mail_delay)
     with transaction(conn):
         conn.execute("UPDATE geotrust_sessions SET verified_order_id = NULL,"

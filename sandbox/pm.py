@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, request
 
-from sandbox import orders, web
+from sandbox import orders, posts, web
 from sandbox.orders import NotRefundable, Order
 
 bp = Blueprint("pm", __name__, url_prefix="/pm")
@@ -54,6 +54,7 @@ def transaction(order_id: str) -> tuple[str, int]:
 def refund(order_id: str) -> tuple[str, int]:
     """Refund once; a second POST says "Already refunded" and writes nothing."""
     order = _order_or_404(order_id)
+    posts.count(web.conn(), posts.REFUND, order.order_id)
     try:
         outcome = orders.refund(web.conn(), order.order_id, web.now())
     except NotRefundable as exc:

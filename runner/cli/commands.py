@@ -126,4 +126,4 @@ def status(app: App, ref: str) -> list[RunResult]:
     if not runs:
         raise InputError(f"no run or ticket {ref!r} in {app.config.store}",
                          code=ErrorCode.UNKNOWN_RUN)
-    return [result_of(r) for r in runs]
+    return [result_of(r, app.store.events(r.run_id)) for r in runs]

@@ -1,9 +1,10 @@
 """Runs a flow for one ticket, a step at a time, persisting the run after every step.
 
 A run lives in the store, not in this process: every step's outputs are saved before the next
-step starts, a pause (a person must read a captcha, the customer must cancel) ends the process
-with the run saved, and a resume continues from the step it stopped at. This module is the loop
-only: each step kind is in ``runner.engine.steps``, the texts in ``runner.engine.texts``.
+step starts (one write transaction per step), a pause (a person must read a captcha, the
+customer must cancel) ends the process with the run saved, and a resume continues from the step
+it stopped at. This module is the loop only: each step kind is in ``runner.engine.steps``, the
+texts in ``runner.engine.texts``.
 """
 
 from __future__ import annotations
@@ -55,7 +56,7 @@ class Executor:
               secret_inputs: dict[str, Any] | None = None, *, dry_run: bool = False,
               flow_path: str | None = None) -> RunResult:
         created = self.store.create_run(ticket, flow.name, inputs,
-                                        {"steps": {}, "log": [], "flow_path": flow_path})
+                                        {"steps": {}, "flow_path": flow_path})
         if not created.created:
             run = created.run
             result = self.result(run)
@@ -71,7 +72,7 @@ class Executor:
 
     def resume(self, run: Run, flow: Flow, given: dict[str, Any],
                secret_inputs: dict[str, Any] | None = None) -> RunResult:
-        if run.status in (RunStatus.SUCCEEDED, RunStatus.DENIED):
+        if run.status in (RunStatus.SUCCEEDED, RunStatus.DENIED, RunStatus.ABANDONED):
             return self.result(run)
         run.inputs = {**run.inputs, **given}
         return self._drive(run, flow, dict(secret_inputs or {}), dry_run=False)
@@ -104,38 +105,50 @@ class Executor:
             raise InputError(f"run {run.run_id} stopped at step {run.current_step!r}, which flow "
                              f"{flow.name} no longer has; restore the flow or start a new run",
                              code=ErrorCode.FLOW_CHANGED, step=run.current_step)
-        index: int | None = ids.index(run.current_step) if run.current_step else 0
+        start = ids.index(run.current_step) if run.current_step else 0
         run.status, run.error, run.next_action, run.message = RunStatus.RUNNING, None, None, None
+        run.current_step = ids[start] if ids else None
+        self.store.save_run(run, owner=self.owner)  # once per drive: "running" while it runs
+        index: int | None = start
         while index is not None and index < len(flow.steps):
             step = flow.steps[index]
-            if run.current_step != step.id:
-                run.current_step = step.id  # a crash from here on resumes at this step
-                self.store.save_run(run, owner=self.owner)
             structlog.contextvars.bind_contextvars(step=step.id)
             sc = StepContext(run, flow, step, secrets, holder, self.config, self.clock,
                              self.store, self.actions)
             index = self._step(sc, index, dry_run, ids)
-        if index is not None:
+        if index is not None and run.status is RunStatus.RUNNING:  # a flow without steps
+            self._advance(run, ids, index)
+            self.store.save_run(run, owner=self.owner)
+
+    @staticmethod
+    def _advance(run: Run, ids: list[str], index: int) -> int:
+        """Move the run to step ``index`` (past the last: succeeded), in memory only: the step
+        just finished records it with its event, so a crash from then on resumes there."""
+        if index < len(ids):
+            run.current_step = ids[index]
+        else:
             run.status = RunStatus.SUCCEEDED
             run.outcome = run.outcome or "completed"
             run.message = run.message or texts.customer_finished(run.inputs.get("domain"))
-            self.store.save_run(run, owner=self.owner)
+        return index
 
     def _step(self, sc: StepContext, index: int, dry: bool, ids: list[str]) -> int | None:
         """Run one step; answer the index of the next one, or None when the run stops here."""
         run, step, total = sc.run, sc.step, len(ids)
         if step.when and not truthy(step.when, sc.expressions()):
+            following = self._advance(run, ids, index + 1)
             self._record(run, step, "skipped", 0, index, total)
-            return index + 1
+            return following
         started = time.monotonic()
         try:
             if dry and dry_run.would_change(step, self.actions):
                 raise dry_run.stop(step, sc.expressions(), sc.domain)
             outputs = run_step(sc)
         except Jump as jump:
+            following = self._advance(run, ids, ids.index(jump.to))
             self._record(run, step, "retry", _ms(started), index, total,
                          detail=f"{jump.error.code}: back to {jump.to}")
-            return ids.index(jump.to)
+            return following
         except Pause as pause:
             run.status, run.next_action = pause.status, pause.next_action.to_dict()
             run.message = pause.customer_message
@@ -156,8 +169,9 @@ class Executor:
             self._fail(sc, error, started, index, total)
             return None
         run.context["steps"][step.id] = outputs
+        following = self._advance(run, ids, index + 1)
         self._record(run, step, "done", _ms(started), index, total)
-        return index + 1
+        return following
 
     def _as_error(self, exc: Exception, sc: StepContext) -> RunnerError:
         """A failure as the runner error the caller reads, with ticket and step attached."""
@@ -189,19 +203,18 @@ class Executor:
 
     def _record(self, run: Run, step: Step, status: str, duration_ms: int, index: int,
                 total: int, detail: str = "") -> None:
-        """One event per step: in the store, in the log, and a progress line."""
-        run.context["log"].append({"id": step.id, "status": status, "duration_ms": duration_ms})
-        self.store.acquire_lease(run.run_id, self.owner, LEASE)  # renew: we are alive
-        self.store.append_event(run.run_id, step.id, step.kind.value, status,
-                                duration_ms=duration_ms, data={"detail": detail} if detail else {})
-        self.store.save_run(run, owner=self.owner)
+        """One event per step: in the store (run row, event and lease renewal in one write
+        transaction), in the log, and a progress line."""
+        self.store.record_step(run, step.id, step.kind.value, status, owner=self.owner,
+                               lease=LEASE, duration_ms=duration_ms,
+                               data={"detail": detail} if detail else {})
         self.log.info("step", kind=step.kind.value, status=status, duration_ms=duration_ms,
                       detail=detail or None)
         self.progress(f"  [{index + 1}/{total}] {step.id:<18} {status:<8} {duration_ms:>6} ms"
                       + (f"  {detail}" if detail else ""))
 
     def result(self, run: Run) -> RunResult:
-        return result_of(run)
+        return result_of(run, self.store.events(run.run_id))
 
 
 def _ms(started: float) -> int:

@@ -120,6 +120,7 @@ class Wait(NextAction):
     waiting_for: str
     next_check_at: str
     deadline: str
+    other_run: str | None = None  # the run doing this side effect on this order right now
 
 
 @dataclass(frozen=True, kw_only=True)

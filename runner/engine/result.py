@@ -7,7 +7,7 @@ Agents depend on these field names and on the exit codes; change them only with 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -15,7 +15,7 @@ from runner.engine.next_action import Command, NextAction
 from runner.error_codes import ExitCode, exit_code
 
 if TYPE_CHECKING:
-    from runner.engine.store import Run
+    from runner.engine.store import Event, Run
 
 # How a door writes a next action's command: the CLI as an argv list (runner.cli.argv).
 CommandRenderer = Callable[[Command], Any]
@@ -96,11 +96,13 @@ def human_summary(result: RunResult) -> str:
     return "\n".join(lines)
 
 
-def result_of(run: Run) -> RunResult:
-    """A stored run as the caller sees it: the last status of each step, every artifact."""
+def result_of(run: Run, events: Iterable[Event]) -> RunResult:
+    """A stored run as the caller sees it: the last status of each step (from the run's events,
+    ``RunStore.events``, its one history), every artifact."""
     last: dict[str, StepReport] = {}
-    for row in run.context.get("log", []):
-        last[row["id"]] = StepReport(row["id"], row["status"], row["duration_ms"])
+    for event in events:
+        if event.step is not None and event.status is not None:
+            last[event.step] = StepReport(event.step, event.status, event.duration_ms or 0)
     artifacts = list(run.context.get("artifacts", []))
     action = NextAction.from_dict(run.next_action) if run.next_action else None
     artifact = getattr(action, "artifact", None)

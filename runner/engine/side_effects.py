@@ -1,34 +1,36 @@
 """Side effects go through the ledger: intent is written before the click, proof after.
 
-A refund clicked twice is the worst bug this project can have, so before every click we ask
-two witnesses whether the effect already happened: our ledger (did any run of this ticket try
-it?) and the console itself (does the page already show it, whoever did it?). An attempt whose
-fate is unknown (the process died between click and confirmation) is never clicked again
-blindly: the console is read; if it does not show the effect, a person decides.
+A refund clicked twice is the worst bug this project can have, and mail and money are per
+order, so before every click we ask two witnesses whether the effect already happened: the
+ledger (did any run, of any ticket, try it on this order?) and the console itself (does the
+page already show it, whoever did it?). The click happens only when both say no, and only by
+the run that holds the order's ledger row:
+
+- the row is confirmed: the effect is done; nothing is clicked, whoever asks;
+- another run's attempt is open and that run is alive: it may be mid-click, so this run waits;
+- an attempt whose fate is unknown (its process died between click and confirmation, ours or
+  another run's) is never clicked again blindly: the console is read; if it does not show the
+  effect, a person decides.
+
+Checks that may stop a click (the refund window) run after both witnesses, right before it:
+a refund that happened is reported as done even when the window has closed since.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from dataclasses import asdict, dataclass, is_dataclass
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from runner.actions import ALREADY_DONE, ActionSpec
-from runner.engine.store import LedgerStatus, RunStore
+from runner.engine.ledger import LedgerEntry, LedgerStatus
+from runner.engine.store import RunStore
 from runner.errors import BusinessError, InputError, RunnerError
+from runner.jsonable import as_dict
 from runner.language.expressions import truthy
 
 CONFIRM_DONE = "done"    # a person checked the console: the effect happened
 CONFIRM_RETRY = "retry"  # a person checked the console: it did not happen, try again
-
-
-def plain(value: Any) -> dict[str, Any]:
-    """Action results are dataclasses; the run context holds plain JSON-able dicts."""
-    if is_dataclass(value) and not isinstance(value, type):
-        return asdict(value)
-    if isinstance(value, Mapping):
-        return dict(value)
-    raise TypeError(f"an action returned {type(value).__name__}, not a dataclass")
 
 
 @dataclass
@@ -39,69 +41,162 @@ class NeedsConfirmation(Exception):
     order_key: str
     attempted_at: str
     probe: dict[str, Any] | None
+    run_id: str  # whose attempt it was (this run's own, or another's that is gone)
+    ticket: str
+
+
+@dataclass
+class BusyElsewhere(Exception):
+    """Another live run is attempting this effect on this order right now: come back later."""
+
+    action: str
+    order_key: str
+    run_id: str
+    ticket: str
+
+
+class LazyArgs(Mapping[str, Any]):
+    """An action's arguments, each rendered when first read.
+
+    A side effect the ledger already shows done needs none of them, and the probe only some:
+    a captcha answer, used once and never stored, is gone when a paused run resumes.
+    """
+
+    def __init__(self, templates: Mapping[str, Any], render: Callable[[Any], Any]) -> None:
+        self._templates = dict(templates)
+        self._render = render
+        self._rendered: dict[str, Any] = {}
+
+    def __getitem__(self, key: str) -> Any:
+        if key not in self._rendered:
+            self._rendered[key] = self._render(self._templates[key])
+        return self._rendered[key]
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._templates
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._templates)
+
+    def __len__(self) -> int:
+        return len(self._templates)
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """Who asks for which effect on which order."""
+
+    spec: ActionSpec
+    args: Mapping[str, Any]
+    order_key: str
+    run_id: str
+    ticket: str
 
 
 class LedgerGuard:
-    """Runs one side-effecting action at most once per (ticket, action, order)."""
+    """Runs one side-effecting action at most once per (action, order), across runs."""
 
     def __init__(self, store: RunStore, actions: Mapping[str, ActionSpec],
                  call: Callable[[ActionSpec, dict[str, Any]], Any]) -> None:
         self.store = store
+        self.ledger = store.ledger
         self.actions = actions
         self.call = call  # runs an action in the run's browser session (with read retries)
 
-    def _probe(self, spec: ActionSpec, args: dict[str, Any]) -> tuple[bool | None, dict[str, Any]]:
+    def run(self, spec: ActionSpec, args: Mapping[str, Any], *, ticket: str, run_id: str,
+            order_key: str, confirmation: str | None = None,
+            before_click: Callable[[], None] | None = None) -> dict[str, Any]:
+        """The action's outputs; ``already_done`` is True when it was done before this run.
+
+        ``before_click`` runs only when nothing shows the effect and this run is about to
+        click; whatever it raises leaves this run's fresh claim abandoned (nothing clicked).
+        """
+        attempt = Attempt(spec, args, order_key, run_id, ticket)
+        claim = self.ledger.begin(spec.name, order_key, run_id=run_id, ticket=ticket)
+        entry = claim.entry
+        if entry.status is LedgerStatus.CONFIRMED:
+            return self._recorded(entry, run_id)
+        visible, shown = self._probe(spec, args)
+        if visible:
+            return self._seen(attempt, entry, shown, claim.created)
+        if claim.created:
+            return self._click(attempt, before_click)
+        if entry.run_id != run_id and self.store.lease_alive(entry.run_id):
+            raise BusyElsewhere(spec.name, order_key, entry.run_id, entry.ticket)
+        # An attempt nobody confirmed, by a run that is not working now (ours after a crash,
+        # or another's that died or failed): it may or may not have clicked.
+        if confirmation == CONFIRM_DONE:
+            return self._seen(attempt, entry, shown, False, source="confirmed_by_person")
+        if confirmation == CONFIRM_RETRY:
+            if entry.run_id != run_id and not self.ledger.take_over(entry, run_id=run_id,
+                                                                    ticket=ticket):
+                raise BusyElsewhere(spec.name, order_key, entry.run_id, entry.ticket)
+            return self._click(attempt, before_click)
+        raise NeedsConfirmation(spec.name, order_key, entry.attempted_at.isoformat(),
+                                shown or None, entry.run_id, entry.ticket)
+
+    def _probe(self, spec: ActionSpec,
+               args: Mapping[str, Any]) -> tuple[bool | None, dict[str, Any]]:
         """(effect visible?, what the console showed); None when the console cannot tell."""
         if not spec.probe:
             return None, {}
         probe = self.actions[spec.probe]
-        probe_args = {k: v for k, v in args.items() if k in probe.inputs + probe.optional_inputs}
-        shown = plain(self.call(probe, probe_args))
+        probe_args = {k: args[k] for k in (*probe.inputs, *probe.optional_inputs) if k in args}
+        shown = as_dict(self.call(probe, probe_args))
         if not spec.done_if:
             return None, shown
         return bool(truthy(spec.done_if, {"probe": shown})), shown
 
-    def run(self, spec: ActionSpec, args: dict[str, Any], *, ticket: str, run_id: str,
-            order_key: str, confirmation: str | None = None) -> dict[str, Any]:
-        claim = self.store.ledger_begin(ticket, spec.name, order_key, run_id)
-        if not claim.created and claim.entry.status is LedgerStatus.CONFIRMED:
-            return dict(claim.entry.evidence.get("outputs", {}))
-        visible, shown = self._probe(spec, args)
-        if claim.created:
-            source = "console_before_click"  # done, but not by this ticket (another one did it)
-        else:
-            # An earlier attempt of ours never confirmed: it may or may not have clicked.
-            source = "console_after_crash"
-            if not visible and confirmation == CONFIRM_DONE:
-                visible, source = True, "confirmed_by_person"
-            elif not visible and confirmation != CONFIRM_RETRY:
-                raise NeedsConfirmation(spec.name, order_key,
-                                        claim.entry.attempted_at.isoformat(), shown or None)
-        if visible:
-            outputs = {**self._outputs_from_probe(spec, shown), ALREADY_DONE: claim.created}
-            self.store.ledger_confirm(ticket, spec.name, order_key,
-                                      {"outputs": outputs, "source": source, "console": shown})
-            return outputs
-        return self._click(spec, args, ticket=ticket, order_key=order_key)
+    @staticmethod
+    def _recorded(entry: LedgerEntry, run_id: str) -> dict[str, Any]:
+        """A confirmed row's outputs, as this run sees them: done already unless it did it."""
+        outputs = dict(entry.evidence.get("outputs", {}))
+        if entry.run_id != run_id:
+            outputs[ALREADY_DONE] = True
+        return outputs
 
-    def _click(self, spec: ActionSpec, args: dict[str, Any], *, ticket: str,
-               order_key: str) -> dict[str, Any]:
+    def _seen(self, attempt: Attempt, entry: LedgerEntry, shown: dict[str, Any],
+              fresh: bool, source: str | None = None) -> dict[str, Any]:
+        """The effect is there (the console shows it, or a person says so): record it.
+
+        The row's outputs are told from its attempting run's side: done already if that run's
+        claim was fresh (nobody had clicked), by it otherwise.
+        """
+        if source is None:
+            source = ("console_before_click" if fresh else "console_after_crash"
+                      if entry.run_id == attempt.run_id else "console_after_other_run")
+        outputs = {**self._outputs_from_probe(attempt.spec, shown), ALREADY_DONE: fresh}
+        confirmed = self.ledger.confirm(attempt.spec.name, attempt.order_key,
+                                        {"outputs": outputs, "source": source,
+                                         "console": shown, "seen_by": attempt.run_id})
+        return self._recorded(confirmed, attempt.run_id)
+
+    def _click(self, attempt: Attempt, before_click: Callable[[], None] | None) -> dict[str, Any]:
+        spec, order_key = attempt.spec, attempt.order_key
+        try:
+            if before_click is not None:
+                before_click()
+            args = dict(attempt.args)  # e.g. a captcha answer no longer given: nothing clicked
+        except BaseException as exc:
+            self.ledger.abandon(spec.name, order_key, run_id=attempt.run_id,
+                                evidence={"not_clicked": type(exc).__name__})
+            raise
         try:
             result = self.call(spec, args)
         except (BusinessError, InputError) as exc:
             # The console refused before anything happened (not allowed, wrong captcha):
             # nothing was done, so a later attempt may start afresh.
-            self.store.ledger_abandon(ticket, spec.name, order_key,
-                                      {"refused": exc.code, "message": exc.message})
+            self.ledger.abandon(spec.name, order_key, run_id=attempt.run_id,
+                                evidence={"refused": exc.code, "message": exc.message})
             raise
         except RunnerError:
             # Console or drift error mid-action: unknown whether it clicked. Leave "attempting";
             # a resume reads the console before anything else.
             raise
-        outputs = {ALREADY_DONE: False, **plain(result)}  # the page may have said so
-        self.store.ledger_confirm(ticket, spec.name, order_key,
-                                  {"outputs": outputs, "source": "page_confirmation"})
-        return outputs
+        outputs = {ALREADY_DONE: False, **as_dict(result)}  # the page may have said so
+        confirmed = self.ledger.confirm(spec.name, order_key,
+                                        {"outputs": outputs, "source": "page_confirmation"})
+        return self._recorded(confirmed, attempt.run_id)
 
     @staticmethod
     def _outputs_from_probe(spec: ActionSpec, shown: dict[str, Any]) -> dict[str, Any]:

@@ -64,16 +64,31 @@ def wait(run_id: str, waiting_for: str, next_check: datetime, deadline: datetime
         command=Command(Verb.RESUME, run_id=run_id))
 
 
+def wait_for_other_run(run_id: str, other_run: str, other_ticket: str, action: str,
+                       order: str, next_check: datetime) -> Wait:
+    """Another ticket's run is doing this side effect on this order right now."""
+    return Wait(
+        type=NextType.WAIT, other_run=other_run, next_check_at=next_check.isoformat(),
+        waiting_for=f"run {other_run} (ticket {other_ticket}) to finish {action} on {order}",
+        deadline=next_check.isoformat(),
+        summary=f"run {other_run} (ticket {other_ticket}) is doing {action} on {order} right "
+                "now, and it is done once per order: resume this run after "
+                f"{next_check.isoformat()} (`certrunner resume --due` does) to read its result",
+        command=Command(Verb.RESUME, run_id=run_id))
+
+
 def confirm_side_effect(run_id: str, step_id: str, action: str, order: str, attempted_at: str,
                         console_showed: dict[str, Any] | None, retry: str,
-                        done: str) -> ConfirmSideEffect:
+                        done: str, attempted_by: str = "") -> ConfirmSideEffect:
     name = f"{CONFIRM_PREFIX}{step_id}"
+    by = f", {attempted_by}" if attempted_by else ""
     return ConfirmSideEffect(
         type=NextType.CONFIRM_SIDE_EFFECT, input=name, action=action, order=order,
         attempted_at=attempted_at, console_showed=console_showed,
-        summary=f"an earlier attempt of {action} on {order} (at {attempted_at}) was interrupted "
-                "and the console does not show its effect: check the console, then resume with "
-                f"{name}={retry} (it did not happen, try again) or {name}={done} (it happened)",
+        summary=f"an earlier attempt of {action} on {order} (at {attempted_at}{by}) was "
+                "interrupted and the console does not show its effect: check the console, then "
+                f"resume with {name}={retry} (it did not happen, try again) or {name}={done} "
+                "(it happened)",
         command=Command(Verb.RESUME, run_id=run_id, inputs={name: f"<{retry}|{done}>"}))
 
 

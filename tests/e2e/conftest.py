@@ -75,6 +75,10 @@ class SandboxClient:
     def refunds(self, order_id: str) -> list[dict[str, Any]]:
         return list(self._call("GET", f"/sandbox/refunds?order_id={order_id}"))
 
+    def posts(self, order_id: str) -> dict[str, int]:
+        """Side-effecting POSTs that reached the consoles for one order, and its access mails."""
+        return dict(self._call("GET", f"/sandbox/posts?order_id={order_id}"))
+
     def solve_captcha(self, image: Path) -> str:
         """What `sandbox solve-captcha FILE` answers: looked up by the image's SHA-256."""
         digest = hashlib.sha256(image.read_bytes()).hexdigest()

@@ -32,6 +32,9 @@ def test_request_access_confirms_and_mails_the_admin(web: HttpSession, clock: Fa
     assert "fresh-issued.example" in message.root.find_all("main")[0].text()
     [(text, href)] = message.links
     assert text == "Open your user portal" and href.startswith("/portal/login/")
+    order_id = web.get("/sandbox/orders?domain=fresh-issued.example").json()[0]["order_id"]
+    assert web.get(f"/sandbox/posts?order_id={order_id}").json() == {
+        "refund": 0, "request_access": 1, "access_mails": 1}
 
 
 def test_mail_is_delivered_after_mail_delay(web: HttpSession, clock: FakeClock):

@@ -130,6 +130,10 @@ def test_refund_is_idempotent_and_counted_once(web: HttpSession, clock: FakeCloc
     refunds = web.get(f"/sandbox/refunds?order_id={oid}").json()
     assert [r["ref"] for r in refunds] == [ref]
     assert rows_by_domain(web, "pending.example")["pending.example"]["State"] == "refunded"
+    # One refund row, but two POSTs: the counter a test needs to catch a double click.
+    assert web.get(f"/sandbox/posts?order_id={oid}").json() == {
+        "refund": 2, "request_access": 0, "access_mails": 0}
+    assert web.get("/sandbox/posts").status == 400
 
 
 def test_refund_of_issued_certificate_is_refused(web: HttpSession):

@@ -1,17 +1,20 @@
 """The ledger guard's decisions, with a console made of plain Python (no browser needed):
-every path that could click twice is walked here; the end-to-end tests walk them for real."""
+every path that could click twice, within one run or across runs of other tickets for the same
+order, is walked here; the end-to-end tests walk them for real."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from runner.actions import ActionSpec, Effect
-from runner.engine.side_effects import LedgerGuard, NeedsConfirmation
-from runner.engine.store import LedgerStatus, RunStore
+from runner.engine.ledger import LedgerEntry, LedgerStatus
+from runner.engine.side_effects import BusyElsewhere, LazyArgs, LedgerGuard, NeedsConfirmation
+from runner.engine.store import RunStore, default_owner
 from runner.errors import BusinessError, ConsoleError
 
 
@@ -75,9 +78,17 @@ def guard_for(store: RunStore, console: FakeConsole) -> LedgerGuard:
     return LedgerGuard(store, actions, lambda spec, args: spec.func(None, **args))
 
 
-def refund(guard: LedgerGuard, confirmation: str | None = None) -> dict[str, Any]:
-    return guard.run(guard.actions["pm.refund"], {"order_id": "ORD-1"}, ticket="T-1",
-                     run_id="run-1", order_key="ORD-1", confirmation=confirmation)
+def refund(guard: LedgerGuard, confirmation: str | None = None, *, run_id: str = "run-1",
+           ticket: str = "T-1", before_click: Any = None) -> dict[str, Any]:
+    return guard.run(guard.actions["pm.refund"], {"order_id": "ORD-1"}, ticket=ticket,
+                     run_id=run_id, order_key="ORD-1", confirmation=confirmation,
+                     before_click=before_click)
+
+
+def entry(store: RunStore) -> LedgerEntry:
+    found = store.ledger.get("pm.refund", "ORD-1")
+    assert found is not None
+    return found
 
 
 def test_first_refund_reads_then_clicks_once(store: RunStore, console: FakeConsole) -> None:
@@ -87,8 +98,7 @@ def test_first_refund_reads_then_clicks_once(store: RunStore, console: FakeConso
     again = refund(guard)
     assert again["refund_ref"] == "RF-1"
     assert console.clicks == 1 and console.calls == ["read", "refund"]
-    entry = store.ledger_get("T-1", "pm.refund", "ORD-1")
-    assert entry is not None and entry.status is LedgerStatus.CONFIRMED
+    assert entry(store).status is LedgerStatus.CONFIRMED
 
 
 def test_refunded_elsewhere_is_not_clicked(store: RunStore, console: FakeConsole) -> None:
@@ -103,14 +113,12 @@ def test_crash_after_the_click_is_confirmed_from_the_console(store: RunStore,
     guard = guard_for(store, console)
     with pytest.raises(ConsoleError):
         refund(guard)
-    entry = store.ledger_get("T-1", "pm.refund", "ORD-1")
-    assert entry is not None and entry.status is LedgerStatus.ATTEMPTING
+    assert entry(store).status is LedgerStatus.ATTEMPTING
     console.fail_with = None
     outputs = refund(guard)
     assert outputs == {"order_id": "ORD-1", "refund_ref": "RF-1", "already_done": False}
     assert console.clicks == 1
-    entry = store.ledger_get("T-1", "pm.refund", "ORD-1")
-    assert entry is not None and entry.evidence["source"] == "console_after_crash"
+    assert entry(store).evidence["source"] == "console_after_crash"
 
 
 def test_unknown_attempt_asks_a_person_before_any_retry(store: RunStore,
@@ -137,8 +145,7 @@ def test_a_person_can_confirm_it_happened(store: RunStore, console: FakeConsole)
     console.fail_with = None
     refund(guard, confirmation="done")
     assert console.clicks == 0
-    entry = store.ledger_get("T-1", "pm.refund", "ORD-1")
-    assert entry is not None and entry.evidence["source"] == "confirmed_by_person"
+    assert entry(store).evidence["source"] == "confirmed_by_person"
 
 
 def test_a_refusal_abandons_the_attempt_so_a_later_one_may_click(store: RunStore,
@@ -147,8 +154,120 @@ def test_a_refusal_abandons_the_attempt_so_a_later_one_may_click(store: RunStore
     guard = guard_for(store, console)
     with pytest.raises(BusinessError):
         refund(guard)
-    entry = store.ledger_get("T-1", "pm.refund", "ORD-1")
-    assert entry is not None and entry.status is LedgerStatus.ABANDONED
+    assert entry(store).status is LedgerStatus.ABANDONED
     console.fail_with = None
     assert refund(guard)["already_done"] is False
     assert console.clicks == 1
+
+
+# Across runs: the ledger row belongs to the order, not to the ticket.
+
+def run_of(store: RunStore, ticket: str, *, alive: bool) -> str:
+    """A run of ``ticket`` in the store; ``alive``: a live process holds its lease."""
+    run = store.create_run(ticket, "cancel_refund").run
+    owner = default_owner() if alive else "gone-host:1:abc"
+    store.acquire_lease(run.run_id, owner, timedelta(minutes=5 if alive else -1))
+    return run.run_id
+
+
+def interrupted(store: RunStore, console: FakeConsole, *, alive: bool,
+                clicked: bool) -> tuple[LedgerGuard, str]:
+    """A first ticket's refund whose answer was lost (console error), clicked or not."""
+    first = run_of(store, "T-1", alive=alive)
+    console.fail_with, console.fail_after_effect = ConsoleError("lost answer"), clicked
+    guard = guard_for(store, console)
+    with pytest.raises(ConsoleError):
+        refund(guard, run_id=first)
+    console.fail_with = None
+    return guard, first
+
+
+def test_a_second_ticket_finds_the_first_refund_confirmed(store: RunStore,
+                                                          console: FakeConsole) -> None:
+    guard = guard_for(store, console)
+    first = refund(guard, run_id=run_of(store, "T-1", alive=True))
+    second = refund(guard, run_id=run_of(store, "T-2", alive=True), ticket="T-2")
+    assert first["already_done"] is False and second["already_done"] is True
+    assert second["refund_ref"] == "RF-1"
+    assert console.clicks == 1 and console.calls == ["read", "refund"]  # not even read again
+
+
+def test_another_live_run_mid_click_makes_this_one_wait(store: RunStore,
+                                                        console: FakeConsole) -> None:
+    guard, first = interrupted(store, console, alive=True, clicked=False)
+    with pytest.raises(BusyElsewhere) as caught:
+        refund(guard, "retry", run_id=run_of(store, "T-2", alive=True), ticket="T-2")
+    assert (caught.value.run_id, caught.value.ticket) == (first, "T-1")
+    assert console.clicks == 0
+    assert entry(store).run_id == first
+
+
+def test_another_runs_refund_seen_on_the_console_is_done_for_both(store: RunStore,
+                                                                  console: FakeConsole) -> None:
+    guard, first = interrupted(store, console, alive=True, clicked=True)
+    second = refund(guard, run_id=run_of(store, "T-2", alive=True), ticket="T-2")
+    assert second["already_done"] is True and console.clicks == 1
+    recorded = entry(store)
+    assert recorded.status is LedgerStatus.CONFIRMED and recorded.run_id == first
+    assert recorded.evidence["source"] == "console_after_other_run"
+    assert refund(guard, run_id=first)["already_done"] is False  # the first run did it
+
+
+def test_a_dead_runs_unknown_attempt_needs_a_person_and_one_taker(store: RunStore,
+                                                                  console: FakeConsole) -> None:
+    guard, first = interrupted(store, console, alive=False, clicked=False)
+    second, third = (run_of(store, t, alive=True) for t in ("T-2", "T-3"))
+    with pytest.raises(NeedsConfirmation) as caught:
+        refund(guard, run_id=second, ticket="T-2")
+    assert (caught.value.run_id, caught.value.ticket) == (first, "T-1")
+    stale = entry(store)
+    assert refund(guard, "retry", run_id=second, ticket="T-2")["already_done"] is False
+    assert console.clicks == 1 and entry(store).run_id == second
+    assert store.ledger.take_over(stale, run_id=third, ticket="T-3") is None
+    assert refund(guard, "retry", run_id=third, ticket="T-3")["already_done"] is True
+    assert console.clicks == 1
+
+
+# The refund window is checked right before a click, after the ledger and the console.
+
+class WindowClosed(Exception):
+    pass
+
+
+def closed_window() -> None:
+    raise WindowClosed
+
+
+def test_a_refund_seen_after_a_crash_is_done_even_past_the_window(store: RunStore,
+                                                                  console: FakeConsole) -> None:
+    guard, first = interrupted(store, console, alive=False, clicked=True)
+    outputs = refund(guard, run_id=first, before_click=closed_window)
+    assert outputs["already_done"] is False and outputs["refund_ref"] == "RF-1"
+    assert console.clicks == 1
+    again = refund(guard, run_id=first, before_click=closed_window)  # from the ledger
+    assert again["refund_ref"] == "RF-1"
+
+
+def test_a_closed_window_stops_the_click_and_frees_the_order(store: RunStore,
+                                                             console: FakeConsole) -> None:
+    guard = guard_for(store, console)
+    with pytest.raises(WindowClosed):
+        refund(guard, before_click=closed_window)
+    assert console.clicks == 0 and console.calls == ["read"]
+    assert entry(store).status is LedgerStatus.ABANDONED
+    assert refund(guard, run_id="run-2", ticket="T-2")["already_done"] is False
+    assert console.clicks == 1
+
+
+def test_a_done_effect_needs_none_of_its_arguments(store: RunStore, console: FakeConsole) -> None:
+    """A paused run resumed without its one-time captcha answer still learns it is done."""
+    guard = guard_for(store, console)
+    refund(guard, run_id=run_of(store, "T-1", alive=True))
+
+    def gone(_template: object) -> object:
+        raise AssertionError("an argument was rendered")
+
+    args = LazyArgs({"order_id": "${inputs.gone}"}, gone)
+    outputs = guard.run(guard.actions["pm.refund"], args, ticket="T-2", order_key="ORD-1",
+                        run_id=run_of(store, "T-2", alive=True))
+    assert outputs["already_done"] is True and console.clicks == 1

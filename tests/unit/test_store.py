@@ -1,4 +1,5 @@
-"""The SQLite run store: one run per ticket and flow, leases, events and the ledger."""
+"""The SQLite run store: one run per ticket and flow, leases, events, one write per step,
+listing and abandoning runs, and the migration of files written by schema 1."""
 
 from __future__ import annotations
 
@@ -14,7 +15,6 @@ import pytest
 from runner.engine.clock import FixedClock
 from runner.engine.store import (
     SCHEMA_VERSION,
-    LedgerStatus,
     RunStatus,
     RunStore,
     StoreError,
@@ -198,67 +198,6 @@ class TestEvents:
             store.append_event("run-000000000000", None, "step")
 
 
-class TestLedger:
-    KEY = ("T-1", "pm.refund", "ORD-1")
-
-    def test_begin_is_idempotent(self, store, other):
-        entry, created = store.ledger_begin(*self.KEY, "run-a")
-        assert created and entry.status is LedgerStatus.ATTEMPTING and entry.run_id == "run-a"
-        again, created_again = other.ledger_begin(*self.KEY, "run-b")
-        assert not created_again and again == entry
-        count = store.db.execute("SELECT COUNT(*) FROM ledger").fetchone()[0]
-        assert count == 1
-
-    def test_unique_key_is_a_constraint(self, store):
-        store.ledger_begin(*self.KEY, "run-a")
-        with pytest.raises(sqlite3.IntegrityError):
-            store.db.execute("INSERT INTO ledger (ticket, action, order_key, run_id, status, "
-                             "attempted_at) VALUES (?, ?, ?, 'run-x', 'attempting', 'now')",
-                             self.KEY)
-
-    def test_confirm_keeps_the_first_evidence(self, store, clock):
-        store.ledger_begin(*self.KEY, "run-a")
-        clock.advance(timedelta(seconds=3))
-        done = store.ledger_confirm(*self.KEY, {"ref": "RF-1"})
-        assert done.status is LedgerStatus.CONFIRMED and done.evidence == {"ref": "RF-1"}
-        assert done.confirmed_at == T0 + timedelta(seconds=3)
-        assert store.ledger_confirm(*self.KEY, {"ref": "RF-2"}).evidence == {"ref": "RF-1"}
-        assert store.ledger_begin(*self.KEY, "run-b") == (done, False)
-        assert store.ledger_get(*self.KEY) == done
-
-    def test_abandoned_attempt_is_rearmed(self, store):
-        store.ledger_begin(*self.KEY, "run-a")
-        abandoned = store.ledger_abandon(*self.KEY, {"why": "console showed no refund"})
-        assert abandoned.status is LedgerStatus.ABANDONED
-        entry, created = store.ledger_begin(*self.KEY, "run-b")
-        assert created and entry.status is LedgerStatus.ATTEMPTING and entry.run_id == "run-b"
-
-    def test_confirmed_cannot_be_abandoned(self, store):
-        store.ledger_begin(*self.KEY, "run-a")
-        store.ledger_confirm(*self.KEY, {"ref": "RF-1"})
-        with pytest.raises(StoreError) as caught:
-            store.ledger_abandon(*self.KEY, {})
-        assert caught.value.code == "ledger_confirmed"
-
-    def test_confirm_without_begin(self, store):
-        with pytest.raises(StoreError) as caught:
-            store.ledger_confirm(*self.KEY, {})
-        assert caught.value.code == "ledger_missing"
-        assert store.ledger_get(*self.KEY) is None
-
-    def test_for_order_spans_tickets(self, store, clock):
-        store.ledger_begin("T-1", "pm.refund", "ORD-1", "run-a")
-        clock.advance(timedelta(seconds=1))
-        store.ledger_begin("T-2", "pm.refund", "ORD-1", "run-b")
-        store.ledger_begin("T-3", "pm.refund", "ORD-2", "run-c")
-        assert [e.ticket for e in store.ledger_for_order("ORD-1")] == ["T-1", "T-2"]
-
-    def test_evidence_secrets_refused(self, store):
-        store.ledger_begin(*self.KEY, "run-a")
-        with pytest.raises(StoreError, match="secret"):
-            store.ledger_confirm(*self.KEY, {"api_key": "x"})
-
-
 def test_newer_schema_is_refused(db_path, clock):
     RunStore(db_path, clock).close()
     raw = sqlite3.connect(db_path)
@@ -297,3 +236,164 @@ def test_orphaned_runs_are_those_no_live_process_holds(tmp_path):
         done.status = RunStatus.SUCCEEDED
         store.save_run(done)
         assert [r.run_id for r in store.orphaned_runs()] == [dead.run_id]
+
+
+class TestRecordStep:
+    def test_one_write_transaction_saves_run_event_and_lease(self, store, other, clock):
+        run, _ = store.create_run("T-1", "f")
+        assert store.acquire_lease(run.run_id, "A", timedelta(minutes=5))
+        statements: list[str] = []
+        store.db.set_trace_callback(statements.append)
+        clock.advance(timedelta(minutes=4))
+        run.current_step, run.context = "window", {"steps": {"order": {"order_id": "ORD-1"}}}
+        event = store.record_step(run, "order", "action", "done", owner="A",
+                                  lease=timedelta(minutes=5), duration_ms=12)
+        store.db.set_trace_callback(None)
+        assert [s for s in statements if s.startswith("BEGIN")] == ["BEGIN IMMEDIATE"]
+        assert not [s for s in statements if s.startswith("SELECT")]  # nothing re-read
+        assert (event.seq, event.step, event.status, event.duration_ms) == (1, "order", "done",
+                                                                           12)
+        back = other.get_run(run.run_id)
+        assert back.current_step == "window" and back.context == run.context
+        assert back.lease_expires_at == T0 + timedelta(minutes=9) == run.lease_expires_at
+        assert back.updated_at == run.updated_at
+        assert other.events(run.run_id) == [event]
+
+    def test_lost_lease_writes_nothing(self, store, other, clock):
+        run, _ = store.create_run("T-2", "f")
+        assert store.acquire_lease(run.run_id, "A", timedelta(seconds=30))
+        clock.advance(timedelta(minutes=1))
+        assert other.acquire_lease(run.run_id, "B", timedelta(minutes=5))
+        run.status = RunStatus.FAILED
+        with pytest.raises(StoreError) as caught:
+            store.record_step(run, "order", "action", "failed", owner="A",
+                              lease=timedelta(minutes=5))
+        assert caught.value.code == "lease_lost"
+        assert store.events(run.run_id) == []
+        assert store.get_run(run.run_id).status is RunStatus.RUNNING
+
+
+class TestListAndAbandon:
+    def test_list_runs_filters_and_orders_newest_first(self, store, clock):
+        made = []
+        for ticket, flow in [("T-1", "cancel_refund"), ("T-2", "cancel_refund"),
+                             ("T-2", "cancel_only")]:
+            made.append(store.create_run(ticket, flow).run)
+            clock.advance(timedelta(seconds=1))
+        made[1].status = RunStatus.WAITING
+        store.save_run(made[1])
+        assert [r.run_id for r in store.list_runs()] == [r.run_id for r in reversed(made)]
+        assert [r.run_id for r in store.list_runs(status="waiting")] == [made[1].run_id]
+        assert [r.flow for r in store.list_runs(ticket="T-2")] == ["cancel_only", "cancel_refund"]
+        assert [r.ticket for r in store.list_runs(flow="cancel_refund", limit=1)] == ["T-2"]
+        assert store.list_runs(status="running", ticket="T-2", flow="cancel_refund") == []
+        assert len(store.list_runs(limit=0)) == 0
+
+    def test_abandon_keeps_the_reason_and_an_event(self, store, clock):
+        run, _ = store.create_run("T-1", "f")
+        run.status, run.next_check_at = RunStatus.WAITING, T0 + timedelta(hours=6)
+        store.save_run(run)
+        gone = store.abandon_run(run.run_id, "customer withdrew the ticket")
+        assert (gone.status, gone.outcome) == (RunStatus.ABANDONED, "abandoned")
+        assert gone.message == "customer withdrew the ticket" and gone.next_check_at is None
+        (event,) = store.events(run.run_id)
+        assert (event.step, event.kind, event.data) == (
+            None, "abandoned", {"reason": "customer withdrew the ticket", "forced": False})
+        assert store.due_runs(T0 + timedelta(days=1)) == []
+        assert store.abandon_run(run.run_id, "again") == gone  # a no-op the second time
+        assert store.list_runs(status="abandoned") == [gone]
+
+    def test_abandon_refused_while_a_side_effect_is_unconfirmed(self, store):
+        run, _ = store.create_run("T-1", "f")
+        run.status = RunStatus.FAILED
+        store.save_run(run)
+        store.ledger.begin("pm.refund", "ORD-1", run_id=run.run_id, ticket="T-1")
+        with pytest.raises(StoreError) as caught:
+            store.abandon_run(run.run_id, "stuck")
+        assert caught.value.code == "side_effect_unconfirmed"
+        assert "pm.refund on ORD-1" in caught.value.message
+        assert store.get_run(run.run_id).status is RunStatus.FAILED
+        assert store.abandon_run(run.run_id, "console checked: no refund",
+                                 force=True).status is RunStatus.ABANDONED
+        assert store.events(run.run_id)[-1].data["forced"] is True
+
+    def test_abandon_refused_while_a_live_process_holds_the_run(self, store):
+        run, _ = store.create_run("T-1", "f")
+        assert store.acquire_lease(run.run_id, default_owner(), timedelta(minutes=5))
+        with pytest.raises(StoreError) as caught:
+            store.abandon_run(run.run_id, "stuck")
+        assert caught.value.code == "run_in_progress"
+        assert store.abandon_run(run.run_id, "stuck", force=True).lease_owner is None
+
+    @pytest.mark.parametrize("status", [RunStatus.SUCCEEDED, RunStatus.DENIED])
+    def test_finished_runs_cannot_be_abandoned(self, store, status):
+        run, _ = store.create_run("T-1", "f")
+        run.status = status
+        store.save_run(run)
+        with pytest.raises(StoreError) as caught:
+            store.abandon_run(run.run_id, "late", force=True)
+        assert caught.value.code == "run_finished"
+
+    def test_abandon_unknown_run(self, store):
+        with pytest.raises(StoreError) as caught:
+            store.abandon_run("run-000000000000", "x")
+        assert caught.value.code == "unknown_run"
+
+
+SCHEMA_1 = """
+CREATE TABLE runs (run_id TEXT PRIMARY KEY, ticket TEXT NOT NULL, flow TEXT NOT NULL,
+    status TEXT NOT NULL CHECK (status IN
+        ('running', 'succeeded', 'denied', 'waiting', 'needs_input', 'failed')),
+    current_step TEXT, context TEXT NOT NULL DEFAULT '{}', inputs TEXT NOT NULL DEFAULT '{}',
+    outcome TEXT, message TEXT, next_action TEXT, error TEXT, next_check_at TEXT,
+    deadline TEXT, created_at TEXT NOT NULL, updated_at TEXT NOT NULL, lease_owner TEXT,
+    lease_expires_at TEXT, UNIQUE (ticket, flow));
+CREATE INDEX runs_due ON runs (status, next_check_at);
+CREATE TABLE events (run_id TEXT NOT NULL REFERENCES runs (run_id), seq INTEGER NOT NULL,
+    ts TEXT NOT NULL, step TEXT, kind TEXT NOT NULL, status TEXT, duration_ms INTEGER,
+    data TEXT NOT NULL DEFAULT '{}', PRIMARY KEY (run_id, seq));
+CREATE TABLE ledger (ticket TEXT NOT NULL, action TEXT NOT NULL, order_key TEXT NOT NULL,
+    run_id TEXT NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('attempting', 'confirmed', 'abandoned')),
+    evidence TEXT NOT NULL DEFAULT '{}', attempted_at TEXT NOT NULL, confirmed_at TEXT,
+    UNIQUE (ticket, action, order_key));
+CREATE INDEX ledger_order ON ledger (order_key);
+PRAGMA user_version = 1;
+"""
+
+
+def test_a_schema_1_file_is_migrated(db_path, clock):
+    """Files in the wild: the ledger merges per order, the history stays in events only."""
+    raw = sqlite3.connect(db_path)
+    raw.executescript(SCHEMA_1)
+    stamp = T0.isoformat()
+    raw.execute("INSERT INTO runs (run_id, ticket, flow, status, current_step, context, "
+                "created_at, updated_at) VALUES ('run-a', 'T-1', 'cancel_refund', 'waiting', "
+                "'cancelled', ?, ?, ?)",
+                ('{"log": [{"id": "order", "status": "done", "duration_ms": 5}], '
+                 '"steps": {"order": {"order_id": "ORD-1"}}}', stamp, stamp))
+    raw.execute("INSERT INTO events VALUES ('run-a', 1, ?, 'order', 'action', 'done', 5, '{}')",
+                (stamp,))
+    ledger_rows = [("T-1", "ORD-1", "run-a", "attempting", "09:00"),
+                   ("T-2", "ORD-1", "run-b", "confirmed", "09:01"),
+                   ("T-3", "ORD-1", "run-c", "abandoned", "08:00"),
+                   ("T-4", "ORD-2", "run-d", "abandoned", "09:00")]
+    for ticket, order, run_id, status, hour in ledger_rows:
+        raw.execute("INSERT INTO ledger (ticket, action, order_key, run_id, status, "
+                    "attempted_at) VALUES (?, 'pm.refund', ?, ?, ?, ?)",
+                    (ticket, order, run_id, status, f"2026-05-01T{hour}:00+00:00"))
+    raw.commit()
+    raw.close()
+
+    with RunStore(db_path, clock) as store:
+        assert store.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 2
+        run = store.get_run("run-a")
+        assert run.context == {"steps": {"order": {"order_id": "ORD-1"}}}
+        assert [(e.step, e.status) for e in store.events("run-a")] == [("order", "done")]
+        (kept,) = store.ledger.for_order("ORD-1")
+        assert (kept.ticket, kept.status) == ("T-2", "confirmed")
+        assert [e.run_id for e in store.ledger.for_order("ORD-2")] == ["run-d"]
+        assert store.abandon_run("run-a", "migrated and given up").status == "abandoned"
+        store.append_event("run-a", None, "note")  # the events' reference to runs still holds
+    with RunStore(db_path, clock) as again:  # opening a migrated file changes nothing
+        assert again.get_run("run-a").status == "abandoned"

@@ -1,12 +1,16 @@
 """An action step: call a page-object action; side effects go through the ledger.
 
-A side effect that moves money asks the refund-window gate again right before the click. An
+A side effect that moves money asks the refund-window gate again right before the click, once
+the ledger and the console showed it has not happened already. Another ticket's run doing the
+same side effect on the same order right now makes this run wait a minute. An
 error the step's ``on_error`` names sends the run back to an earlier step (a wrong captcha: read
 a new one), forgetting the answer the console rejected.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from datetime import timedelta
 from typing import Any
 
 from runner.actions import ActionSpec, Effect
@@ -14,14 +18,16 @@ from runner.engine import texts
 from runner.engine.side_effects import (
     CONFIRM_DONE,
     CONFIRM_RETRY,
+    BusyElsewhere,
+    LazyArgs,
     LedgerGuard,
     NeedsConfirmation,
-    plain,
 )
 from runner.engine.steps import gate
 from runner.engine.steps.context import Jump, Pause, StepContext
 from runner.engine.store import RunStatus
 from runner.errors import RunnerError
+from runner.jsonable import as_dict
 from runner.language.expressions import render_value
 from runner.language.model import ActionStep
 
@@ -29,10 +35,10 @@ from runner.language.model import ActionStep
 def run(sc: StepContext, step: ActionStep) -> dict[str, Any]:
     spec = sc.actions[step.action]
     ctx = sc.expressions()
-    args = render_value(dict(step.with_), ctx)
+    args = LazyArgs(step.with_, lambda value: render_value(value, ctx))
     try:
         if spec.effect is Effect.READ:
-            return plain(sc.call(spec, args))
+            return as_dict(sc.call(spec, dict(args)))
         return _side_effect(sc, step, spec, args, ctx)
     except RunnerError as exc:
         target = step.on_error.get(exc.code)
@@ -42,24 +48,33 @@ def run(sc: StepContext, step: ActionStep) -> dict[str, Any]:
         raise
 
 
-def _side_effect(sc: StepContext, step: ActionStep, spec: ActionSpec, args: dict[str, Any],
+def _side_effect(sc: StepContext, step: ActionStep, spec: ActionSpec, args: Mapping[str, Any],
                  ctx: dict[str, Any]) -> dict[str, Any]:
-    if spec.moves_money:
-        gate.recheck(sc)
     # The validator requires a key on every side effect; the fallback keeps odd flows safe.
     order_key = str(render_value(step.key, ctx)) if step.key else repr(sorted(args.items()))
     guard = LedgerGuard(sc.store, sc.actions, sc.call)
     confirm = f"{texts.CONFIRM_PREFIX}{step.id}"
     try:
         return guard.run(spec, args, ticket=sc.run.ticket, run_id=sc.run.run_id,
-                         order_key=order_key, confirmation=sc.run.inputs.get(confirm))
+                         order_key=order_key, confirmation=sc.run.inputs.get(confirm),
+                         before_click=(lambda: gate.recheck(sc)) if spec.moves_money else None)
+    except BusyElsewhere as busy:
+        next_check = sc.clock.now() + OTHER_RUN_RECHECK
+        raise Pause(RunStatus.WAITING, texts.wait_for_other_run(
+            sc.run.run_id, busy.run_id, busy.ticket, busy.action, busy.order_key, next_check),
+            texts.customer_in_progress(sc.domain), next_check_at=next_check) from None
     except NeedsConfirmation as unsure:
+        by = "" if unsure.run_id == sc.run.run_id else (
+            f"by run {unsure.run_id} of ticket {unsure.ticket}")
         raise Pause(RunStatus.NEEDS_INPUT, texts.confirm_side_effect(
             sc.run.run_id, step.id, unsure.action, unsure.order_key, unsure.attempted_at,
-            unsure.probe, CONFIRM_RETRY, CONFIRM_DONE),
+            unsure.probe, CONFIRM_RETRY, CONFIRM_DONE, by),
             texts.customer_in_progress(sc.domain)) from None
     finally:
         sc.run.inputs.pop(confirm, None)
+
+
+OTHER_RUN_RECHECK = timedelta(minutes=1)  # another run is mid-click on the same order
 
 
 def _forget_answers(sc: StepContext, step: ActionStep) -> None:
