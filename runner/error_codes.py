@@ -154,7 +154,6 @@ class ErrorCode(enum.StrEnum):
     SIDE_EFFECT_UNCONFIRMED = ("side_effect_unconfirmed", Kind.INPUT,
                                "the run started a side effect nobody confirmed: resume it, or "
                                "check the console and abandon with force")
-    RUN_FINISHED = "run_finished", Kind.INPUT, "a finished run cannot be abandoned"
     UNKNOWN_INPUT = "unknown_input", Kind.INPUT, "the flow declares no input of that name"
     MISSING_INPUT = "missing_input", Kind.INPUT, "a required input was not given"
 
@@ -191,8 +190,6 @@ class ErrorCode(enum.StrEnum):
                           "Product Management did not confirm a refund (resume reads it again)")
     BROWSER_ERROR = "browser_error", Kind.CONSOLE, "the browser failed in a way no page explained"
     LEASE_LOST = "lease_lost", Kind.CONSOLE, "another process took the run over"
-    RUN_IN_PROGRESS = ("run_in_progress", Kind.CONSOLE,
-                       "a live process is working on the run: it cannot be abandoned now")
 
     # pages changed, or a bug of ours: alert the maintainers
     PAGE_DRIFT = "page_drift", Kind.DRIFT, "a page no longer matches its page object"

@@ -154,16 +154,19 @@ class RunService:
                 queued += 1
         return queued
 
+    def _result(self, run: Run) -> RunResult:
+        return result_of(run, self.store.events(run.run_id))
+
     def get_run(self, run_id: str) -> RunResult:
-        return result_of(self._run(run_id))
+        return self._result(self._run(run_id))
 
     def list_runs(self, *, ticket: str | None = None, flow: str | None = None,
                   status: str | None = None, limit: int = 50) -> list[RunResult]:
-        return [result_of(run) for run in runs.list_runs(self.store, ticket=ticket, flow=flow,
+        return [self._result(run) for run in runs.list_runs(self.store, ticket=ticket, flow=flow,
                                                          status=status, limit=limit)]
 
     def abandon_run(self, run_id: str, reason: str) -> RunResult:
-        return result_of(runs.abandon_run(self.store, run_id, self.owner, reason))
+        return self._result(runs.abandon_run(self.store, run_id, self.owner, reason))
 
     def list_flows(self) -> list[dict[str, str]]:
         return commands.list_flows()
@@ -174,7 +177,7 @@ class RunService:
         Only listed files: the run's folder also holds its console cookies, which never leave.
         """
         folder = (self.app.config.artifacts / run_id).resolve()
-        for listed in result_of(self._run(run_id)).artifacts:
+        for listed in self._result(self._run(run_id)).artifacts:
             path = Path(listed).resolve()
             if path.name == name and path.is_relative_to(folder) and path.is_file():
                 return path
