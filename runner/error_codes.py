@@ -190,6 +190,8 @@ class ErrorCode(enum.StrEnum):
                           "Product Management did not confirm a refund (resume reads it again)")
     BROWSER_ERROR = "browser_error", Kind.CONSOLE, "the browser failed in a way no page explained"
     LEASE_LOST = "lease_lost", Kind.CONSOLE, "another process took the run over"
+    STORE_UNREACHABLE = ("store_unreachable", Kind.CONSOLE,
+                         "the run store's database server cannot be reached")
 
     # pages changed, or a bug of ours: alert the maintainers
     PAGE_DRIFT = "page_drift", Kind.DRIFT, "a page no longer matches its page object"
@@ -198,6 +200,8 @@ class ErrorCode(enum.StrEnum):
     INTERNAL_ERROR = "internal_error", Kind.DRIFT, "a bug in the runner (the log has the traceback)"
     SECRET_IN_STORE = "secret_in_store", Kind.DRIFT, "the store refused a secret-looking value"
     STORE_TOO_NEW = "store_too_new", Kind.INPUT, "the run store was written by a newer runner"
+    STORE_TOO_OLD = ("store_too_old", Kind.INPUT,
+                     "the run store's schema is older than any migration this runner has")
     LEDGER_MISSING = "ledger_missing", Kind.DRIFT, "a side effect was confirmed without intent"
     LEDGER_CONFIRMED = "ledger_confirmed", Kind.DRIFT, "a confirmed side effect cannot be undone"
     LEDGER_NOT_OURS = ("ledger_not_ours", Kind.DRIFT,

@@ -56,7 +56,7 @@ class App:
             from runner.engine.store import RunStore
 
             self.config.store.parent.mkdir(parents=True, exist_ok=True)
-            self._store = RunStore(self.config.store)
+            self._store = RunStore(self.config.store_target)
         return self._store
 
     def live_config(self) -> Config:

@@ -94,7 +94,7 @@ def _dry_run(app: App, flow: Flow, ticket: str, keep: dict[str, Any], secrets: d
 def _load_run(app: App, run_id: str) -> Run:
     run = app.store.get_run(run_id)
     if run is None:
-        raise InputError(f"no run {run_id} in {app.config.store}", code=ErrorCode.UNKNOWN_RUN)
+        raise InputError(f"no run {run_id} in {app.store.where}", code=ErrorCode.UNKNOWN_RUN)
     return run
 
 
@@ -124,6 +124,6 @@ def status(app: App, ref: str) -> list[RunResult]:
     run = app.store.get_run(ref)
     runs = [run] if run else app.store.find_runs_by_ticket(ref)
     if not runs:
-        raise InputError(f"no run or ticket {ref!r} in {app.config.store}",
+        raise InputError(f"no run or ticket {ref!r} in {app.store.where}",
                          code=ErrorCode.UNKNOWN_RUN)
     return [result_of(r, app.store.events(r.run_id)) for r in runs]

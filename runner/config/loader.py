@@ -15,6 +15,7 @@ from typing import Any
 
 import yaml
 
+from runner.engine.dialect import is_url
 from runner.errors import ConfigError, ErrorCode
 
 CONSOLES = ("pm", "symantec", "geotrust", "mail", "portal")
@@ -63,6 +64,14 @@ class Config:
     sandbox_builtin: bool
     sandbox_db: Path
     canary: dict[str, str] = field(default_factory=dict)
+    # A PostgreSQL store (``postgresql://...``) shared by several machines; None: the SQLite
+    # file ``store``. Other state (logins, artifacts) stays beside ``store`` on each machine.
+    store_url: str | None = None
+
+    @property
+    def store_target(self) -> str | Path:
+        """What ``RunStore`` opens: the database URL, else the file."""
+        return self.store_url or self.store
 
     @property
     def is_sandbox(self) -> bool:
@@ -136,12 +145,15 @@ def load_config(path: Path | str | None = None) -> Config:
     sandbox = _section(raw, "sandbox", chosen)
     browser = _section(raw, "browser", chosen)
     env_db = os.environ.get("SANDBOX_DB")
+    store = str(os.environ.get("CERTRUNNER_STORE") or raw.get("store", "var/runs.db"))
+    store_url = store if is_url(store) else None
     return Config(
         path=chosen,
         environment=environment,
         consoles=consoles,
         refund_window=timedelta(days=float(raw.get("refund_window_days", 30))),
-        store=Path(os.environ.get("CERTRUNNER_STORE") or raw.get("store", "var/runs.db")),
+        store=Path("var/runs.db" if store_url else store),
+        store_url=store_url,
         artifacts=Path(os.environ.get("CERTRUNNER_ARTIFACTS")
                        or raw.get("artifacts", "var/artifacts")),
         browser=BrowserConfig(**browser),

@@ -19,6 +19,7 @@ from typing import Any
 
 from runner.cli import commands
 from runner.cli.app import App
+from runner.engine.dialect import redacted
 from runner.engine.result import RunResult, result_of
 from runner.engine.store import Run, RunStore, default_owner
 from runner.error_codes import ErrorCode
@@ -59,7 +60,7 @@ class RunService:
         self.scheduler = Scheduler(self.queue_due, self.options.poll)
         self.scheduler.start()
         self.log.info("service_started", workers=self.options.workers,
-                      chromium_pid=self._chromium.pid, store=str(config.store))
+                      chromium_pid=self._chromium.pid, store=redacted(config.store_target))
 
     def drain(self) -> None:
         """SIGTERM: no new work; running runs carry on to their next pause or end."""
@@ -109,7 +110,7 @@ class RunService:
         store: RunStore | None = getattr(self._local, "store", None)
         if store is None:
             self.app.config.store.parent.mkdir(parents=True, exist_ok=True)
-            store = self._local.store = RunStore(self.app.config.store)
+            store = self._local.store = RunStore(self.app.config.store_target)
         return store
 
     # runs
