@@ -155,6 +155,8 @@ class ErrorCode(enum.StrEnum):
                                "the run started a side effect nobody confirmed: resume it, or "
                                "check the console and abandon with force")
     UNKNOWN_INPUT = "unknown_input", Kind.INPUT, "the flow declares no input of that name"
+    INPUT_NOT_QUEUED = ("input_not_queued", Kind.INPUT,
+                        "an input a person types when asked never goes through the queue")
     MISSING_INPUT = "missing_input", Kind.INPUT, "a required input was not given"
 
     # the ticket's data, as the consoles answer it

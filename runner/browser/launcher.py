@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
 import tempfile
 import threading
@@ -76,9 +77,13 @@ class SharedChromium:
     connects to ``ws_url``. It runs in its own session, so a signal to the service's process
     group (Ctrl-C) reaches the service, which stops it in order, and not the browser. Its
     profile is a throwaway directory: logins live in the state home, never in the profile.
+
+    ``die_with_parent`` (Linux): the kernel kills the browser when the process that started it
+    dies, even by SIGKILL, so a Celery worker that is killed leaves no Chromium behind. Start
+    it from a thread that lives as long as the process (the kernel watches that thread).
     """
 
-    def __init__(self, headless: bool = True) -> None:
+    def __init__(self, headless: bool = True, *, die_with_parent: bool = False) -> None:
         self._profile = tempfile.TemporaryDirectory(prefix="certrunner-chromium-")
         executable = chromium_executable() or _bundled_executable()
         options = launch_options(headless)
@@ -88,7 +93,8 @@ class SharedChromium:
             args.append("--headless=new")
         self.process = subprocess.Popen([*args, "about:blank"], stdin=subprocess.DEVNULL,
                                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                                        text=True, start_new_session=True)
+                                        text=True, start_new_session=True,
+                                        preexec_fn=_die_with_parent if die_with_parent else None)
         self.ws_url = _devtools_url(self.process)
 
     @property
@@ -104,6 +110,14 @@ class SharedChromium:
                 self.process.kill()
                 self.process.wait()
         self._profile.cleanup()
+
+
+def _die_with_parent() -> None:
+    """In the child before exec: ask for SIGKILL when the parent goes (prctl PR_SET_PDEATHSIG)."""
+    import ctypes
+
+    pr_set_pdeathsig = 1
+    ctypes.CDLL("libc.so.6", use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL)
 
 
 def _bundled_executable() -> str:

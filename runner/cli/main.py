@@ -340,3 +340,6 @@ def main(argv: list[str] | None = None) -> None:
 
 if __name__ == "__main__":
     main()
+
+
+from runner.cli import queue as _queue  # noqa: E402, F401 - registers worker, beat, enqueue
