@@ -62,12 +62,14 @@ def find_secret(value: Any, where: str) -> str | None:
     """The path of the first secret-looking key holding a value, or None.
 
     A secret-looking key may hold a mapping (walked: ``steps.image_number`` is a step's outputs,
-    ``{"value": "[given]"}``), or nothing; any other value under it counts as a secret.
+    ``{"value": "[given]"}``), nothing, or a placeholder for the caller to fill in (a paused
+    run's ``next_action.command.inputs``: ``<IMAGE_NUMBER>``); any other value counts.
     """
     if isinstance(value, Mapping):
         for key, item in value.items():
             path = f"{where}.{key}"
-            if is_secret_key(key) and not isinstance(item, Mapping) and item not in (None, ""):
+            if (is_secret_key(key) and not isinstance(item, Mapping) and item not in (None, "")
+                    and not _placeholder(item)):
                 return path
             found = find_secret(item, path)
             if found:
@@ -78,6 +80,10 @@ def find_secret(value: Any, where: str) -> str | None:
             if found:
                 return found
     return None
+
+
+def _placeholder(value: Any) -> bool:
+    return isinstance(value, str) and re.fullmatch(r"<[^<>]+>", value) is not None
 
 
 def redact(value: Any) -> Any:

@@ -47,8 +47,22 @@ celery.conf.update(
 )
 
 
-def use_broker(url: str | None) -> Celery:
-    """The app, pointed at ``url`` (else ``CERTRUNNER_BROKER``, else local Redis)."""
+def use_broker(url: str | None, *, queue: str | None = None,
+               visibility_timeout: timedelta | None = None) -> Celery:
+    """The app, pointed at ``url`` (else ``CERTRUNNER_BROKER``, else local Redis); ``queue``
+    and ``visibility_timeout`` override the environment's for this process."""
     if url:
         celery.conf.broker_url = url
+    if queue:
+        celery.conf.task_default_queue = queue
+    if visibility_timeout is not None:
+        celery.conf.broker_transport_options = {
+            **celery.conf.broker_transport_options,
+            "visibility_timeout": visibility_timeout.total_seconds()}
     return celery
+
+
+def claim_ttl() -> timedelta:
+    """How long a run stays claimed by the queue: the broker's visibility timeout, so the
+    store makes a run due again when the broker would hand its task to another worker."""
+    return timedelta(seconds=float(celery.conf.broker_transport_options["visibility_timeout"]))

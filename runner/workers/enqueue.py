@@ -19,7 +19,7 @@ from runner.error_codes import ErrorCode
 from runner.errors import InputError
 from runner.language.model import AskStep
 from runner.language.validate import check_inputs
-from runner.workers.celery_app import VISIBILITY_TIMEOUT
+from runner.workers.celery_app import claim_ttl
 
 if TYPE_CHECKING:
     from runner.cli.app import App
@@ -54,7 +54,7 @@ def enqueue_run(app: App, flow_name: str, ticket: str, inputs: dict[str, Any]) -
     created = app.store.create_run(ticket, flow.name, inputs,
                                    {"steps": {}, "flow_path": None if shipped else str(path)})
     run = created.run
-    claim = claim_run(app.store, run.run_id, VISIBILITY_TIMEOUT) if created.created else None
+    claim = claim_run(app.store, run.run_id, claim_ttl()) if created.created else None
     if claim is not None:
         advance.apply_async((run.run_id, claim.owner), task_id=claim.token)
     result = result_of(run, app.store.events(run.run_id))

@@ -20,7 +20,7 @@ from runner.engine.store import Run, RunStatus
 from runner.errors import RunnerError
 from runner.logs import get_logger
 from runner.workers import runtime
-from runner.workers.celery_app import VISIBILITY_TIMEOUT, celery
+from runner.workers.celery_app import celery, claim_ttl
 
 log = get_logger()
 
@@ -71,7 +71,7 @@ def advance(run_id: str, claim: str | None = None) -> dict[str, Any]:
 def sweep() -> int:
     """Beat's periodic task: hand every due or orphaned run to the queue (claimed first, so a
     sweep on another machine does not enqueue it too)."""
-    claims = claim_due_runs(runtime.app().store, VISIBILITY_TIMEOUT)
+    claims = claim_due_runs(runtime.app().store, claim_ttl())
     for claim in claims:
         advance.apply_async((claim.run_id, claim.owner), task_id=claim.token)
     if claims:

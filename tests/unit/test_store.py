@@ -126,6 +126,15 @@ class TestRuns:
         with pytest.raises(StoreError, match="context.login.password"):
             store.save_run(run)
 
+    def test_a_placeholder_under_a_secret_key_is_stored(self, store):
+        """A run paused for the captcha tells the caller what to type: not a secret."""
+        run, _ = store.create_run("T-5", "f")
+        run.next_action = {"command": {"inputs": {"image_number": "<IMAGE_NUMBER>"}}}
+        store.save_run(run)
+        run.next_action = {"command": {"inputs": {"image_number": "48213"}}}
+        with pytest.raises(StoreError, match="image_number"):
+            store.save_run(run)
+
     def test_naive_datetime_refused(self, store):
         run, _ = store.create_run("T-5", "f")
         run.next_check_at = datetime(2026, 5, 2)
