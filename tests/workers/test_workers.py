@@ -5,7 +5,8 @@ Tickets are put on the queue the way ``certrunner enqueue`` does; three worker p
 off; one worker is killed with SIGKILL while it holds runs. Then every run must have finished
 (none lost, none stuck ``running``), and the sandbox must count at most one refund per order.
 
-CERTRUNNER_QUEUE_TICKETS sets the number of tickets (default 60).
+CERTRUNNER_QUEUE_TICKETS sets the number of tickets: 60 in CI (env CI set), 20 by default
+elsewhere (``make test`` on a shared, loaded machine), any number when set.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import sys
 from collections import Counter
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
@@ -27,7 +29,7 @@ from tests.e2e.conftest import SandboxClient
 from tests.workers.cluster import ROOT, Cluster, wait_until
 
 pytestmark = pytest.mark.queue
-TICKETS = int(os.environ.get("CERTRUNNER_QUEUE_TICKETS", "60"))
+TICKETS = int(os.environ.get("CERTRUNNER_QUEUE_TICKETS") or (60 if os.environ.get("CI") else 20))
 FINISHED = (RunStatus.SUCCEEDED, RunStatus.DENIED, RunStatus.NEEDS_INPUT)
 
 
@@ -92,9 +94,9 @@ def test_tickets_on_three_workers_one_killed(cluster: Cluster, consoles: Sandbox
                       "every run finished", lambda: _stuck(store))
     runs = _confirm_interrupted(cluster, store, consoles, runs)
     _check(tickets, runs, consoles)
-    assert not [pid for pid in browser if os.path.exists(f"/proc/{pid}")
-                and "chrom" in open(f"/proc/{pid}/cmdline").read()], "the killed worker's "
-    "Chromium outlived it"
+    alive = [pid for pid in browser if Path(f"/proc/{pid}").exists()
+             and "chrom" in Path(f"/proc/{pid}/cmdline").read_text(errors="replace")]
+    assert not alive, "the killed worker's Chromium outlived it"
 
 
 def _stuck(store: RunStore) -> str:
