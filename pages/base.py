@@ -112,6 +112,15 @@ class PageObject:
         self.page = page
         self.base_url = base_url.rstrip("/")
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        """Refuse, at import, a ``within=`` that names no locator of the page (a misspelling)."""
+        super().__init_subclass__(**kwargs)
+        declared = cls.locators()
+        for name, spec in declared.items():
+            if spec.within is not None and spec.within not in declared:
+                raise TypeError(f"{cls.__qualname__}.{name}: within={spec.within!r} names no "
+                                f"locator of the page")
+
     @classmethod
     def locators(cls) -> dict[str, Loc]:
         """Every locator this page declares, by attribute name (the nightly check walks these)."""
@@ -122,9 +131,25 @@ class PageObject:
                     found[name] = value
         return found
 
-    def loc(self, name: str) -> Locator:
-        """The live Playwright locator for a declared name, scoped as declared."""
-        spec = self.locators()[name]
+    @classmethod
+    def name_of(cls, target: Loc) -> str:
+        """The attribute name a declared locator has on this page (for errors and reports).
+
+        Found by identity, so a locator replaced on the class (a test's monkeypatch) is named
+        as well as one written in the class body.
+        """
+        for name, spec in cls.locators().items():
+            if spec is target:
+                return name
+        raise LookupError(f"{cls.__qualname__} declares no locator {target}")
+
+    def loc(self, target: Loc | str) -> Locator:
+        """The live Playwright locator, scoped as declared.
+
+        Page code passes the declared attribute (``self.loc(self.refund_button)``), which mypy
+        checks; the selector check, which enumerates ``locators()``, passes the name.
+        """
+        spec = self.locators()[target] if isinstance(target, str) else target
         root: Page | Locator = self.loc(spec.within) if spec.within else self.page
         return spec.build(root)
 
@@ -155,35 +180,31 @@ class PageObject:
             raise ConsoleError(f"{self.CONSOLE} answered HTTP {response.status}",
                                code="console_server_error", page=self.name, url=response.url)
 
-    def submit(self, name: str) -> Response | None:
+    def submit(self, target: Loc) -> Response | None:
         """Click a control that loads a new page, and check the console answered it."""
-        control = self.find(name)
+        control = self.find(target)
         try:
             with self.page.expect_navigation() as navigation:
                 control.click()
         except pw.TimeoutError:
-            raise ConsoleError(f"{self.CONSOLE} did not answer in time after {name}",
+            raise ConsoleError(f"{self.CONSOLE} did not answer in time after "
+                               f"{self.name_of(target)}",
                                code="console_timeout", page=self.name, url=self.page.url) from None
         response = navigation.value
         self.check_response(response)
         return response
 
-    def find(self, name: str, timeout_ms: float | None = None) -> Locator:
+    def find(self, target: Loc, timeout_ms: float | None = None) -> Locator:
         """The declared element, once visible; missing or ambiguous is drift, named precisely."""
-        locator = self.loc(name)
+        locator = self.loc(target)
         try:
             locator.wait_for(state="visible", timeout=timeout_ms)
         except pw.TimeoutError:
-            raise DriftError(
-                f"page {self.name}: locator {name} = {self.locators()[name]} matched no visible "
-                f"element", code="locator_missing", page=self.name, locator=name,
-                url=self.page.url) from None
+            raise self.drift(target, "matched no visible element", "locator_missing") from None
         except pw.Error as exc:
             if "strict mode violation" in exc.message:
-                raise DriftError(
-                    f"page {self.name}: locator {name} = {self.locators()[name]} matched "
-                    f"several elements", code="locator_ambiguous", page=self.name,
-                    locator=name, url=self.page.url) from None
+                raise self.drift(target, "matched several elements",
+                                 "locator_ambiguous") from None
             raise
         return locator
 
@@ -192,20 +213,21 @@ class PageObject:
         """This page in the run's tab for its console."""
         return cls(ctx.page(cls.CONSOLE), ctx.base_url(cls.CONSOLE))
 
-    def sub(self, name: str, root: Locator) -> Locator:
+    def sub(self, target: Loc, root: Locator) -> Locator:
         """A declared locator built inside ``root`` (e.g. a cell of one table row)."""
-        return self.locators()[name].build(root)
+        return target.build(root)
 
-    def drift(self, name: str, problem: str, code: str = "page_drift") -> DriftError:
+    def drift(self, target: Loc, problem: str, code: str = "page_drift") -> DriftError:
         """A DriftError naming this page and one of its declared locators."""
-        return DriftError(f"page {self.name}: locator {name} = {self.locators()[name]} {problem}",
+        name = self.name_of(target)
+        return DriftError(f"page {self.name}: locator {name} = {target} {problem}",
                           code=code, page=self.name, locator=name, url=self.page.url)
 
-    def details(self, terms: str, definitions: str, *wanted: str) -> dict[str, str]:
-        """Read a description list: ``wanted`` names declared term locators, answer by name.
+    def details(self, terms: Loc, definitions: Loc, *wanted: Loc) -> dict[Loc, str]:
+        """Read a description list: ``wanted`` are declared term locators, answered by locator.
 
-        ``terms`` and ``definitions`` name the locators of all terms and all definitions; they
-        pair up in document order. A wanted term the page lacks is drift on that term's locator.
+        ``terms`` and ``definitions`` locate all terms and all definitions; they pair up in
+        document order. A wanted term the page lacks is drift on that term's locator.
         """
         try:
             self.loc(terms).first.wait_for(state="visible")
@@ -216,13 +238,13 @@ class PageObject:
         if len(keys) != len(values):
             raise self.drift(definitions, f"found {len(values)} definitions for {len(keys)} terms")
         pairs = dict(zip(keys, values, strict=True))
-        found: dict[str, str] = {}
-        for name in wanted:
-            term = self.locators()[name].args[0]
+        found: dict[Loc, str] = {}
+        for spec in wanted:
+            term = spec.args[0]
             if term not in pairs:
-                raise self.drift(name, f"matched no term (terms: {', '.join(keys)})",
+                raise self.drift(spec, f"matched no term (terms: {', '.join(keys)})",
                                  code="locator_missing")
-            found[name] = pairs[term]
+            found[spec] = pairs[term]
         return found
 
     @classmethod
@@ -261,34 +283,34 @@ def text_of(locator: Locator) -> str:
     return " ".join((locator.text_content() or "").split())
 
 
-def first_visible(*candidates: tuple[PageObject, str], timeout_ms: float | None = None
-                  ) -> tuple[PageObject, str]:
+def first_visible(*candidates: tuple[PageObject, Loc], timeout_ms: float | None = None
+                  ) -> tuple[PageObject, Loc]:
     """Wait until one of several declared elements (of pages in the same tab) is visible.
 
     Used where a click can land on different pages (results or an error, the page or a login
     form); answers the first candidate, in the order given, that is visible. None visible in
     time is drift naming every candidate.
     """
-    first_page, first_name = candidates[0]
-    combined = first_page.loc(first_name)
-    for page_object, name in candidates[1:]:
-        combined = combined.or_(page_object.loc(name))
+    first_page, first_spec = candidates[0]
+    combined = first_page.loc(first_spec)
+    for page_object, spec in candidates[1:]:
+        combined = combined.or_(page_object.loc(spec))
     try:
         combined.first.wait_for(state="visible", timeout=timeout_ms)
     except pw.TimeoutError:
         raise _none_visible(candidates) from None
-    for page_object, name in candidates:
-        if page_object.loc(name).first.is_visible():
-            return page_object, name
+    for page_object, spec in candidates:
+        if page_object.loc(spec).first.is_visible():
+            return page_object, spec
     raise _none_visible(candidates)  # seen, then gone before the second look
 
 
-def _none_visible(candidates: tuple[tuple[PageObject, str], ...]) -> DriftError:
-    first_page, first_name = candidates[0]
-    names = ", ".join(f"{po.name}.{n} = {po.locators()[n]}" for po, n in candidates)
+def _none_visible(candidates: tuple[tuple[PageObject, Loc], ...]) -> DriftError:
+    first_page, first_spec = candidates[0]
+    names = ", ".join(f"{po.name}.{po.name_of(spec)} = {spec}" for po, spec in candidates)
     return DriftError(f"page {first_page.name}: none of {names} is visible",
-                      code="locator_missing", page=first_page.name, locator=first_name,
-                      url=first_page.page.url)
+                      code="locator_missing", page=first_page.name,
+                      locator=first_page.name_of(first_spec), url=first_page.page.url)
 
 
 def all_pages() -> Iterator[type[PageObject]]:

@@ -36,8 +36,8 @@ class CertificatePage(PageObject):
         return self
 
     def read(self) -> PortalStatus:
-        values = self.details("terms", "definitions", "domain_term", "status_term")
-        return PortalStatus(domain=values["domain_term"], status=values["status_term"])
+        values = self.details(self.terms, self.definitions, self.domain_term, self.status_term)
+        return PortalStatus(domain=values[self.domain_term], status=values[self.status_term])
 
     @classmethod
     def open_for_check(cls, ctx: ActionContext, canary: dict[str, str]) -> set[str]:
@@ -73,8 +73,9 @@ def cancel_certificate(ctx: ActionContext, link: str) -> PortalCancellation:
     before = home.read()
     if before.status.lower() == CANCELLED:
         return PortalCancellation(domain=before.domain, status=before.status)
-    home.submit("cancel_button")
-    ConfirmCancelPage(home.page, home.base_url).submit("confirm_button")
-    home.find("notice")
+    home.submit(home.cancel_button)
+    confirm = ConfirmCancelPage(home.page, home.base_url)
+    confirm.submit(confirm.confirm_button)
+    home.find(home.notice)
     after = home.read()
     return PortalCancellation(domain=after.domain, status=after.status)
