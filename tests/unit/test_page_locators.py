@@ -20,29 +20,57 @@ ROOT = Path(__file__).resolve().parents[2]
 LOCATOR_METHODS = {"loc", "find", "sub", "submit", "drift", "details"}
 
 
-def _mypy(tmp_path: Path, body: str) -> str:
-    """mypy's report on a module that uses the page objects (the project's config and cache)."""
-    module = tmp_path / "uses_pages.py"
-    module.write_text("from pages.pm import TransactionPage\n\n\n"
-                      "def use(page: TransactionPage) -> None:\n" + body)
+USES = """\
+from pages.pm import TransactionPage
+
+
+def misspelt(page: TransactionPage) -> None:
+    page.find(page.refund_buton)
+
+
+def by_string(page: TransactionPage) -> None:
+    page.submit("refund_button")
+
+
+def declared(page: TransactionPage) -> None:
+    page.submit(page.refund_button)
+"""
+
+
+@pytest.fixture(scope="module")
+def mypy_report(tmp_path_factory: pytest.TempPathFactory) -> dict[int, str]:
+    """mypy's errors, by line, on a module using a page object (the project's config and
+    cache, so that a checkout that ran ``make lint`` pays about a second)."""
+    module = tmp_path_factory.mktemp("mypy") / "uses_pages.py"
+    module.write_text(USES)
     out, err, _ = mypy_api.run(["--config-file", str(ROOT / "pyproject.toml"),
                                 "--cache-dir", str(ROOT / ".mypy_cache"),
                                 "--no-error-summary", str(module)])
-    return out + err
+    assert not err, err
+    report: dict[int, str] = {}
+    for line in out.splitlines():
+        _, number, message = line.split(":", 2)
+        report[int(number)] = report.get(int(number), "") + message
+    return report
 
 
-def test_mypy_rejects_a_misspelt_locator(tmp_path: Path) -> None:
-    report = _mypy(tmp_path, "    page.find(page.refund_buton)\n")
-    assert 'has no attribute "refund_buton"; maybe "refund_button"?' in report
+def _line(text: str) -> int:
+    return USES.splitlines().index(text) + 1
 
 
-def test_mypy_rejects_a_locator_named_by_string(tmp_path: Path) -> None:
-    report = _mypy(tmp_path, '    page.submit("refund_button")\n')
-    assert 'incompatible type "str"; expected "Loc"' in report
+def test_mypy_rejects_a_misspelt_locator(mypy_report: dict[int, str]) -> None:
+    assert ('has no attribute "refund_buton"; maybe "refund_button"?'
+            in mypy_report[_line("    page.find(page.refund_buton)")])
 
 
-def test_mypy_accepts_a_declared_locator(tmp_path: Path) -> None:
-    assert _mypy(tmp_path, "    page.submit(page.refund_button)\n").strip() == ""
+def test_mypy_rejects_a_locator_named_by_string(mypy_report: dict[int, str]) -> None:
+    assert ('incompatible type "str"; expected "Loc"'
+            in mypy_report[_line('    page.submit("refund_button")')])
+
+
+def test_mypy_accepts_a_declared_locator(mypy_report: dict[int, str]) -> None:
+    assert set(mypy_report) == {_line("    page.find(page.refund_buton)"),
+                                _line('    page.submit("refund_button")')}
 
 
 def test_a_scope_naming_no_locator_is_refused_when_the_class_is_defined() -> None:
