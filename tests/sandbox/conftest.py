@@ -15,7 +15,8 @@ from flask.testing import FlaskClient
 
 from sandbox.app import create_app
 from sandbox.server import SandboxServer
-from sandbox.testing import FakeClock, HttpSession
+from sandbox.testing import FakeClock
+from tests.sandbox.browsing import HttpSession
 
 
 @pytest.fixture

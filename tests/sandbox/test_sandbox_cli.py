@@ -12,7 +12,7 @@ from click.testing import CliRunner, Result
 from sandbox import captcha, db
 from sandbox.cli import sandbox
 from sandbox.server import SandboxServer
-from sandbox.testing import HttpSession, request_access
+from tests.sandbox.browsing import HttpSession, request_access
 
 
 def run(db_path: Path, *args: str) -> Result:

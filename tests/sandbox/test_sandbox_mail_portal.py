@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from sandbox.testing import FakeClock, HttpSession, request_access
+from sandbox.testing import FakeClock
+from tests.sandbox.browsing import HttpSession, request_access, text
 
 EMAIL = "admin@fresh-issued.example"
 
@@ -29,9 +30,9 @@ def test_request_access_confirms_and_mails_the_admin(web: HttpSession, clock: Fa
     assert inbox(web) == [[EMAIL, "Access to your GeoTrust user portal", clock.now.isoformat()]]
     message = web.get(web.get("/mail/").view.link("Access to your GeoTrust user portal")).view
     assert message.h1 == ["Access to your GeoTrust user portal"]
-    assert "fresh-issued.example" in message.root.find_all("main")[0].text()
-    [(text, href)] = message.links
-    assert text == "Open your user portal" and href.startswith("/portal/login/")
+    assert "fresh-issued.example" in text(message.soup.main)
+    [(label, href)] = message.links
+    assert label == "Open your user portal" and href.startswith("/portal/login/")
 
 
 def test_mail_is_delivered_after_mail_delay(web: HttpSession, clock: FakeClock):

@@ -7,7 +7,8 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from sandbox.server import SandboxServer
-from sandbox.testing import FakeClock, HttpSession
+from sandbox.testing import FakeClock
+from tests.sandbox.browsing import HttpSession
 
 
 def test_server_serves_on_a_free_port_and_releases_it(db_path: Path):

@@ -7,7 +7,8 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from sandbox.symantec import EXPIRED_TEXT
-from sandbox.testing import FakeClock, HttpSession, log_in_symantec
+from sandbox.testing import FakeClock
+from tests.sandbox.browsing import HttpSession, log_in_symantec
 
 MENU = ["Dashboard", "Quick Search", "Orders", "Log out"]
 
@@ -57,7 +58,7 @@ def test_no_cookie_redirects_to_login_without_expired(web: HttpSession):
 def test_login_returns_to_next(web: HttpSession):
     login = web.get("/symantec/orders/PO-7700001")
     assert login.view.h1 == ["Symantec Partner Center"]
-    [next_field] = login.view.root.find_all("input", name="next")
+    next_field = login.view.field("next")
     page = web.post("/symantec/login", {"username": "partner", "password": "sandbox-password",
                                         "next": next_field.attrs["value"]})
     assert page.view.h1 == ["Order Information"]
