@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from runner.actions import ActionContext
-from runner.errors import ConsoleError, DriftError
+from runner.errors import ConsoleError, DriftError, InputError
 
 if TYPE_CHECKING:
     from playwright.sync_api import Locator, Page, Response
@@ -174,6 +174,13 @@ class PageObject:
         self.check_response(response)
         return response
 
+    def goto_known(self, missing: str, code: str, **params: str) -> None:
+        """Open this page for one thing the ticket names; a 404 is an input error saying
+        ``missing`` (the console lacks it), not a console fault."""
+        response = self.goto(**params)
+        if response is not None and response.status == 404:
+            raise InputError(missing, code=code, page=self.name, url=self.page.url)
+
     def check_response(self, response: Response | None) -> None:
         """Turn a console's server error page into a ConsoleError naming page and URL."""
         if response is not None and response.status >= 500:
@@ -223,30 +230,6 @@ class PageObject:
         return DriftError(f"page {self.name}: locator {name} = {target} {problem}",
                           code=code, page=self.name, locator=name, url=self.page.url)
 
-    def details(self, terms: Loc, definitions: Loc, *wanted: Loc) -> dict[Loc, str]:
-        """Read a description list: ``wanted`` are declared term locators, answered by locator.
-
-        ``terms`` and ``definitions`` locate all terms and all definitions; they pair up in
-        document order. A wanted term the page lacks is drift on that term's locator.
-        """
-        try:
-            self.loc(terms).first.wait_for(state="visible")
-        except pw.TimeoutError:
-            raise self.drift(terms, "matched no visible element", "locator_missing") from None
-        keys = texts(self.loc(terms))
-        values = texts(self.loc(definitions))
-        if len(keys) != len(values):
-            raise self.drift(definitions, f"found {len(values)} definitions for {len(keys)} terms")
-        pairs = dict(zip(keys, values, strict=True))
-        found: dict[Loc, str] = {}
-        for spec in wanted:
-            term = spec.args[0]
-            if term not in pairs:
-                raise self.drift(spec, f"matched no term (terms: {', '.join(keys)})",
-                                 code="locator_missing")
-            found[spec] = pairs[term]
-        return found
-
     @classmethod
     def open_for_check(cls, ctx: ActionContext, canary: dict[str, str]) -> set[str]:
         """Open an instance of this page read-only; answer the Loc states present on it.
@@ -267,6 +250,38 @@ class PageObject:
         if spec.state not in states:
             return False
         return spec.within is None or cls.checks_state(spec.within, states)
+
+
+class DescriptionList(PageObject):
+    """A page of details: terms and their definitions (``<dl>``), read by term."""
+
+    terms = role("term", many=True)
+    definitions = role("definition", many=True)
+
+    def details(self, *wanted: Loc) -> dict[Loc, str]:
+        """Read the list: ``wanted`` are declared term locators, answered by locator.
+
+        All terms and all definitions pair up in document order. A wanted term the page lacks
+        is drift on that term's locator.
+        """
+        try:
+            self.loc(self.terms).first.wait_for(state="visible")
+        except pw.TimeoutError:
+            raise self.drift(self.terms, "matched no visible element", "locator_missing") from None
+        keys = texts(self.loc(self.terms))
+        values = texts(self.loc(self.definitions))
+        if len(keys) != len(values):
+            raise self.drift(self.definitions,
+                             f"found {len(values)} definitions for {len(keys)} terms")
+        pairs = dict(zip(keys, values, strict=True))
+        found: dict[Loc, str] = {}
+        for spec in wanted:
+            term = spec.args[0]
+            if term not in pairs:
+                raise self.drift(spec, f"matched no term (terms: {', '.join(keys)})",
+                                 code="locator_missing")
+            found[spec] = pairs[term]
+        return found
 
 
 def texts(locator: Locator) -> list[str]:

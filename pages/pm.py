@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import quote, unquote
 
 from pages.base import (
+    DescriptionList,
     PageObject,
     first_visible,
     label,
@@ -148,10 +149,8 @@ class MyProductsPage(OrdersTablePage):
     table = role("table", "Products")
 
     def open(self, customer_id: str) -> MyProductsPage:
-        response = self.goto(customer_id=quote(customer_id, safe=""))
-        if response is not None and response.status == 404:
-            raise InputError(f"Product Management has no customer {customer_id}",
-                             code="customer_not_found", page=self.name, url=self.page.url)
+        self.goto_known(f"Product Management has no customer {customer_id}",
+                        "customer_not_found", customer_id=quote(customer_id, safe=""))
         return self
 
     def state_of(self, order_id: str) -> OrderState:
@@ -168,14 +167,12 @@ class MyProductsPage(OrdersTablePage):
         return products.states(products.read_rows())
 
 
-class TransactionPage(PageObject):
+class TransactionPage(DescriptionList):
     """An order's Transaction page: amount, certificate state, refund status, Refund button."""
 
     CONSOLE = "pm"
     PATH = "/orders/{order_id}/transaction"
     heading = role("heading", "Transaction", level=1)
-    terms = role("term", many=True)
-    definitions = role("definition", many=True)
     order_id_term = text("Order ID", exact=True)
     domain_term = text("Domain", exact=True)
     amount_term = text("Amount", exact=True)
@@ -186,15 +183,13 @@ class TransactionPage(PageObject):
     alert = role("alert", state="alert")  # "Already refunded" (a second POST)
 
     def open(self, order_id: str) -> TransactionPage:
-        response = self.goto(order_id=quote(order_id, safe=""))
-        if response is not None and response.status == 404:
-            raise InputError(f"Product Management has no order {order_id}",
-                             code="order_not_found", page=self.name, url=self.page.url)
+        self.goto_known(f"Product Management has no order {order_id}", "order_not_found",
+                        order_id=quote(order_id, safe=""))
         return self
 
     def read(self) -> Transaction:
-        values = self.details(self.terms, self.definitions, self.order_id_term, self.domain_term,
-                              self.amount_term, self.state_term, self.refund_status_term)
+        values = self.details(self.order_id_term, self.domain_term, self.amount_term,
+                              self.state_term, self.refund_status_term)
         status = values[self.refund_status_term]
         match = REFUND_STATUS.match(status)
         if match is None and status != "not refunded":
@@ -215,8 +210,7 @@ class TransactionPage(PageObject):
     def open_for_check(cls, ctx: ActionContext, canary: dict[str, str]) -> set[str]:
         order = find_order(ctx, canary["pending_domain"])
         page = cls.of(ctx).open(order.order_id)
-        values = page.details(page.terms, page.definitions, page.state_term,
-                              page.refund_status_term)
+        values = page.details(page.state_term, page.refund_status_term)
         if values[page.refund_status_term] != "not refunded":
             return {"always"}
         return {"always", "refundable" if values[page.state_term] in SHOWS_REFUND else "notice"}

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 from urllib.parse import quote
 
 from pages.base import (
+    DescriptionList,
     Loc,
     PageObject,
     first_visible,
@@ -97,14 +98,12 @@ class QuickSearchPage(MainMenu, PageObject):
         return {"always"}
 
 
-class OrderInformationPage(MainMenu, PageObject):
+class OrderInformationPage(MainMenu, DescriptionList):
     """Order Information: common name and admin email of one partner order."""
 
     CONSOLE = "symantec"
     PATH = "/orders/{partner_order_id}"
     heading = role("heading", "Order Information", level=1)
-    terms = role("term", many=True)
-    definitions = role("definition", many=True)
     partner_order_id_term = text("Partner Order ID", exact=True)
     common_name_term = text("Common Name", exact=True)
     admin_email_term = text("Admin Email", exact=True)
@@ -112,9 +111,8 @@ class OrderInformationPage(MainMenu, PageObject):
     product_term = text("Product", exact=True)
 
     def read(self) -> OrderInfo:
-        values = self.details(self.terms, self.definitions, self.partner_order_id_term,
-                              self.common_name_term, self.admin_email_term, self.status_term,
-                              self.product_term)
+        values = self.details(self.partner_order_id_term, self.common_name_term,
+                              self.admin_email_term, self.status_term, self.product_term)
         return OrderInfo(partner_order_id=values[self.partner_order_id_term],
                          common_name=values[self.common_name_term],
                          admin_email=values[self.admin_email_term],
