@@ -45,11 +45,18 @@ class Sandbox:
         self.db_path = Path(db_path)
         self.clock = clock
         self.url = url.rstrip("/")
+        self._prepared = False
 
     @contextmanager
     def connection(self) -> Iterator[sqlite3.Connection]:
-        """A short-lived connection, the DB created and seeded on first use."""
-        seed.prepare(self.db_path, self.clock())
+        """A short-lived connection; the first one creates and seeds the DB if needed.
+
+        Only the first: preparing an existing DB re-dates the canary orders, and reading twice
+        must answer the same.
+        """
+        if not self._prepared:
+            seed.prepare(self.db_path, self.clock())
+            self._prepared = True
         conn = db.connect(self.db_path)
         try:
             yield conn
@@ -107,3 +114,4 @@ class Sandbox:
     def reset(self) -> None:
         """Drop everything and seed afresh, in place (a running server sees the new state)."""
         seed.reset(self.db_path, self.clock())
+        self._prepared = True
