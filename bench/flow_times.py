@@ -25,6 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from runner.cli.app import App  # noqa: E402
 from runner.cli.commands import resume_run, run_flow  # noqa: E402
+from runner.engine.next_action import ProvideInput  # noqa: E402
 
 
 def timed(work: Callable[..., object], *args: object) -> float:
@@ -87,7 +88,8 @@ def report(app: App, scratch: Path, repeat: int) -> None:
             run_flow, app, "cancel_refund", f"{tag}-3", {"domain": old})))
         started = time.perf_counter()
         first = run_flow(app, "cancel_refund", f"{tag}-4", {"domain": issued})
-        image = (first.next_action or {}).get("artifact")
+        action = first.next_action
+        image = action.artifact if isinstance(action, ProvideInput) else None
         answer = sandbox.solve_captcha(image) if image else ""
         assert first.run_id
         resume_run(app, first.run_id, {"image_number": answer})

@@ -14,11 +14,11 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
+from pages.locators import Loc, alt, form_field, label, role, text
 from runner.actions import ActionContext
-from runner.errors import ConsoleError, DriftError, InputError
+from runner.errors import ConsoleError, DriftError, ErrorCode, InputError
 
 if TYPE_CHECKING:
     from playwright.sync_api import Locator, Page, Response
@@ -40,55 +40,8 @@ class _Lazy:
 
 
 pw = _Lazy("playwright.sync_api")
-
-
-@dataclass(frozen=True)
-class Loc:
-    """A locator as written: how to build it, and its text for reports.
-
-    ``state`` names the page state in which the element is expected ("always", or e.g.
-    "refundable"): the selector check only demands it when it reached the page in that state.
-    ``many`` marks a locator that names a family (table rows, list terms): the check demands
-    at least one visible element instead of exactly one.
-    """
-
-    method: str  # get_by_role | get_by_label | get_by_text | get_by_alt_text | locator
-    args: tuple[Any, ...]
-    kwargs: tuple[tuple[str, Any], ...] = ()
-    within: str | None = None  # name of another Loc on the same page that scopes this one
-    state: str = "always"
-    many: bool = False
-
-    def build(self, root: Page | Locator) -> Locator:
-        locator: Locator = getattr(root, self.method)(*self.args, **dict(self.kwargs))
-        return locator
-
-    def __str__(self) -> str:
-        parts = [repr(a) for a in self.args] + [f"{k}={v!r}" for k, v in self.kwargs]
-        text = f"{self.method}({', '.join(parts)})"
-        return f"{self.within} >> {text}" if self.within else text
-
-
-def role(role_name: str, name: str | None = None, *, exact: bool = True, within: str | None = None,
-         state: str = "always", level: int | None = None, many: bool = False) -> Loc:
-    kw: tuple[tuple[str, Any], ...] = (("name", name), ("exact", exact)) if name else ()
-    if level is not None:
-        kw += (("level", level),)
-    return Loc("get_by_role", (role_name,), kw, within, state, many)
-
-
-def label(text: str, *, exact: bool = True, within: str | None = None, state: str = "always",
-          many: bool = False) -> Loc:
-    return Loc("get_by_label", (text,), (("exact", exact),), within, state, many)
-
-
-def text(value: str, *, exact: bool = False, within: str | None = None, state: str = "always",
-         many: bool = False) -> Loc:
-    return Loc("get_by_text", (value,), (("exact", exact),), within, state, many)
-
-
-def alt(value: str, *, within: str | None = None, state: str = "always", many: bool = False) -> Loc:
-    return Loc("get_by_alt_text", (value,), (("exact", True),), within, state, many)
+# Declared in pages.locators; page modules (and the selector check's proposals) import them here.
+__all__ = ["Loc", "alt", "form_field", "label", "role", "text"]
 
 
 class NotReachable(Exception):
@@ -166,15 +119,18 @@ class PageObject:
         try:
             response = self.page.goto(target)
         except pw.TimeoutError:
-            raise ConsoleError(f"{self.CONSOLE} did not answer in time", code="console_timeout",
+            raise ConsoleError(f"{self.CONSOLE} did not answer in time",
+                               code=ErrorCode.CONSOLE_TIMEOUT,
                                page=self.name, url=target) from None
         except pw.Error as exc:
             raise ConsoleError(f"{self.CONSOLE} cannot be reached: {exc.message.splitlines()[0]}",
-                               code="console_unreachable", page=self.name, url=target) from None
+
+                               code=ErrorCode.CONSOLE_UNREACHABLE,
+                               page=self.name, url=target) from None
         self.check_response(response)
         return response
 
-    def goto_known(self, missing: str, code: str, **params: str) -> None:
+    def goto_known(self, missing: str, code: ErrorCode, **params: str) -> None:
         """Open this page for one thing the ticket names; a 404 is an input error saying
         ``missing`` (the console lacks it), not a console fault."""
         response = self.goto(**params)
@@ -185,7 +141,9 @@ class PageObject:
         """Turn a console's server error page into a ConsoleError naming page and URL."""
         if response is not None and response.status >= 500:
             raise ConsoleError(f"{self.CONSOLE} answered HTTP {response.status}",
-                               code="console_server_error", page=self.name, url=response.url)
+
+                               code=ErrorCode.CONSOLE_SERVER_ERROR,
+                               page=self.name, url=response.url)
 
     def submit(self, target: Loc) -> Response | None:
         """Click a control that loads a new page, and check the console answered it."""
@@ -195,8 +153,8 @@ class PageObject:
                 control.click()
         except pw.TimeoutError:
             raise ConsoleError(f"{self.CONSOLE} did not answer in time after "
-                               f"{self.name_of(target)}",
-                               code="console_timeout", page=self.name, url=self.page.url) from None
+                               f"{self.name_of(target)}", code=ErrorCode.CONSOLE_TIMEOUT,
+                               page=self.name, url=self.page.url) from None
         response = navigation.value
         self.check_response(response)
         return response
@@ -207,11 +165,12 @@ class PageObject:
         try:
             locator.wait_for(state="visible", timeout=timeout_ms)
         except pw.TimeoutError:
-            raise self.drift(target, "matched no visible element", "locator_missing") from None
+            raise self.drift(target, "matched no visible element",
+                             ErrorCode.LOCATOR_MISSING) from None
         except pw.Error as exc:
             if "strict mode violation" in exc.message:
                 raise self.drift(target, "matched several elements",
-                                 "locator_ambiguous") from None
+                                 ErrorCode.LOCATOR_AMBIGUOUS) from None
             raise
         return locator
 
@@ -224,7 +183,8 @@ class PageObject:
         """A declared locator built inside ``root`` (e.g. a cell of one table row)."""
         return target.build(root)
 
-    def drift(self, target: Loc, problem: str, code: str = "page_drift") -> DriftError:
+    def drift(self, target: Loc, problem: str,
+              code: ErrorCode = ErrorCode.PAGE_DRIFT) -> DriftError:
         """A DriftError naming this page and one of its declared locators."""
         name = self.name_of(target)
         return DriftError(f"page {self.name}: locator {name} = {target} {problem}",
@@ -267,7 +227,8 @@ class DescriptionList(PageObject):
         try:
             self.loc(self.terms).first.wait_for(state="visible")
         except pw.TimeoutError:
-            raise self.drift(self.terms, "matched no visible element", "locator_missing") from None
+            raise self.drift(self.terms, "matched no visible element",
+                             ErrorCode.LOCATOR_MISSING) from None
         keys = texts(self.loc(self.terms))
         values = texts(self.loc(self.definitions))
         if len(keys) != len(values):
@@ -279,7 +240,7 @@ class DescriptionList(PageObject):
             term = spec.args[0]
             if term not in pairs:
                 raise self.drift(spec, f"matched no term (terms: {', '.join(keys)})",
-                                 code="locator_missing")
+                                 code=ErrorCode.LOCATOR_MISSING)
             found[spec] = pairs[term]
         return found
 
@@ -324,7 +285,7 @@ def _none_visible(candidates: tuple[tuple[PageObject, Loc], ...]) -> DriftError:
     first_page, first_spec = candidates[0]
     names = ", ".join(f"{po.name}.{po.name_of(spec)} = {spec}" for po, spec in candidates)
     return DriftError(f"page {first_page.name}: none of {names} is visible",
-                      code="locator_missing", page=first_page.name,
+                      code=ErrorCode.LOCATOR_MISSING, page=first_page.name,
                       locator=first_page.name_of(first_spec), url=first_page.page.url)
 
 

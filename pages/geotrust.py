@@ -23,14 +23,14 @@ from pages.base import (
 )
 from pages.models import AccessRequest, AccessStatus, Captcha
 from runner.actions import ActionContext, Effect, RunContext, action
-from runner.errors import ConsoleError, InputError
+from runner.errors import ConsoleError, ErrorCode, InputError
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 # What the home page's alert says -> the error code a caller can act on.
 REFUSALS = (
-    ("image number is incorrect", "captcha_incorrect"),
-    ("image number has expired", "captcha_expired"),
-    ("could not find a certificate", "geotrust_no_match"),
+    ("image number is incorrect", ErrorCode.CAPTCHA_INCORRECT),
+    ("image number has expired", ErrorCode.CAPTCHA_EXPIRED),
+    ("could not find a certificate", ErrorCode.GEOTRUST_NO_MATCH),
 )
 BEHIND_CAPTCHA = "only reached by passing the image number, which takes a person"
 
@@ -61,11 +61,11 @@ class HomePage(PageObject):
         response = self.page.context.request.get(url)
         if response.status >= 500:
             raise ConsoleError(f"geotrust answered HTTP {response.status} for the image",
-                               code="console_server_error", page=self.name, url=url)
+                               code=ErrorCode.CONSOLE_SERVER_ERROR, page=self.name, url=url)
         body = response.body()
         if not response.ok or not body.startswith(PNG_SIGNATURE):
             raise ConsoleError(f"geotrust served no PNG image (HTTP {response.status})",
-                               code="captcha_unreadable", page=self.name, url=url)
+                               code=ErrorCode.CAPTCHA_UNREADABLE, page=self.name, url=url)
         ctx.run_dir.mkdir(parents=True, exist_ok=True)
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
         path = ctx.run_dir / f"captcha-{stamp}.png"
@@ -85,7 +85,8 @@ class HomePage(PageObject):
             if words in message.lower():
                 return InputError(f"GeoTrust: {message}", code=code, page=self.name,
                                   url=self.page.url)
-        return ConsoleError(f"GeoTrust refused the request: {message}", code="geotrust_refused",
+        return ConsoleError(f"GeoTrust refused the request: {message}",
+                            code=ErrorCode.GEOTRUST_REFUSED,
                             page=self.name, url=self.page.url)
 
     @classmethod
@@ -120,7 +121,7 @@ class AccessRequestedPage(PageObject):
         raise NotReachable(f"geotrust.{cls.__name__} is {BEHIND_CAPTCHA} (and sends a mail)")
 
 
-@action("geotrust.read_captcha", returns=Captcha)
+@action("geotrust.read_captcha", returns=Captcha, raises=(ErrorCode.CAPTCHA_UNREADABLE,))
 def read_captcha(ctx: ActionContext, domain: str, email: str) -> Captcha:
     """Open the GeoTrust home page and save its image number picture for a person to read."""
     home = HomePage.of(ctx).open()
@@ -135,7 +136,9 @@ def access_status(ctx: ActionContext, domain: str, email: str) -> AccessStatus:
 
 
 @action("geotrust.request_access", Effect.SIDE_EFFECT, returns=AccessRequest,
-        probe="geotrust.access_status")
+        probe="geotrust.access_status",
+        raises=(ErrorCode.CAPTCHA_INCORRECT, ErrorCode.CAPTCHA_EXPIRED,
+                ErrorCode.GEOTRUST_NO_MATCH, ErrorCode.GEOTRUST_REFUSED))
 def request_access(ctx: ActionContext, domain: str, email: str, image_number: str) -> AccessRequest:
     """Fill domain, email and image number, Continue, then Request Access (mails the customer)."""
     home = HomePage.of(ctx).open()

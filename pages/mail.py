@@ -21,7 +21,7 @@ from pages.base import (
 )
 from pages.models import AccessLink
 from runner.actions import ActionContext, Actor, RunContext, action
-from runner.errors import ConsoleError
+from runner.errors import ConsoleError, ErrorCode
 
 if TYPE_CHECKING:
     from playwright.sync_api import Locator
@@ -60,7 +60,7 @@ class InboxPage(PageObject):
         headers = texts(self.loc(self.column_headers))
         if "To" not in headers or "Sent" not in headers:
             raise self.drift(self.column_headers, f"lacks To or Sent (has {', '.join(headers)})",
-                             "locator_missing")
+                             ErrorCode.LOCATOR_MISSING)
         found = []
         for row in self.loc(self.rows).all():
             cells = dict(zip(headers, texts(self.sub(self.cells, row)), strict=False))
@@ -84,7 +84,9 @@ class InboxPage(PageObject):
             remaining_ms = (deadline - time.monotonic()) * 1000
             if remaining_ms <= 0:
                 raise ConsoleError(f"no mail to {email} arrived within {timeout_s:g} s",
-                                   code="mail_not_delivered", page=self.name, url=self.page.url)
+
+                                   code=ErrorCode.MAIL_NOT_DELIVERED,
+                                   page=self.name, url=self.page.url)
             # This server-rendered page changes only on reload: waiting (bounded by the poll
             # interval) for the row paces the reloads on a page state rather than a sleep.
             try:
@@ -115,7 +117,8 @@ class MessagePage(PageObject):
                            "made past the GeoTrust image number sends")
 
 
-@action("mail.access_link", returns=AccessLink, actor=Actor.CUSTOMER)
+@action("mail.access_link", returns=AccessLink, actor=Actor.CUSTOMER,
+        raises=(ErrorCode.MAIL_NOT_DELIVERED,))
 def access_link(ctx: ActionContext, email: str, timeout_s: float | None = None) -> AccessLink:
     """Wait for GeoTrust's access email to ``email`` and read the portal link at its bottom."""
     inbox = InboxPage.of(ctx)

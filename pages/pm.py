@@ -20,7 +20,7 @@ from pages.base import (
 )
 from pages.models import Order, OrderState, RefundReceipt, Transaction
 from runner.actions import ActionContext, Effect, action
-from runner.errors import BusinessError, ConsoleError, InputError
+from runner.errors import BusinessError, ConsoleError, ErrorCode, InputError
 
 if TYPE_CHECKING:
     from playwright.sync_api import Locator
@@ -57,7 +57,7 @@ class OrdersTablePage(PageObject):
         missing = [c for c in COLUMNS if c not in headers]
         if missing:
             raise self.drift(self.column_headers, f"lacks {', '.join(missing)} (has "
-                             f"{', '.join(headers)})", "locator_missing")
+                             f"{', '.join(headers)})", ErrorCode.LOCATOR_MISSING)
         found = []
         for row in self.loc(self.rows).all():
             cells = texts(self.sub(self.cells, row))
@@ -150,7 +150,7 @@ class MyProductsPage(OrdersTablePage):
 
     def open(self, customer_id: str) -> MyProductsPage:
         self.goto_known(f"Product Management has no customer {customer_id}",
-                        "customer_not_found", customer_id=quote(customer_id, safe=""))
+                        ErrorCode.CUSTOMER_NOT_FOUND, customer_id=quote(customer_id, safe=""))
         return self
 
     def state_of(self, order_id: str) -> OrderState:
@@ -158,7 +158,7 @@ class MyProductsPage(OrdersTablePage):
             if row.cells["Order ID"] == order_id:
                 return OrderState(order_id=order_id, state=row.cells["State"])
         raise InputError(f"order {order_id} is not among the customer's products",
-                         code="order_not_found", page=self.name, url=self.page.url)
+                         code=ErrorCode.ORDER_NOT_FOUND, page=self.name, url=self.page.url)
 
     @classmethod
     def open_for_check(cls, ctx: ActionContext, canary: dict[str, str]) -> set[str]:
@@ -183,7 +183,7 @@ class TransactionPage(DescriptionList):
     alert = role("alert", state="alert")  # "Already refunded" (a second POST)
 
     def open(self, order_id: str) -> TransactionPage:
-        self.goto_known(f"Product Management has no order {order_id}", "order_not_found",
+        self.goto_known(f"Product Management has no order {order_id}", ErrorCode.ORDER_NOT_FOUND,
                         order_id=quote(order_id, safe=""))
         return self
 
@@ -216,33 +216,36 @@ class TransactionPage(DescriptionList):
         return {"always", "refundable" if values[page.state_term] in SHOWS_REFUND else "notice"}
 
 
-@action("pm.find_order", returns=Order)
+@action("pm.find_order", returns=Order,
+        raises=(ErrorCode.DOMAIN_NOT_FOUND, ErrorCode.DOMAIN_AMBIGUOUS))
 def find_order(ctx: ActionContext, domain: str) -> Order:
     """Search Product Management by domain and read the one order whose domain is exactly it."""
     wanted = domain.strip().lower()
     if not wanted:
-        raise InputError("no domain given to search for", code="domain_not_found", domain=domain)
+        raise InputError("no domain given to search for",
+                         code=ErrorCode.DOMAIN_NOT_FOUND, domain=domain)
     results = SearchPage.of(ctx).open().search(wanted)
     orders = results.exact(wanted)
     if not orders:
         raise InputError(f"Product Management has no order for the domain {wanted}",
-                         code="domain_not_found", domain=wanted, page=results.name,
+                         code=ErrorCode.DOMAIN_NOT_FOUND, domain=wanted, page=results.name,
                          url=results.page.url)
     if len(orders) > 1:
         ids = ", ".join(o.order_id for o in orders)
         raise InputError(f"Product Management has {len(orders)} orders for the domain {wanted} "
-                         f"({ids}); the ticket must name one", code="domain_ambiguous",
+                         f"({ids}); the ticket must name one", code=ErrorCode.DOMAIN_AMBIGUOUS,
                          domain=wanted, page=results.name, url=results.page.url)
     return orders[0]
 
 
-@action("pm.order_state", returns=OrderState)
+@action("pm.order_state", returns=OrderState,
+        raises=(ErrorCode.CUSTOMER_NOT_FOUND, ErrorCode.ORDER_NOT_FOUND))
 def order_state(ctx: ActionContext, customer_id: str, order_id: str) -> OrderState:
     """The order's state in the customer's "My products" view (cancelled once they cancel)."""
     return MyProductsPage.of(ctx).open(customer_id).state_of(order_id)
 
 
-@action("pm.read_transaction", returns=Transaction)
+@action("pm.read_transaction", returns=Transaction, raises=(ErrorCode.ORDER_NOT_FOUND,))
 def read_transaction(ctx: ActionContext, order_id: str) -> Transaction:
     """Read the order's Transaction page: state, refund status, whether Refund is offered."""
     return TransactionPage.of(ctx).open(order_id).read()
@@ -255,7 +258,9 @@ def _receipt(tx: Transaction, already_done: bool) -> RefundReceipt:
 
 
 @action("pm.refund", Effect.SIDE_EFFECT, returns=RefundReceipt, probe="pm.read_transaction",
-        done_if="probe.refunded", moves_money=True)
+        done_if="probe.refunded", moves_money=True,
+        raises=(ErrorCode.ORDER_NOT_FOUND, ErrorCode.REFUND_NOT_ALLOWED,
+                ErrorCode.REFUND_UNCONFIRMED))
 def refund(ctx: ActionContext, order_id: str) -> RefundReceipt:
     """Refund the order on its Transaction page; an order already refunded is not clicked."""
     page = TransactionPage.of(ctx).open(order_id)
@@ -265,7 +270,7 @@ def refund(ctx: ActionContext, order_id: str) -> RefundReceipt:
     if not before.refundable:
         raise BusinessError(f"order {order_id} cannot be refunded: its certificate is "
                             f"{before.certificate_state}; the customer must cancel it first",
-                            code="refund_not_allowed", page=page.name, url=page.page.url)
+                            code=ErrorCode.REFUND_NOT_ALLOWED, page=page.name, url=page.page.url)
     page.submit(page.refund_button)
     # "Refund issued: ref RF-..." or, if another refund won a race, "Already refunded"; either
     # way the refund status on the page is the receipt.
@@ -274,6 +279,6 @@ def refund(ctx: ActionContext, order_id: str) -> RefundReceipt:
     after = page.read()
     if not after.refunded:
         raise ConsoleError(f"Product Management did not confirm the refund of {order_id}: "
-                           f"{confirmation}", code="refund_unconfirmed", page=page.name,
+                           f"{confirmation}", code=ErrorCode.REFUND_UNCONFIRMED, page=page.name,
                            url=page.page.url)
     return _receipt(after, already_done=outcome is page.alert)

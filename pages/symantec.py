@@ -24,7 +24,7 @@ from pages.base import (
 )
 from pages.models import OrderInfo
 from runner.actions import ActionContext, RunContext, action
-from runner.errors import ConsoleError, InputError, RunnerError
+from runner.errors import ConsoleError, ErrorCode, InputError, RunnerError
 
 if TYPE_CHECKING:
     from playwright.sync_api import BrowserContext
@@ -138,7 +138,7 @@ def _private_context(ctx: RunContext) -> BrowserContext:
     browser = ctx.context.browser
     if browser is None:
         raise RunnerError("the run's browser context has no browser to log in with",
-                          code="browser_missing")
+                          code=ErrorCode.BROWSER_MISSING)
     private = browser.new_context()
     private.set_default_timeout(ctx.config.browser.timeout_ms)
     return private
@@ -159,7 +159,9 @@ def log_in(ctx: RunContext) -> None:
         if arrived is login:
             message = text_of(login.loc(login.alert))
             raise InputError(f"Symantec refused the login for {username}: {message}",
-                             code="credentials_rejected", page=login.name, url=login.page.url)
+
+                             code=ErrorCode.CREDENTIALS_REJECTED,
+                             page=login.name, url=login.page.url)
         state = private.storage_state()
     finally:
         private.close()
@@ -187,7 +189,7 @@ def _logged_in(ctx: RunContext, steps: Callable[[], T]) -> T:
         return steps()
     except LoginRequired:
         raise ConsoleError("Symantec asked for a login again right after a successful one",
-                           code="session_rejected", page=LoginPage.of(ctx).name,
+                           code=ErrorCode.SESSION_REJECTED, page=LoginPage.of(ctx).name,
                            url=ctx.page("symantec").url) from None
 
 
@@ -207,7 +209,10 @@ def _open_quick_search(ctx: ActionContext) -> QuickSearchPage:
     return search
 
 
-@action("symantec.order_info", returns=OrderInfo)
+@action("symantec.order_info", returns=OrderInfo,
+        raises=(ErrorCode.PARTNER_ORDER_NOT_FOUND, ErrorCode.CREDENTIALS_REJECTED,
+                ErrorCode.CREDENTIALS_MISSING, ErrorCode.SESSION_REJECTED,
+                ErrorCode.BROWSER_MISSING))
 def order_info(ctx: ActionContext, partner_order_id: str) -> OrderInfo:
     """Look the partner order up with Quick Search; read common name and admin email."""
     wanted = partner_order_id.strip()
@@ -221,7 +226,7 @@ def order_info(ctx: ActionContext, partner_order_id: str) -> OrderInfo:
         if arrived is search:
             raise InputError(f"Symantec has no order {wanted}: "
                              f"{text_of(search.loc(search.not_found))}",
-                             code="partner_order_not_found", page=search.name,
+                             code=ErrorCode.PARTNER_ORDER_NOT_FOUND, page=search.name,
                              url=search.page.url)
         return info.read()
 

@@ -18,6 +18,8 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Protocol
 
+from runner.error_codes import CONSOLE_COMMON, ErrorCode
+
 if TYPE_CHECKING:
     from playwright.sync_api import BrowserContext, Page
 
@@ -86,6 +88,8 @@ class ActionSpec:
     # Pays money out: the executor checks the refund window again right before it clicks.
     moves_money: bool = False
     actor: Actor = Actor.SUPPORT
+    # Every error code the action may raise: a flow's on_error may name only these.
+    raises: frozenset[ErrorCode] = frozenset()
 
 
 Catalogue = Mapping[str, ActionSpec]
@@ -95,8 +99,14 @@ _REGISTRY: dict[str, ActionSpec] = {}
 
 def action(name: str, effect: Effect = Effect.READ, *, returns: type | None = None,
            probe: str | None = None, done_if: str | None = None, moves_money: bool = False,
-           actor: Actor = Actor.SUPPORT) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Register ``func(ctx, **inputs) -> dataclass`` as the flow action ``name``."""
+           actor: Actor = Actor.SUPPORT, raises: Iterable[ErrorCode] = ()
+           ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Register ``func(ctx, **inputs) -> dataclass`` as the flow action ``name``.
+
+    ``raises`` lists the codes particular to this action; what any console page may run into
+    (timeouts, server errors, drift: ``CONSOLE_COMMON``) is added here, so flows can name those
+    in ``on_error`` too.
+    """
 
     def register(func: Callable[..., Any]) -> Callable[..., Any]:
         params = list(inspect.signature(func).parameters.values())[1:]
@@ -110,7 +120,7 @@ def action(name: str, effect: Effect = Effect.READ, *, returns: type | None = No
             outputs += () if ALREADY_DONE in outputs else (ALREADY_DONE,)
         _REGISTRY[name] = ActionSpec(name, effect, func, required, optional, outputs,
                                      inspect.getdoc(func) or "", probe, done_if, moves_money,
-                                     actor)
+                                     actor, frozenset(raises) | frozenset(CONSOLE_COMMON))
         return func
 
     return register

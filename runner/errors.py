@@ -1,37 +1,40 @@
 """One error family for the whole runner.
 
-Every error a user can cause carries a stable ``code`` and a ``kind`` so that an agent reading
-the JSON output knows whether to tell the customer (``business``), retry later (``console``),
-alert the maintainers (``drift``) or fix the ticket (``input``). Context (ticket, step, page,
-URL) is attached where it is known and re-raised, never swallowed.
+Every error a user can cause carries a stable ``code`` declared in ``runner.error_codes``; the
+code fixes its ``kind``, so an agent reading the JSON output knows whether to tell the customer
+(``business``), retry later (``console``), alert the maintainers (``drift``) or fix the ticket
+(``input``). Context (ticket, step, page, URL) is attached where it is known and re-raised, never
+swallowed. Each subclass below stands for one kind, so ``except ConsoleError`` means "retry".
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
+
+from runner.error_codes import ErrorCode, Kind, declared
+
+__all__ = ["BusinessError", "ConfigError", "ConsoleError", "DriftError", "ErrorCode",
+           "InputError", "Kind", "RunnerError"]
 
 
-class Kind:
-    """The four things a caller can do about a failure."""
-
-    BUSINESS = "business"
-    CONSOLE = "console"
-    DRIFT = "drift"
-    INPUT = "input"
-
-
-@dataclass
 class RunnerError(Exception):
-    """Base of every runner error; ``code`` is stable and specific, ``kind`` is one of Kind."""
+    """Base of every runner error; ``code`` is a declared ErrorCode, ``kind`` comes with it."""
 
-    message: str
-    code: str = "runner_error"
-    kind: str = Kind.INPUT
-    context: dict[str, Any] = field(default_factory=dict)
+    expected_kind: ClassVar[Kind | None] = None  # a subclass's kind; None: any
 
-    def __post_init__(self) -> None:
-        super().__init__(self.message)
+    def __init__(self, message: str, code: ErrorCode | str,
+                 context: dict[str, Any] | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.code = declared(code)  # an undeclared code is refused here, at construction
+        if self.expected_kind is not None and self.code.kind is not self.expected_kind:
+            raise ValueError(f"{type(self).__name__} cannot carry {self.code} "
+                             f"(a {self.code.kind} code)")
+        self.context: dict[str, Any] = dict(context or {})
+
+    @property
+    def kind(self) -> Kind:
+        return self.code.kind
 
     def with_context(self, **more: Any) -> RunnerError:
         """Add what the caller knows (ticket, step, page, url) without losing what is there."""
@@ -44,8 +47,12 @@ class RunnerError(Exception):
         where = ", ".join(f"{k}={v}" for k, v in self.context.items())
         return f"{self.message} [{where}]" if where else self.message
 
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.message!r}, code={str(self.code)!r})"
+
     def to_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"code": self.code, "kind": self.kind, "message": str(self)}
+        out: dict[str, Any] = {"code": str(self.code), "kind": str(self.kind),
+                               "message": str(self)}
         where = ("ticket", "step", "page", "locator", "url")
         out.update({k: v for k, v in self.context.items() if k in where})
         return out
@@ -54,33 +61,47 @@ class RunnerError(Exception):
 class ConfigError(RunnerError):
     """The config file is missing, malformed or names something unknown."""
 
-    def __init__(self, message: str, code: str = "config_invalid", **context: Any) -> None:
-        super().__init__(message, code, Kind.INPUT, dict(context))
+    expected_kind = Kind.INPUT
+
+    def __init__(self, message: str, code: ErrorCode = ErrorCode.CONFIG_INVALID,
+                 **context: Any) -> None:
+        super().__init__(message, code, context)
 
 
 class ConsoleError(RunnerError):
     """A vendor console is down, slow or answered with a server error: retry later."""
 
-    def __init__(self, message: str, code: str = "console_unavailable", **context: Any) -> None:
-        super().__init__(message, code, Kind.CONSOLE, dict(context))
+    expected_kind = Kind.CONSOLE
+
+    def __init__(self, message: str, code: ErrorCode = ErrorCode.CONSOLE_UNAVAILABLE,
+                 **context: Any) -> None:
+        super().__init__(message, code, context)
 
 
 class DriftError(RunnerError):
     """A page no longer matches its page object: a locator is missing or ambiguous."""
 
-    def __init__(self, message: str, code: str = "page_drift", **context: Any) -> None:
-        super().__init__(message, code, Kind.DRIFT, dict(context))
+    expected_kind = Kind.DRIFT
+
+    def __init__(self, message: str, code: ErrorCode = ErrorCode.PAGE_DRIFT,
+                 **context: Any) -> None:
+        super().__init__(message, code, context)
 
 
 class BusinessError(RunnerError):
     """Policy or the console's state says no; retrying will not help."""
 
-    def __init__(self, message: str, code: str, **context: Any) -> None:
-        super().__init__(message, code, Kind.BUSINESS, dict(context))
+    expected_kind = Kind.BUSINESS
+
+    def __init__(self, message: str, code: ErrorCode, **context: Any) -> None:
+        super().__init__(message, code, context)
 
 
 class InputError(RunnerError):
     """The ticket's data is wrong or incomplete (unknown domain, missing input)."""
 
-    def __init__(self, message: str, code: str = "bad_input", **context: Any) -> None:
-        super().__init__(message, code, Kind.INPUT, dict(context))
+    expected_kind = Kind.INPUT
+
+    def __init__(self, message: str, code: ErrorCode = ErrorCode.BAD_INPUT,
+                 **context: Any) -> None:
+        super().__init__(message, code, context)

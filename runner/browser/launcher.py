@@ -13,7 +13,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from runner.errors import ConfigError
+from runner.errors import ConfigError, ErrorCode
 
 FLAGS = [
     "--disable-background-networking",
@@ -46,7 +46,7 @@ def chromium_executable() -> str | None:
     raise ConfigError(
         "no Chromium found: run `make setup` (installs Debian's chromium as root) or "
         "`apt-get install -y chromium`, or set CERTRUNNER_CHROMIUM to a Chromium binary",
-        code="chromium_missing")
+        code=ErrorCode.CHROMIUM_MISSING)
 
 
 def launch_options(headless: bool = True) -> dict[str, Any]:

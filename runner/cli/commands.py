@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING, Any
 
 from runner.engine.result import RunResult
 from runner.engine.store import Run, RunStore
-from runner.errors import InputError
+from runner.engine.texts import CONFIRM_PREFIX
+from runner.errors import ErrorCode, InputError
 from runner.language.model import AskStep, Flow
 from runner.language.validate import check_inputs, load_flow
 
@@ -20,7 +21,6 @@ if TYPE_CHECKING:
     from runner.engine.executor import Executor, Progress
 
 FLOWS_DIR = Path(__file__).resolve().parent.parent / "flows"
-CONFIRM_PREFIX = "confirm_"
 
 
 def flow_path(name_or_path: str) -> Path:
@@ -31,14 +31,15 @@ def flow_path(name_or_path: str) -> Path:
     named = FLOWS_DIR / f"{name_or_path}.yaml"
     if not named.exists():
         known = ", ".join(sorted(p.stem for p in FLOWS_DIR.glob("*.yaml")))
-        raise InputError(f"unknown flow {name_or_path!r} (flows: {known})", code="unknown_flow")
+        raise InputError(f"unknown flow {name_or_path!r} (flows: {known})",
+                         code=ErrorCode.UNKNOWN_FLOW)
     return named
 
 
 def validate_flow(name_or_path: str) -> Flow:
     path = flow_path(name_or_path)
     if not path.exists():
-        raise InputError(f"flow file not found: {path}", code="flow_not_found")
+        raise InputError(f"flow file not found: {path}", code=ErrorCode.FLOW_NOT_FOUND)
     return load_flow(path)
 
 
@@ -69,7 +70,7 @@ def run_flow(app: App, flow_name: str, ticket: str, inputs: dict[str, Any], *,
     flow = validate_flow(flow_name)
     check_inputs(flow, inputs)
     if not ticket.strip():
-        raise InputError("a ticket id is required", code="missing_ticket")
+        raise InputError("a ticket id is required", code=ErrorCode.MISSING_TICKET)
     keep, secrets = _split_secrets(flow, inputs)
     if dry_run:
         return _dry_run(app, flow, ticket, keep, secrets, progress)
@@ -93,7 +94,7 @@ def _dry_run(app: App, flow: Flow, ticket: str, keep: dict[str, Any], secrets: d
 def _load_run(app: App, run_id: str) -> Run:
     run = app.store.get_run(run_id)
     if run is None:
-        raise InputError(f"no run {run_id} in {app.config.store}", code="unknown_run")
+        raise InputError(f"no run {run_id} in {app.config.store}", code=ErrorCode.UNKNOWN_RUN)
     return run
 
 
@@ -123,5 +124,6 @@ def status(app: App, ref: str) -> list[RunResult]:
     run = app.store.get_run(ref)
     runs = [run] if run else app.store.find_runs_by_ticket(ref)
     if not runs:
-        raise InputError(f"no run or ticket {ref!r} in {app.config.store}", code="unknown_run")
+        raise InputError(f"no run or ticket {ref!r} in {app.config.store}",
+                         code=ErrorCode.UNKNOWN_RUN)
     return [result_of(r) for r in runs]

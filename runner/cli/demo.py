@@ -12,8 +12,9 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from runner.cli.commands import resume_run, run_flow
+from runner.engine.next_action import ProvideInput
 from runner.engine.result import RunResult, human_summary
-from runner.errors import ConfigError
+from runner.errors import ConfigError, ErrorCode
 
 if TYPE_CHECKING:
     from runner.cli.app import App
@@ -34,7 +35,7 @@ def run_demo(app: App, echo: Echo) -> int:
 
     if not app.config.is_sandbox or not app.config.needs_sandbox:
         raise ConfigError("the demo runs only against the built-in sandbox",
-                          code="demo_needs_sandbox")
+                          code=ErrorCode.DEMO_NEEDS_SANDBOX)
     app.live_config()  # start the sandbox before adding orders to it
     sandbox = Sandbox(app.config.sandbox_db)
     stamp = datetime.now(UTC).strftime("%Y%m%d%H%M%S")
@@ -64,7 +65,8 @@ def run_demo(app: App, echo: Echo) -> int:
     if not ok or not result.run_id:
         return 1
     run_id = result.run_id
-    image = (result.next_action or {}).get("artifact")
+    action = result.next_action
+    image = action.artifact if isinstance(action, ProvideInput) else None
     answer = sandbox.solve_captcha(image) if image else None
     echo(f"\n-- a person reads the captcha image {image}: {answer}")
     result = resume_run(app, run_id, {"image_number": answer or ""}, progress=echo)

@@ -12,7 +12,7 @@ from typing import Any
 
 import click
 
-from runner.engine.result import EXIT_USAGE
+from runner.error_codes import ErrorCode, ExitCode, exit_code
 from runner.errors import RunnerError
 
 
@@ -66,11 +66,16 @@ def emit(payload: dict[str, Any] | list[Any], as_json: bool, text: str) -> None:
     click.echo(json.dumps(payload, indent=2, default=str) if as_json else text)
 
 
-def fail(error: RunnerError, as_json: bool, **extra: Any) -> None:
+def fail(error: RunnerError, as_json: bool, domain: str | None = None, **extra: Any) -> None:
     """Print an error raised before a run existed, like a run's error, and exit with its code."""
-    payload = {**extra, "status": "failed", "error": error.to_dict()}
+    from runner.engine.texts import customer_failure
+
+    payload: dict[str, Any] = {**extra, "status": "failed"}
+    if "ticket" in extra or "run_id" in extra:  # a ticket's command: something to tell them
+        payload["customer_message"] = customer_failure(error, domain)
+    payload["error"] = error.to_dict()
     emit(payload, as_json, f"error [{error.kind}/{error.code}]: {error}")
-    sys.exit(EXIT_USAGE if error.kind == "input" else 1)
+    sys.exit(exit_code("failed", error.kind))
 
 
 @click.group()
@@ -106,14 +111,28 @@ def run_cmd(obj: Obj, flow: str, ticket: str, domain: str, inputs: tuple[str, ..
         result = run_flow(obj.app, flow, ticket, {"domain": domain, **parse_inputs(inputs)},
                           dry_run=dry_run, progress=None if as_json else click.echo)
     except RunnerError as exc:
-        fail(exc, as_json, ticket=ticket, flow=flow)
+        fail(exc, as_json, ticket=ticket, flow=flow, domain=domain)
     finish(result, as_json)
 
 
-def finish(result: Any, as_json: bool) -> None:
+def render(result: Any) -> dict[str, Any]:
+    """A run's answer with ``next_action.command`` as an argv list (see runner.cli.argv)."""
+    from runner.cli.argv import command_line
+
+    return dict(result.to_dict(command_line))
+
+
+def summary(result: Any) -> str:
+    from runner.cli.argv import shell_line
     from runner.engine.result import human_summary
 
-    emit(result.to_dict(), as_json, human_summary(result))
+    action = result.next_action
+    command = f"\n  run: {shell_line(action.command)}" if action and action.command else ""
+    return human_summary(result) + command
+
+
+def finish(result: Any, as_json: bool) -> None:
+    emit(render(result), as_json, summary(result))
     sys.exit(result.exit_code)
 
 
@@ -128,7 +147,6 @@ def resume_cmd(obj: Obj, run_id: str | None, due: bool, inputs: tuple[str, ...],
                as_json: bool) -> None:
     """Continue a paused or failed run from the step it stopped at (never from the start)."""
     from runner.cli.commands import resume_due, resume_run
-    from runner.engine.result import EXIT_FAILED, EXIT_FINISHED, human_summary
 
     if bool(run_id) == due:
         raise click.UsageError("give either RUN_ID or --due")
@@ -140,9 +158,10 @@ def resume_cmd(obj: Obj, run_id: str | None, due: bool, inputs: tuple[str, ...],
         results = resume_due(obj.app, progress=None if as_json else click.echo)
     except RunnerError as exc:
         fail(exc, as_json, run_id=run_id)
-    emit([r.to_dict() for r in results], as_json,
-         "\n".join(human_summary(r) for r in results) or "no runs are due")
-    sys.exit(EXIT_FAILED if any(r.status == "failed" for r in results) else EXIT_FINISHED)
+    emit([render(r) for r in results], as_json,
+         "\n".join(summary(r) for r in results) or "no runs are due")
+    sys.exit(ExitCode.FAILED if any(r.status == "failed" for r in results)
+             else ExitCode.FINISHED)
 
 
 @cli.command("status")
@@ -153,7 +172,6 @@ def resume_cmd(obj: Obj, run_id: str | None, due: bool, inputs: tuple[str, ...],
 def status_cmd(obj: Obj, ref: str, as_json: bool) -> None:
     """Show a run by RUN_ID, or every run of a TICKET."""
     from runner.cli.commands import status
-    from runner.engine.result import human_summary
 
     try:
         results = status(obj.app, ref)
@@ -161,7 +179,7 @@ def status_cmd(obj: Obj, ref: str, as_json: bool) -> None:
         fail(exc, as_json, ref=ref)
     if len(results) == 1:
         finish(results[0], as_json)
-    emit([r.to_dict() for r in results], as_json, "\n".join(human_summary(r) for r in results))
+    emit([render(r) for r in results], as_json, "\n".join(summary(r) for r in results))
 
 
 @cli.group("flows")
@@ -197,13 +215,21 @@ def flows_validate(path: str, as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the JSON summary.")
 @click.option("--junit", type=click.Path(dir_okay=False), help="Write JUnit XML here.")
 @click.option("--html", type=click.Path(dir_okay=False), help="Write the HTML report here.")
+@click.option("--write-proposals", "proposals", type=click.Path(dir_okay=False),
+              help="Write the best proposed fix of each broken locator here, as a patch for "
+                   "`git apply` (never applied by the check).")
+@click.option("--notify-url", envvar="CERTRUNNER_NOTIFY_URL",
+              help="POST a JSON summary here when there is drift or an unreachable console.")
 @config_option
 @pass_obj
-def verify_cmd(obj: Obj, as_json: bool, junit: str | None, html: str | None) -> None:
+def verify_cmd(obj: Obj, as_json: bool, junit: str | None, html: str | None,
+               proposals: str | None, notify_url: str | None) -> None:
     """Visit every page read-only; check every declared locator (exit 1 drift, 2 unreachable)."""
-    from runner.selectors.check import run_check
+    from runner.selectors.command import Outputs, run_check
 
-    sys.exit(run_check(obj.app, as_json=as_json, junit=junit, html=html, echo=click.echo))
+    outputs = Outputs(as_json=as_json, junit=junit, html=html, proposals=proposals,
+                      notify_url=notify_url)
+    sys.exit(run_check(obj.app, outputs, echo=click.echo))
 
 
 @cli.command("demo")
@@ -245,10 +271,10 @@ def main(argv: list[str] | None = None) -> None:
         if "--json" not in args:
             exc.show()
             sys.exit(exc.exit_code)
-        code = "usage_error" if isinstance(exc, click.UsageError) else "bad_input"
-        emit({"status": "failed", "error": {"kind": "input", "code": code,
+        code = ErrorCode.USAGE_ERROR if isinstance(exc, click.UsageError) else ErrorCode.BAD_INPUT
+        emit({"status": "failed", "error": {"kind": str(code.kind), "code": str(code),
                                             "message": exc.format_message()}}, True, "")
-        sys.exit(EXIT_USAGE)
+        sys.exit(code.exit_code)
     except click.Abort:
         click.echo("aborted", err=True)
         sys.exit(1)

@@ -15,7 +15,7 @@ from typing import Any
 
 import yaml
 
-from runner.errors import ConfigError
+from runner.errors import ConfigError, ErrorCode
 
 CONSOLES = ("pm", "symantec", "geotrust", "mail", "portal")
 DEFAULT_CONFIG = Path(__file__).resolve().parent / "default.yaml"
@@ -39,7 +39,7 @@ class ConsoleConfig:
             raise ConfigError(
                 f"no credentials for console {self.name}: set {self.username_env} and "
                 f"{self.password_env} in the environment",
-                code="credentials_missing", page=self.name)
+                code=ErrorCode.CREDENTIALS_MISSING, page=self.name)
         return user, password
 
 
@@ -77,7 +77,7 @@ class Config:
             return self.consoles[name]
         except KeyError:
             raise ConfigError(f"config {self.path} has no console {name!r}",
-                              code="console_unknown") from None
+                              code=ErrorCode.CONSOLE_UNKNOWN) from None
 
     def with_sandbox_url(self, url: str) -> Config:
         """A copy whose ``sandbox:/x`` URLs point at a running sandbox."""
@@ -100,7 +100,7 @@ class Config:
 def _section(raw: dict[str, Any], key: str, path: Path) -> dict[str, Any]:
     value = raw.get(key) or {}
     if not isinstance(value, dict):
-        raise ConfigError(f"{path}: '{key}' must be a mapping", code="config_invalid")
+        raise ConfigError(f"{path}: '{key}' must be a mapping", code=ErrorCode.CONFIG_INVALID)
     return value
 
 
@@ -110,26 +110,29 @@ def load_config(path: Path | str | None = None) -> Config:
     try:
         raw = yaml.safe_load(chosen.read_text())
     except FileNotFoundError:
-        raise ConfigError(f"config file not found: {chosen}", code="config_not_found") from None
+        raise ConfigError(f"config file not found: {chosen}",
+                          code=ErrorCode.CONFIG_NOT_FOUND) from None
     except yaml.YAMLError as exc:
-        raise ConfigError(f"{chosen}: malformed YAML: {exc}", code="config_invalid") from None
+        raise ConfigError(f"{chosen}: malformed YAML: {exc}",
+                          code=ErrorCode.CONFIG_INVALID) from None
     if not isinstance(raw, dict):
-        raise ConfigError(f"{chosen}: expected a mapping at the top", code="config_invalid")
+        raise ConfigError(f"{chosen}: expected a mapping at the top", code=ErrorCode.CONFIG_INVALID)
     consoles_raw = _section(raw, "consoles", chosen)
     unknown = set(consoles_raw) - set(CONSOLES)
     if unknown:
-        raise ConfigError(f"{chosen}: unknown consoles {sorted(unknown)}", code="config_invalid")
+        raise ConfigError(f"{chosen}: unknown consoles {sorted(unknown)}",
+                          code=ErrorCode.CONFIG_INVALID)
     for key in ("password", "username"):
         for name, c in consoles_raw.items():
             if key in (c or {}):
                 raise ConfigError(f"{chosen}: consoles.{name}.{key}: credentials belong in the "
-                                  f"environment, not in YAML", code="config_secret_in_yaml")
+                                  f"environment, not in YAML", code=ErrorCode.CONFIG_SECRET_IN_YAML)
     consoles = {name: ConsoleConfig(name=name, **(consoles_raw.get(name) or {"base_url": ""}))
                 for name in CONSOLES}
     environment = str(raw.get("environment", "sandbox"))
     if environment not in ("sandbox", "production"):
         raise ConfigError(f"{chosen}: environment must be sandbox or production",
-                          code="config_invalid")
+                          code=ErrorCode.CONFIG_INVALID)
     sandbox = _section(raw, "sandbox", chosen)
     browser = _section(raw, "browser", chosen)
     env_db = os.environ.get("SANDBOX_DB")

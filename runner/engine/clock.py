@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
-from runner.errors import ConfigError, InputError
+from runner.errors import ConfigError, ErrorCode, InputError
 from runner.language.model import parse_duration
 
 ENV_VAR = "CERTRUNNER_NOW"
@@ -35,7 +35,7 @@ class SystemClock:
 def _utc(value: datetime) -> datetime:
     if value.tzinfo is None or value.utcoffset() is None:
         raise InputError(f"clock time {value.isoformat()} has no time zone",
-                         code="naive_datetime")
+                         code=ErrorCode.NAIVE_DATETIME)
     return value.astimezone(UTC)
 
 
@@ -78,16 +78,17 @@ def parse_override(value: str) -> Clock:
             delta = parse_duration(shift.group(2))  # one duration syntax for flows and clocks
         except ValueError as exc:
             raise ConfigError(f"clock override {value!r}: {exc}",
-                              code="clock_override_invalid") from exc
+                              code=ErrorCode.CLOCK_OVERRIDE_INVALID) from exc
         return OffsetClock(delta if shift.group(1) == "+" else -delta)
     try:
         at = datetime.fromisoformat(text)
     except ValueError as exc:
         raise ConfigError(f"clock override {value!r} is neither an ISO 8601 time with an offset "
-                          "nor a shift such as +31d", code="clock_override_invalid") from exc
+                          "nor a shift such as +31d",
+                          code=ErrorCode.CLOCK_OVERRIDE_INVALID) from exc
     if at.tzinfo is None:
         raise ConfigError(f"clock override {value!r} has no time zone; add an offset such as "
-                          "+00:00", code="clock_override_invalid")
+                          "+00:00", code=ErrorCode.CLOCK_OVERRIDE_INVALID)
     return FixedClock(at)
 
 
@@ -104,5 +105,5 @@ def clock_from_env(value: str | None = None, *, allow_override: bool,
         return SystemClock()
     if not allow_override:
         raise ConfigError(f"the clock can only be overridden ({ENV_VAR}={override}) when every "
-                          "console is the sandbox", code="clock_override_forbidden")
+                          "console is the sandbox", code=ErrorCode.CLOCK_OVERRIDE_FORBIDDEN)
     return parse_override(override)

@@ -1,31 +1,30 @@
 """The answer a caller gets: one object, the same for JSON and for the human summary.
 
 Agents depend on these field names and on the exit codes; change them only with the contract
-in DESIGN.md.
+(README, docs/errors.md). ``customer_message`` may be pasted to the customer on every status;
+``error.message`` and ``next_action.summary`` are for the support agent.
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
+
+from runner.engine.next_action import Command, NextAction
+from runner.error_codes import ExitCode, exit_code
 
 if TYPE_CHECKING:
     from runner.engine.store import Run
 
-EXIT_FINISHED = 0
-EXIT_FAILED = 1
-EXIT_USAGE = 2
-EXIT_PAUSED = 3
-
-FINISHED = ("succeeded", "denied")
-PAUSED = ("waiting", "needs_input")
-IN_PROGRESS = "running"  # another process holds the run: come back later, like a pause
+# How a door writes a next action's command: the CLI as an argv list (runner.cli.argv).
+CommandRenderer = Callable[[Command], Any]
 
 
 @dataclass
 class StepReport:
     id: str
-    status: str  # done | skipped | paused | failed | denied | ended
+    status: str  # done | skipped | paused | failed | denied | ended | retry
     duration_ms: int = 0
 
 
@@ -36,26 +35,43 @@ class RunResult:
     flow: str
     status: str
     outcome: str | None = None
-    message: str | None = None
-    next_action: dict[str, Any] | None = None
+    customer_message: str | None = None
+    next_action: NextAction | None = None
     outputs: dict[str, Any] = field(default_factory=dict)
     steps: list[StepReport] = field(default_factory=list)
     error: dict[str, Any] | None = None
     artifacts: list[str] = field(default_factory=list)
     existing: bool = False  # a second trigger got the first run
 
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+    def to_dict(self, render: CommandRenderer | None = None) -> dict[str, Any]:
+        """The JSON answer; ``render`` turns ``next_action.command`` into the door's form
+        (without one, the command stays structured data)."""
+        return {
+            "run_id": self.run_id, "ticket": self.ticket, "flow": self.flow,
+            "status": self.status, "outcome": self.outcome,
+            "customer_message": self.customer_message,
+            "next_action": _action_dict(self.next_action, render),
+            "outputs": self.outputs,
+            "steps": [{"id": s.id, "status": s.status, "duration_ms": s.duration_ms}
+                      for s in self.steps],
+            "error": self.error, "artifacts": self.artifacts, "existing": self.existing,
+        }
 
     @property
-    def exit_code(self) -> int:
-        if self.status in FINISHED:
-            return EXIT_FINISHED
-        if self.status in PAUSED or self.status == IN_PROGRESS:
-            return EXIT_PAUSED
-        if self.error and self.error.get("kind") == "input":
-            return EXIT_USAGE
-        return EXIT_FAILED
+    def exit_code(self) -> ExitCode:
+        return exit_code(self.status, (self.error or {}).get("kind"))
+
+
+def _action_dict(action: NextAction | None, render: CommandRenderer | None) -> Any:
+    if action is None:
+        return None
+    out = action.to_dict()
+    if render is not None:
+        out["command"] = render(action.command) if action.command else None
+        previous = getattr(action, "previous", None)
+        if isinstance(previous, NextAction):
+            out["previous"] = _action_dict(previous, render)
+    return out
 
 
 def human_summary(result: RunResult) -> str:
@@ -67,14 +83,14 @@ def human_summary(result: RunResult) -> str:
     if result.outcome:
         head += f"  outcome: {result.outcome}"
     lines.append(head)
-    if result.message:
-        lines.append(f"  message: {result.message}")
+    if result.customer_message:
+        lines.append(f"  for the customer: {result.customer_message}")
     if result.error:
         where = f" at step {result.error['step']}" if result.error.get("step") else ""
         lines.append(f"  error [{result.error['kind']}/{result.error['code']}]{where}: "
                      f"{result.error['message']}")
     if result.next_action:
-        lines.append(f"  next: {result.next_action.get('summary', result.next_action)}")
+        lines.append(f"  next: {result.next_action.summary}")
     for path in result.artifacts:
         lines.append(f"  artifact: {path}")
     return "\n".join(lines)
@@ -86,11 +102,12 @@ def result_of(run: Run) -> RunResult:
     for row in run.context.get("log", []):
         last[row["id"]] = StepReport(row["id"], row["status"], row["duration_ms"])
     artifacts = list(run.context.get("artifacts", []))
-    if run.next_action and run.next_action.get("artifact"):
-        artifacts.append(run.next_action["artifact"])
+    action = NextAction.from_dict(run.next_action) if run.next_action else None
+    artifact = getattr(action, "artifact", None)
+    if artifact:
+        artifacts.append(artifact)
     return RunResult(
         run_id=run.run_id, ticket=run.ticket, flow=run.flow, status=str(run.status),
-        outcome=run.outcome, message=run.message, next_action=run.next_action,
+        outcome=run.outcome, customer_message=run.message, next_action=action,
         outputs=run.context.get("steps", {}), steps=list(last.values()), error=run.error,
         artifacts=artifacts)
-

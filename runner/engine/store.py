@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from runner.engine.clock import Clock, SystemClock
-from runner.errors import InputError, Kind, RunnerError
+from runner.errors import ErrorCode, InputError, RunnerError
 
 SCHEMA_VERSION = 1
 _SECRET_KEY = re.compile(r"password|passwd|secret|credential|api_?key", re.IGNORECASE)
@@ -98,8 +98,8 @@ class LedgerStatus(enum.StrEnum):
 class StoreError(RunnerError):
     """The store refused a write: lease lost, unknown run, a secret, or a newer schema."""
 
-    def __init__(self, message: str, code: str, kind: str = Kind.INPUT, **context: Any) -> None:
-        super().__init__(message, code, kind, dict(context))
+    def __init__(self, message: str, code: ErrorCode, **context: Any) -> None:
+        super().__init__(message, code, context)
 
 
 @dataclass
@@ -170,7 +170,7 @@ def _ts(value: datetime | None) -> str | None:
     if value is None:
         return None
     if value.tzinfo is None or value.utcoffset() is None:
-        raise InputError(f"{value.isoformat()} has no time zone", code="naive_datetime")
+        raise InputError(f"{value.isoformat()} has no time zone", code=ErrorCode.NAIVE_DATETIME)
     return value.astimezone(UTC).isoformat(timespec="microseconds")  # sorts as text
 
 
@@ -201,7 +201,7 @@ def _refuse_secrets(value: Any, where: str) -> None:
         for key, item in value.items():
             if _SECRET_KEY.search(str(key)):
                 raise StoreError(f"refusing to store {where}.{key}: it looks like a secret",
-                                 "secret_in_store", Kind.DRIFT)
+                                 ErrorCode.SECRET_IN_STORE)
             _refuse_secrets(item, f"{where}.{key}")
     elif isinstance(value, list | tuple):
         for index, item in enumerate(value):
@@ -289,7 +289,7 @@ class RunStore:
             version = db.execute("PRAGMA user_version").fetchone()[0]
             if version > SCHEMA_VERSION:
                 raise StoreError(f"{self.path} was written by a newer runner "
-                                 f"(schema {version} > {SCHEMA_VERSION})", "store_too_new")
+                                 f"(schema {version} > {SCHEMA_VERSION})", ErrorCode.STORE_TOO_NEW)
             for statement in _SCHEMA.split(";"):
                 if statement.strip():
                     db.execute(statement)
@@ -343,9 +343,9 @@ class RunStore:
                 exists = db.execute("SELECT 1 FROM runs WHERE run_id = ?",
                                     (run.run_id,)).fetchone()
                 if not exists:
-                    raise StoreError(f"no run {run.run_id}", "unknown_run", run=run.run_id)
+                    raise StoreError(f"no run {run.run_id}", ErrorCode.UNKNOWN_RUN, run=run.run_id)
                 raise StoreError(f"run {run.run_id} is no longer leased to {owner}",
-                                 "lease_lost", Kind.CONSOLE, run=run.run_id)
+                                 ErrorCode.LEASE_LOST, run=run.run_id)
             row = db.execute("SELECT * FROM runs WHERE run_id = ?", (run.run_id,)).fetchone()
         return _run(row)
 
@@ -374,7 +374,7 @@ class RunStore:
             row = db.execute("SELECT lease_owner, lease_expires_at FROM runs WHERE run_id = ?",
                              (run_id,)).fetchone()
             if row is None:
-                raise StoreError(f"no run {run_id}", "unknown_run", run=run_id)
+                raise StoreError(f"no run {run_id}", ErrorCode.UNKNOWN_RUN, run=run_id)
             holder, expires = row["lease_owner"], row["lease_expires_at"]
             free = (holder is None or holder == owner or expires is None
                     or expires <= _ts(now) or _owner_dead(holder))
@@ -448,10 +448,10 @@ class RunStore:
                              "AND order_key = ?", key).fetchone()
         if row is None:
             raise StoreError(f"no ledger entry for {action} on {order_key} (ticket {ticket}); "
-                             "call ledger_begin before the click", "ledger_missing", Kind.DRIFT)
+                             "call ledger_begin before the click", ErrorCode.LEDGER_MISSING)
         if not changed and status is not LedgerStatus.CONFIRMED:
             raise StoreError(f"{action} on {order_key} is already confirmed; it cannot be "
-                             "abandoned", "ledger_confirmed", Kind.DRIFT)
+                             "abandoned", ErrorCode.LEDGER_CONFIRMED)
         return _entry(row)
 
     def ledger_confirm(self, ticket: str, action: str, order_key: str,

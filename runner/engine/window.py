@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from runner.errors import InputError
+from runner.errors import ErrorCode, InputError
 
 REFUND_WINDOW = timedelta(days=30)
 _MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
@@ -36,13 +36,14 @@ def aware(value: datetime | str, what: str = "datetime") -> datetime:
             value = datetime.fromisoformat(value.strip())
         except ValueError as exc:
             raise InputError(f"{what} {value!r} is not an ISO 8601 date and time",
-                             code="bad_datetime") from exc
+                             code=ErrorCode.BAD_DATETIME) from exc
     if not isinstance(value, datetime):
-        raise InputError(f"{what} must be a date and time, got {value!r}", code="bad_datetime")
+        raise InputError(f"{what} must be a date and time, got {value!r}",
+                         code=ErrorCode.BAD_DATETIME)
     if value.tzinfo is None or value.utcoffset() is None:
         raise InputError(f"{what} {value.isoformat()} has no time zone; give an offset such as "
                          "+00:00, a naive time could move the refund boundary by a day",
-                         code="naive_datetime")
+                         code=ErrorCode.NAIVE_DATETIME)
     return value
 
 
@@ -65,7 +66,7 @@ def decide(purchased_at: datetime | str, now: datetime | str,
            window: timedelta = REFUND_WINDOW) -> WindowDecision:
     """Eligible iff ``now <= purchased_at + window``; dates in messages use the purchase's zone."""
     if window <= timedelta(0):
-        raise InputError(f"refund window must be positive, got {window}", code="bad_window")
+        raise InputError(f"refund window must be positive, got {window}", code=ErrorCode.BAD_WINDOW)
     bought = aware(purchased_at, "purchase date")
     at = aware(now, "current time")
     ends = bought + window

@@ -16,15 +16,15 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from runner.errors import Kind, RunnerError
+from runner.errors import ErrorCode, RunnerError
 
 
 class ExpressionError(RunnerError):
     """An expression is not allowed, does not parse, or names something the run does not have."""
 
-    def __init__(self, message: str, code: str = "expression_invalid", *,
+    def __init__(self, message: str, code: ErrorCode = ErrorCode.EXPRESSION_INVALID, *,
                  expression: str = "", **context: Any) -> None:
-        super().__init__(message, code, Kind.INPUT, dict(context))
+        super().__init__(message, code, context)
         self.expression = expression
 
 
@@ -154,7 +154,7 @@ def lookup(dotted: str, ctx: Mapping[str, Any], expr: str | None = None) -> Any:
         if not isinstance(value, Mapping):
             raise ExpressionError(
                 f"expression {expr!r}: {where} is {type(value).__name__}, it has no field {part!r}",
-                code="expression_unresolved", expression=expr)
+                code=ErrorCode.EXPRESSION_UNRESOLVED, expression=expr)
         if part not in value:
             if depth == 0:
                 why = f"{part!r} is not in the run context (unknown, or a step that was skipped)"
@@ -162,7 +162,7 @@ def lookup(dotted: str, ctx: Mapping[str, Any], expr: str | None = None) -> Any:
                 known = ", ".join(sorted(map(str, value))) or "none"
                 why = f"{where} has no field {part!r} (fields: {known})"
             raise ExpressionError(f"expression {expr!r}: {why}",
-                                  code="expression_unresolved", expression=expr)
+                                  code=ErrorCode.EXPRESSION_UNRESOLVED, expression=expr)
         value = value[part]
     return value
 
@@ -205,7 +205,7 @@ def _eval(node: ast.AST, ctx: Mapping[str, Any], expr: str) -> Any:
                     ok = _COMPARE[type(op)](current, right)
                 except TypeError as exc:
                     raise ExpressionError(f"expression {expr!r}: {exc}",
-                                          code="expression_type", expression=expr) from exc
+                                          code=ErrorCode.EXPRESSION_TYPE, expression=expr) from exc
                 if not ok:
                     return False
                 current = right

@@ -59,7 +59,8 @@ STEP_KEYS: dict[StepKind, tuple[str, ...]] = {
     StepKind.ACTION: ("action", "with", "key", "on_error"),
     StepKind.GATE: ("gate", "purchased_at", "on_expired"),
     StepKind.ASK: ("ask", "prompt", "artifact"),
-    StepKind.WAIT: ("wait", "with", "until", "every", "deadline", "timeout_code", "waiting_for"),
+    StepKind.WAIT: ("wait", "with", "until", "every", "deadline", "timeout_code", "waiting_for",
+                     "message"),
     StepKind.END: ("end", "status", "message"),
 }
 _FLOW_KEYS = ("name", "description", "inputs", "steps")
@@ -144,7 +145,7 @@ class AskStep(Step):
 @dataclass(frozen=True, kw_only=True)
 class WaitStep(Step):
     """``timeout_code`` is the error code when the deadline passes; ``waiting_for`` (a template)
-    tells the caller what the run is waiting for."""
+    tells the caller what the run is waiting for, ``message`` (a template) the customer."""
 
     kind: ClassVar[StepKind] = StepKind.WAIT
     action: str
@@ -155,6 +156,7 @@ class WaitStep(Step):
     with_lines: Mapping[str, int] = field(default_factory=dict, compare=False)
     timeout_code: str | None = None
     waiting_for: str | None = None
+    message: str | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -419,11 +421,12 @@ def _wait(r: _Reader, raw: LineDict, where: str, common: dict[str, Any]) -> Step
         r.add(raw.line_of("timeout_code"), f"{where}.timeout_code",
               f"error code {timeout_code!r} must be lower_snake_case")
     waiting_for = r.text(raw, "waiting_for", where, required=False)
+    message = r.text(raw, "message", where, required=False)
     if action is None or until is None or every is None or deadline is None:
         return None
     return WaitStep(action=action, with_=with_, with_lines=with_lines, until=until,
                     every=every, deadline=deadline, timeout_code=timeout_code,
-                    waiting_for=waiting_for, **common)
+                    waiting_for=waiting_for, message=message, **common)
 
 
 def _end(r: _Reader, raw: LineDict, where: str, common: dict[str, Any]) -> Step | None:

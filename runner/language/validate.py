@@ -11,8 +11,9 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from runner.actions import ActionSpec, Effect, load_catalogue
-from runner.errors import InputError
+from runner.actions import ActionSpec, Actor, Effect, load_catalogue
+from runner.error_codes import Kind, codes_of, lookup
+from runner.errors import ErrorCode, InputError
 from runner.language import expressions
 from runner.language.expressions import ExpressionError
 from runner.language.model import (
@@ -41,7 +42,8 @@ class FlowInvalid(FlowError):
         ordered = sorted(issues, key=lambda i: i.line)
         count = f"{len(ordered)} problem" + ("s" if len(ordered) != 1 else "")
         lines = "\n".join(f"  {issue}" for issue in ordered)
-        super().__init__(f"{path}: invalid flow, {count}:\n{lines}", "flow_invalid", ordered)
+        super().__init__(f"{path}: invalid flow, {count}:\n{lines}", ErrorCode.FLOW_INVALID,
+                         ordered)
 
 
 def default_actions() -> Mapping[str, ActionSpec]:
@@ -89,7 +91,7 @@ class _Checker:
                 self.with_(step, spec, step.with_, step.with_lines)
                 if step.key is not None:
                     self.template(step, "key", step.key)
-                self.on_error(step)
+                self.on_error(step, spec)
                 if spec and spec.effect is Effect.SIDE_EFFECT:
                     self.side_effect(step, spec)
             case WaitStep():
@@ -100,8 +102,12 @@ class _Checker:
                              f"{step.action!r} has side effects (use a read-only action)")
                 if step.waiting_for is not None:
                     self.template(step, "waiting_for", step.waiting_for)
+                if step.message is not None:
+                    self.template(step, "message", step.message)
                 self.outputs[step.id] = self.outputs_of(step)  # until: may read its own outputs
                 self.expression(step, "until", step.until)
+                if step.timeout_code is not None:
+                    self.timeout_code(step, step.timeout_code)
             case GateStep():
                 if step.when is not None:
                     self.add(*step.where("when"), "the refund-window gate cannot be conditional")
@@ -117,6 +123,11 @@ class _Checker:
         if spec is None:
             self.add(*step.where(key),
                      f"unknown action {name!r}{did_you_mean(name, self.actions)}")
+        elif spec.actor is Actor.CUSTOMER:
+            self.add(*step.where(key),
+                     f"{name} is the customer's own action (actor: customer), kept for the demo "
+                     "and tests; a flow runs as support and may only ask the customer to do it "
+                     "(e.g. wait for the result with a read-only support action)")
         return spec
 
     def with_(self, step: Step, spec: ActionSpec | None, given: Mapping[str, Any],
@@ -137,9 +148,16 @@ class _Checker:
                     self.add(step.lines.get("with", step.lines.get(step.kind.value, step.line)),
                              step.where("with")[1], f"missing input {name!r} for {spec.name}")
 
-    def on_error(self, step: ActionStep) -> None:
+    def on_error(self, step: ActionStep, spec: ActionSpec | None) -> None:
+        raises = sorted(str(code) for code in spec.raises) if spec else []
         for code, target in step.on_error.items():
             where = step.where("on_error")
+            if spec is not None and code not in raises:
+                known = "" if lookup(code) else "unknown error code; "
+                hint = did_you_mean(code, raises) or (
+                    "" if lookup(code) else did_you_mean(code, ErrorCode))
+                self.add(*where, f"{code}: {known}{spec.name} never raises {code!r}{hint} "
+                         f"(it raises: {', '.join(raises) or 'nothing'})")
             if target not in self.ids:
                 self.add(*where, f"{code}: unknown step {target!r}{did_you_mean(target, self.ids)}")
             elif self.ids[target][0] > step.index:
@@ -164,6 +182,13 @@ class _Checker:
                      f"{spec.name} pays money out, but the refund_window gate (line "
                      f"{self.gate.line}) has on_expired: {self.gate.on_expired.value}; a flow "
                      "that refunds must deny outside the window")
+
+    def timeout_code(self, step: WaitStep, code: str) -> None:
+        business = [str(c) for c in codes_of(Kind.BUSINESS)]
+        if code not in business:
+            self.add(*step.where("timeout_code"),
+                     f"{code!r} is not a declared business error code"
+                     f"{did_you_mean(code, business)} (declared: {', '.join(business)})")
 
     def ask(self, step: AskStep) -> None:
         if step.input not in self.flow.inputs:
@@ -284,12 +309,13 @@ def check_inputs(flow: Flow, supplied: Mapping[str, Any]) -> dict[str, Any]:
         if name not in flow.inputs:
             raise InputError(
                 f"flow {flow.name} has no input {name!r}{did_you_mean(name, flow.inputs)} "
-                f"(inputs: {', '.join(flow.inputs) or 'none'})", code="unknown_input", input=name)
+                f"(inputs: {', '.join(flow.inputs) or 'none'})",
+                code=ErrorCode.UNKNOWN_INPUT, input=name)
     for name in flow.required_inputs():
         value = supplied.get(name)
         if value is None or (isinstance(value, str) and not value.strip()):
             description = flow.inputs[name].description
             raise InputError(f"flow {flow.name} needs input {name!r}"
                              + (f" ({description})" if description else ""),
-                             code="missing_input", input=name)
+                             code=ErrorCode.MISSING_INPUT, input=name)
     return dict(supplied)

@@ -15,7 +15,7 @@ from typing import Any
 import yaml
 from yaml.nodes import MappingNode, Node, SequenceNode
 
-from runner.errors import Kind, RunnerError
+from runner.errors import ErrorCode, RunnerError
 
 
 @dataclass(frozen=True)
@@ -35,9 +35,9 @@ class Issue:
 class FlowError(RunnerError):
     """A flow file cannot be read or parsed."""
 
-    def __init__(self, message: str, code: str = "flow_yaml_invalid",
+    def __init__(self, message: str, code: ErrorCode = ErrorCode.FLOW_YAML_INVALID,
                  issues: list[Issue] | None = None, **context: Any) -> None:
-        super().__init__(message, code, Kind.INPUT, dict(context))
+        super().__init__(message, code, context)
         self.issues: list[Issue] = list(issues or [])
 
     def to_dict(self) -> dict[str, Any]:
@@ -148,7 +148,7 @@ def load(path: str | Path) -> Any:
     try:
         text = Path(path).read_text(encoding="utf-8")
     except FileNotFoundError as exc:
-        raise FlowError(f"{path}: no such file", code="flow_not_found") from exc
+        raise FlowError(f"{path}: no such file", code=ErrorCode.FLOW_NOT_FOUND) from exc
     except (OSError, UnicodeDecodeError) as exc:
-        raise FlowError(f"{path}: cannot read: {exc}", code="flow_unreadable") from exc
+        raise FlowError(f"{path}: cannot read: {exc}", code=ErrorCode.FLOW_UNREADABLE) from exc
     return loads(text, path)

@@ -9,17 +9,21 @@ demand matches: exactly one visible element (at least one for a family such as t
 Counting is immediate (``Locator.count()``), so a missing locator costs milliseconds, not the
 run timeout; the only waits are the page object's own while opening, and a short one for the
 page's heading. A console that cannot be reached is not drift: its pages are reported as not
-checked and the exit code says the verdict is incomplete.
+checked and the exit code says the verdict is incomplete. How a page is opened without racing
+the machine's speed (patient navigations, drift confirmed on the loaded page) is ``opening``'s.
+
+A broken locator gets verified replacement proposals (``proposals``) while its page is still
+open; each reached page's ARIA snapshot is kept for the comparison with the last passing night
+(``baseline``).
 """
 
 from __future__ import annotations
 
-import json
 import sys
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
@@ -27,9 +31,12 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from pages.base import Loc, NotReachable, PageObject, all_pages
 from runner.config import CONSOLES, Config
 from runner.errors import ConsoleError, DriftError, RunnerError
+from runner.selectors import baseline
+from runner.selectors.opening import open_page, patient_navigation
+from runner.selectors.patch import where
+from runner.selectors.proposals import propose
 from runner.selectors.report import (
     AMBIGUOUS,
-    EXIT_INCOMPLETE,
     MISSING,
     NOT_APPLICABLE,
     OK,
@@ -43,13 +50,10 @@ from runner.selectors.report import (
     CheckReport,
     LocatorResult,
     PageResult,
-    write_html,
-    write_junit,
 )
 
 if TYPE_CHECKING:
     from runner.browser.session import RunSession
-    from runner.cli.app import App
 
 # After open_for_check the page has loaded; this only covers a heading rendered a moment late.
 HEADING_WAIT_MS = 2_000
@@ -83,17 +87,27 @@ def declared_in(cls: type[PageObject], name: str) -> str:
 
 
 def check_pages(session: RunSession, config: Config, progress: Progress | None = None,
-                pages: Iterable[type[PageObject]] | None = None) -> CheckReport:
-    """Check every page (default: all page objects) in ``session``; never raises for a page."""
+                pages: Iterable[type[PageObject]] | None = None,
+                baseline_dir: Path | None = None) -> CheckReport:
+    """Check every page (default: all page objects) in ``session``; never raises for a page.
+
+    With ``baseline_dir``, each page is compared with the last passing night kept there, and
+    this night's snapshots are kept if it passes.
+    """
     report = CheckReport()
     classes = list(pages) if pages is not None else ordered_pages()
     started = time.perf_counter()
-    for index, cls in enumerate(classes, 1):
-        result = _check_page(session, config, cls, report.unreachable)
-        report.pages.append(result)
-        if progress is not None:
-            progress(index, len(classes), result)
+    with patient_navigation(session):
+        for index, cls in enumerate(classes, 1):
+            result = _check_page(session, config, cls, report.unreachable)
+            report.pages.append(result)
+            if progress is not None:
+                progress(index, len(classes), result)
     report.duration_ms = _ms_since(started)
+    if baseline_dir is not None:
+        baseline.compare(report, baseline_dir)
+        if baseline.save(report, baseline_dir):
+            report.baseline_saved = str(baseline_dir)
     return report
 
 
@@ -119,7 +133,7 @@ def _open_and_check(session: RunSession, config: Config, cls: type[PageObject],
                     unreachable: dict[str, str]) -> PageResult:
     """Open the page as its page object says; sort what can go wrong into page statuses."""
     try:
-        states = cls.open_for_check(session, config.canary)
+        states = open_page(session, config, cls)
     except NotReachable as exc:
         return _not_checked(cls, PAGE_SKIPPED, str(exc), locator_status=SKIPPED)
     except ConsoleError as exc:
@@ -142,6 +156,7 @@ def _open_and_check(session: RunSession, config: Config, cls: type[PageObject],
     result = PageResult(page_name(cls), cls.CONSOLE, PAGE_OK, states=sorted(states),
                         url=page_object.page.url,
                         locators=[resolve(page_object, name, states) for name in cls.locators()])
+    result.aria = _aria(page_object)
     if result.drift:
         result.status = PAGE_DRIFT
         result.screenshot = _screenshot(session, cls.CONSOLE)
@@ -152,7 +167,7 @@ def resolve(page_object: PageObject, name: str, states: Iterable[str]) -> Locato
     """Count what one declared locator matches on the page as it is now (no waiting)."""
     cls = type(page_object)
     spec = cls.locators()[name]
-    result = LocatorResult(name, str(spec), OK, declared_in(cls, name))
+    result = _result(cls, name, OK)
     if not cls.checks_state(name, states):
         result.status = NOT_APPLICABLE
         result.message = f"state {spec.state!r} not shown on this page"
@@ -169,7 +184,28 @@ def resolve(page_object: PageObject, name: str, states: Iterable[str]) -> Locato
     elif result.visible > 1 and not spec.many:
         result.status = AMBIGUOUS
         result.message = f"matched {result.visible} visible elements, expected exactly one"
+    if result.is_drift:
+        result.proposals = propose(page_object, name)
     return result
+
+
+def _result(cls: type[PageObject], name: str, status: str, message: str = "") -> LocatorResult:
+    """A locator's result with where it is declared (class and ``file:line``) and what it names."""
+    spec = cls.locators()[name]
+    kwargs = dict(spec.kwargs)
+    target = {"get_by_role": (str(spec.args[0]), str(kwargs.get("name", ""))),
+              "get_by_label": ("field", str(spec.args[0])),
+              "get_by_alt_text": ("img", str(spec.args[0]))}.get(spec.method, ("", ""))
+    return LocatorResult(name, str(spec), status, declared_in(cls, name), message=message,
+                         where=where(spec), target=target)
+
+
+def _aria(page_object: PageObject) -> str:
+    """The page's accessibility tree as checked (for the baseline); empty if unreadable."""
+    try:
+        return page_object.page.locator("body").aria_snapshot()
+    except PlaywrightError:
+        return ""
 
 
 def _drift_while_opening(session: RunSession, cls: type[PageObject],
@@ -190,29 +226,38 @@ def _drift_while_opening(session: RunSession, cls: type[PageObject],
         result.states = ["always"]
         for name in cls.locators():
             if name == broken:
-                result.locators.append(LocatorResult(name, str(cls.locators()[name]), status,
-                                                     declared_in(cls, name), message=exc.message))
+                broken_result = _result(cls, name, status, exc.message)
+                broken_result.proposals = propose(page_object, name)
+                result.locators.append(broken_result)
             else:
                 result.locators.append(resolve(page_object, name, {"always"}))
+        result.aria = _aria(page_object)
     else:
-        owner_cls = {page_name(c): c for c in all_pages()}.get(owner)
-        spec = owner_cls.locators().get(broken) if owner_cls else None
-        result.locators.append(LocatorResult(
-            f"{owner}.{broken}", str(spec) if spec else broken, status,
-            declared_in(owner_cls, broken) if owner_cls and spec else f"{owner}.{broken}",
-            message=exc.message))
+        result.locators.append(_broken_on_the_way(session, owner, broken, status, exc))
         result.locators.extend(
-            LocatorResult(name, str(spec), UNCHECKED, declared_in(cls, name),
-                          message=f"page not reached: {owner}.{broken} broke on the way")
-            for name, spec in cls.locators().items())
+            _result(cls, name, UNCHECKED, f"page not reached: {owner}.{broken} broke on the way")
+            for name in cls.locators())
     result.screenshot = _screenshot(session, owner.partition(".")[0] or cls.CONSOLE)
+    return result
+
+
+def _broken_on_the_way(session: RunSession, owner: str, broken: str, status: str,
+                       exc: DriftError) -> LocatorResult:
+    """The locator of the page on the way (e.g. the PM results table), proposals included:
+    the tab still shows that page."""
+    owner_cls = {page_name(c): c for c in all_pages()}.get(owner)
+    if owner_cls is None or broken not in owner_cls.locators():
+        return LocatorResult(f"{owner}.{broken}", broken, status, f"{owner}.{broken}",
+                             message=exc.message)
+    result = _result(owner_cls, broken, status, exc.message)
+    result.name = f"{owner}.{broken}"
+    result.proposals = propose(owner_cls.of(session), broken)
     return result
 
 
 def _not_checked(cls: type[PageObject], status: str, reason: str, *,
                  locator_status: str = UNCHECKED, blocked_by: str = "") -> PageResult:
-    locators = [LocatorResult(name, str(spec), locator_status, declared_in(cls, name),
-                              message=reason) for name, spec in cls.locators().items()]
+    locators = [_result(cls, name, locator_status, reason) for name in cls.locators()]
     return PageResult(page_name(cls), cls.CONSOLE, status, locators=locators, reason=reason,
                       blocked_by=blocked_by)
 
@@ -256,60 +301,3 @@ def _screenshot(session: RunSession, console: str) -> bytes | None:
 
 def _ms_since(started: float) -> int:
     return round((time.perf_counter() - started) * 1000)
-
-
-def progress_line(index: int, total: int, page: PageResult) -> str:
-    """``[3/15] symantec.OrderInformationPage  ok  12 locators  240 ms``, plus what is wrong."""
-    line = f"[{index}/{total}] {page.page}  {page.status}  {page.checked} locators  " \
-           f"{page.duration_ms} ms"
-    if page.drift:
-        line += "  " + ", ".join(f"{r.name} {r.status}" for r in page.drift)
-    elif page.reason:
-        line += f"  ({page.reason})"
-    return line
-
-
-def summary_text(report: CheckReport, reports: dict[str, str]) -> str:
-    """What a person reads at the end of a run in a terminal."""
-    totals = report.totals()
-    lines = [f"{totals['pages']} pages: {totals['pages_ok']} ok, {totals['pages_drift']} with "
-             f"drift, {totals['pages_skipped']} not reachable read-only, "
-             f"{totals['pages_unreachable'] + totals['pages_error']} not checked; "
-             f"{totals[OK]} locators ok, {totals[MISSING]} missing, {totals[AMBIGUOUS]} "
-             f"ambiguous, {totals[NOT_APPLICABLE]} not applicable; {report.duration_ms} ms"]
-    lines += [f"DRIFT {p.page}.{r.name} {r.status}: {r.locator} (declared in {r.declared_in})"
-              for p, r in report.drift]
-    lines += [f"{kind}: {path}" for kind, path in reports.items()]
-    lines.append(f"exit {report.exit_code}: {report.message()}")
-    return "\n".join(lines)
-
-
-def run_check(app: App, *, as_json: bool = False, junit: str | None = None,
-              html: str | None = None, echo: Callable[..., Any]) -> int:
-    """The ``verify-selectors`` command: check, write the reports asked for, answer the exit code.
-
-    Progress goes to stderr under ``--json`` so that stdout stays one JSON object.
-    """
-
-    def progress(index: int, total: int, page: PageResult) -> None:
-        echo(progress_line(index, total, page), err=as_json)
-
-    try:
-        config = app.live_config()
-        with app.host.session(config.artifacts / "selector-check", trace=False) as session:
-            report = check_pages(session, config, progress)
-    except RunnerError as exc:  # no browser, bad config: nothing was checked
-        error = exc.to_dict()
-        echo(json.dumps({"ok": False, "exit_code": EXIT_INCOMPLETE, "error": error}, indent=2)
-             if as_json else f"error [{exc.kind}/{exc.code}]: {exc}")
-        return EXIT_INCOMPLETE
-    reports: dict[str, str] = {}
-    if junit:
-        write_junit(report, Path(junit))
-        reports["junit"] = junit
-    if html:
-        write_html(report, Path(html))
-        reports["html"] = html
-    echo(json.dumps(report.to_dict(reports), indent=2) if as_json
-         else summary_text(report, reports))
-    return report.exit_code

@@ -1,20 +1,21 @@
-"""What a selector check found, and the three ways it is written: JSON, JUnit XML and HTML.
+"""What a selector check found, and its JSON; JUnit XML and HTML are written by their modules.
 
 Kept apart from the walk (``runner.selectors.check``) so that the walk only decides statuses and
-this module only words them: CI reads the JUnit file, a person reads the HTML page (with a
-screenshot of every page where something is wrong), an agent or cron reads the JSON.
+this module only words them: CI reads the JUnit file (``junit``), a person reads the HTML page
+(``html``, with a screenshot of every page where something is wrong), an agent or cron reads
+the JSON, and the headline says in one line what was checked and what was not.
 """
 
 from __future__ import annotations
 
-import base64
-import html
-import xml.etree.ElementTree as ET
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from runner.selectors.baseline import Change
+    from runner.selectors.proposals import Proposal
 
 EXIT_OK = 0
 EXIT_DRIFT = 1
@@ -51,6 +52,9 @@ class LocatorResult:
     visible: int | None = None  # of which visible
     duration_ms: int = 0
     message: str = ""
+    where: str = ""  # "pages/symantec.py:42": the declaring line
+    target: tuple[str, str] = ("", "")  # (role, name) it names, "field" for a label
+    proposals: list[Proposal] = field(default_factory=list)
 
     @property
     def is_drift(self) -> bool:
@@ -59,7 +63,8 @@ class LocatorResult:
     def to_dict(self) -> dict[str, Any]:
         return {"name": self.name, "locator": self.locator, "status": self.status,
                 "declared_in": self.declared_in, "count": self.count, "visible": self.visible,
-                "duration_ms": self.duration_ms, "message": self.message}
+                "duration_ms": self.duration_ms, "message": self.message, "where": self.where,
+                "proposals": [p.to_dict() for p in self.proposals]}
 
 
 @dataclass
@@ -76,6 +81,10 @@ class PageResult:
     blocked_by: str = ""  # the unreachable console that kept this page from being checked
     duration_ms: int = 0
     screenshot: bytes | None = None  # PNG, kept only for pages with a problem
+    screenshot_path: str = ""  # where it was saved (absolute), once saved
+    aria: str = ""  # the page's ARIA snapshot as checked (kept as baseline on a passing night)
+    changes: list[Change] = field(default_factory=list)  # since the last passing night
+    baseline: str = ""  # the stored snapshot compared with
 
     @property
     def drift(self) -> list[LocatorResult]:
@@ -90,7 +99,8 @@ class PageResult:
         return {"page": self.page, "console": self.console, "status": self.status,
                 "states": self.states, "url": self.url, "reason": self.reason,
                 "blocked_by": self.blocked_by,
-                "duration_ms": self.duration_ms, "screenshot": self.screenshot is not None,
+                "duration_ms": self.duration_ms, "screenshot": self.screenshot_path or None,
+                "changes": [c.to_dict() for c in self.changes], "baseline": self.baseline,
                 "locators": [r.to_dict() for r in self.locators]}
 
 
@@ -103,6 +113,7 @@ class CheckReport:
     started_at: str = field(default_factory=lambda: datetime.now(UTC).isoformat(
         timespec="seconds"))
     duration_ms: int = 0
+    baseline_saved: str = ""  # where this night's snapshots were kept (a passing night only)
 
     @property
     def drift(self) -> list[tuple[PageResult, LocatorResult]]:
@@ -129,6 +140,40 @@ class CheckReport:
             "locators": sum(locator_counts.values()),
             **{s: locator_counts[s] for s in LOCATOR_STATUSES},
         }
+
+    @property
+    def skipped(self) -> list[PageResult]:
+        """Pages only a person can reach (behind the image number, or an email)."""
+        return [p for p in self.pages if p.status == PAGE_SKIPPED]
+
+    @property
+    def changes(self) -> list[tuple[PageResult, Change]]:
+        return [(p, c) for p in self.pages for c in p.changes]
+
+    def headline(self) -> str:
+        """One line: what was checked, what was not and why, how long it took."""
+        totals = self.totals()
+        checked = [p for p in self.pages if p.status in (PAGE_OK, PAGE_DRIFT)]
+        locators = totals[OK] + totals[MISSING] + totals[AMBIGUOUS]
+        line = (f"{len(checked)} of {len(self.pages)} pages checked ({totals['pages_drift']} "
+                f"with drift), {locators} locators checked ({len(self.drift)} broken) "
+                f"in {self.duration_ms / 1000:.1f} s")
+        not_checked = [f"{p.page} ({p.status}: {p.reason})"
+                       for p in self.pages if p not in checked]
+        if not_checked:
+            line += f"; not checked: {'; '.join(not_checked)}"
+        if self.changes:
+            line += f"; {len(self.changes)} change(s) since the last passing night"
+        return line
+
+    def proposals(self) -> list[tuple[PageResult, LocatorResult]]:
+        """Each broken declaration once, with the proposals of its first broken page."""
+        seen: dict[str, tuple[PageResult, LocatorResult]] = {}
+        for page, result in self.drift:
+            key = result.where or result.declared_in
+            if key not in seen or (result.proposals and not seen[key][1].proposals):
+                seen[key] = (page, result)
+        return list(seen.values())
 
     def broken_declarations(self) -> list[str]:
         """Each drifted locator once, where it is declared (a shared menu is one fix)."""
@@ -167,157 +212,21 @@ class CheckReport:
         return {
             "ok": self.exit_code == EXIT_OK,
             "exit_code": self.exit_code,
+            "headline": self.headline(),
             "message": self.message(),
             "started_at": self.started_at,
             "duration_ms": self.duration_ms,
             "totals": self.totals(),
             "unreachable": self.unreachable,
             "not_checked": [p.page for p in self.not_checked],
+            "skipped": {p.page: p.reason for p in self.skipped},
             "drift": [{"page": p.page, "locator": r.name, "status": r.status,
-                       "selector": r.locator, "declared_in": r.declared_in,
-                       "message": r.message} for p, r in self.drift],
+                       "selector": r.locator, "declared_in": r.declared_in, "where": r.where,
+                       "message": r.message, "proposals": [x.to_dict() for x in r.proposals]}
+                      for p, r in self.drift],
             "broken_declarations": self.broken_declarations(),
+            "changes": [{"page": p.page, **c.to_dict()} for p, c in self.changes],
+            "baseline_saved": self.baseline_saved,
             "reports": reports or {},
             "pages": [p.to_dict() for p in self.pages],
         }
-
-
-def write_junit(report: CheckReport, path: Path) -> None:
-    """One testsuite per page, an ``open`` testcase for reaching it, a testcase per locator.
-
-    ``open`` errors when the page could not be checked (so CI shows an incomplete check as an
-    error, not as a pass) and is skipped for pages only a person can reach; a locator is a
-    failure only when missing or ambiguous.
-    """
-    root = ET.Element("testsuites", name="verify-selectors",
-                      time=_seconds(report.duration_ms))
-    totals = Counter[str]()
-    for page in report.pages:
-        suite = ET.SubElement(root, "testsuite", name=page.page, time=_seconds(page.duration_ms))
-        counts = Counter[str]()
-        _open_case(suite, page, counts)
-        for result in page.locators:
-            case = ET.SubElement(suite, "testcase", classname=page.page, name=result.name,
-                                 time=_seconds(result.duration_ms))
-            counts["tests"] += 1
-            if result.is_drift:
-                counts["failures"] += 1
-                failure = ET.SubElement(case, "failure", type=result.status,
-                                        message=f"{result.status}: {result.locator}")
-                failure.text = f"{result.message}\ndeclared in {result.declared_in}"
-            elif result.status != OK:
-                counts["skipped"] += 1
-                ET.SubElement(case, "skipped", message=f"{result.status}: {result.message}")
-        for key in ("tests", "failures", "errors", "skipped"):
-            suite.set(key, str(counts[key]))
-        totals.update(counts)
-    for key in ("tests", "failures", "errors", "skipped"):
-        root.set(key, str(totals[key]))
-    ET.indent(root)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    ET.ElementTree(root).write(path, encoding="utf-8", xml_declaration=True)
-
-
-def _open_case(suite: ET.Element, page: PageResult, counts: Counter[str]) -> None:
-    case = ET.SubElement(suite, "testcase", classname=page.page, name="open",
-                         time=_seconds(page.duration_ms))
-    counts["tests"] += 1
-    if page.status in INCOMPLETE:
-        counts["errors"] += 1
-        ET.SubElement(case, "error", type=page.status, message=page.reason)
-    elif page.status == PAGE_SKIPPED:
-        counts["skipped"] += 1
-        ET.SubElement(case, "skipped", message=page.reason)
-    elif page.reason:
-        ET.SubElement(case, "system-out").text = page.reason
-
-
-def _seconds(ms: int) -> str:
-    return f"{ms / 1000:.3f}"
-
-
-STYLE = """
-body { font: 15px/1.45 system-ui, sans-serif; margin: 2rem; color: #1d1d1f; }
-h1 { margin-top: 0; }
-.verdict { font-size: 1.15rem; padding: .6rem 1rem; border-radius: 6px; }
-.verdict.ok { background: #e3f6e5; } .verdict.drift { background: #fde2e1; }
-.verdict.incomplete { background: #fff1cc; }
-table { border-collapse: collapse; margin: .5rem 0 1rem; }
-th, td { border-bottom: 1px solid #ddd; padding: .25rem .6rem; text-align: left;
-         vertical-align: top; }
-code { font: 13px ui-monospace, monospace; }
-.problem { border: 1px solid #ccc; border-radius: 6px; padding: 1rem; margin: 1rem 0; }
-.side { display: flex; gap: 1.5rem; align-items: flex-start; }
-.side figure { margin: 0; flex: 0 1 60%; }
-.side img { max-width: 100%; border: 1px solid #999; }
-.side ul { flex: 1 1 40%; margin: 0; }
-.missing, .ambiguous, .unreachable, .error { color: #b3261e; font-weight: 600; }
-.not_applicable, .skipped, .unchecked { color: #666; }
-"""
-
-
-def write_html(report: CheckReport, path: Path) -> None:
-    """A page a person can read offline: verdict first, then each problem beside its screenshot."""
-    verdict = {0: "ok", 1: "drift", 2: "incomplete"}[report.exit_code]
-    body = ["<h1>Selector check</h1>",
-            f'<p class="verdict {verdict}" id="verdict">{_e(report.message())}</p>',
-            _summary_table(report)]
-    problems = [p for p in report.pages if p.drift or p.status in INCOMPLETE]
-    if problems:
-        body.append("<h2>Pages with problems</h2>")
-        body.extend(_problem(n, p) for n, p in enumerate(problems, 1))
-    body.append("<h2>All pages</h2>")
-    body.extend(_page_details(p) for p in report.pages)
-    document = ("<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-                f"<title>Selector check: {verdict}</title><style>{STYLE}</style></head>"
-                f"<body>{''.join(body)}</body></html>\n")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(document, encoding="utf-8")
-
-
-def _summary_table(report: CheckReport) -> str:
-    totals = report.totals()
-    rows = [("started", report.started_at), ("took", f"{report.duration_ms} ms"),
-            ("exit code", str(report.exit_code)),
-            ("pages", f"{totals['pages']} ({totals['pages_ok']} ok, {totals['pages_drift']} "
-                      f"with drift, {totals['pages_skipped']} not reachable read-only, "
-                      f"{totals['pages_unreachable'] + totals['pages_error']} not checked)"),
-            ("locators", ", ".join(f"{totals[s]} {s}" for s in LOCATOR_STATUSES))]
-    cells = "".join(f"<tr><th>{_e(k)}</th><td>{_e(v)}</td></tr>" for k, v in rows)
-    return f'<table id="summary">{cells}</table>'
-
-
-def _problem(number: int, page: PageResult) -> str:
-    """A region named after the page: its screenshot with what is wrong listed beside it."""
-    items = [f'<li><code>{_e(r.name)}</code> <span class="{r.status}">{r.status}</span><br>'
-             f'<code>{_e(r.locator)}</code><br>{_e(r.message)}</li>' for r in page.drift]
-    if page.status in INCOMPLETE:
-        items.insert(0, f'<li><span class="{page.status}">{page.status}</span>: '
-                        f'{_e(page.reason)}</li>')
-    figure = ""
-    if page.screenshot:
-        data = base64.b64encode(page.screenshot).decode("ascii")
-        figure = (f'<figure><img alt="Screenshot of {_e(page.page)}" '
-                  f'src="data:image/png;base64,{data}"><figcaption>{_e(page.url)}'
-                  f'</figcaption></figure>')
-    return (f'<section class="problem" aria-labelledby="problem-{number}">'
-            f'<h3 id="problem-{number}">{_e(page.page)}</h3>'
-            f'<div class="side">{figure}<ul>{"".join(items)}</ul></div></section>')
-
-
-def _page_details(page: PageResult) -> str:
-    rows = "".join(
-        f'<tr><td><code>{_e(r.name)}</code></td><td class="{r.status}">{r.status}</td>'
-        f'<td><code>{_e(r.locator)}</code></td><td>{_e(r.message)}</td>'
-        f'<td>{r.duration_ms} ms</td></tr>' for r in page.locators)
-    states = ", ".join(page.states) or "-"
-    return (f'<details><summary><code>{_e(page.page)}</code> '
-            f'<span class="{page.status}">{page.status}</span> · {page.checked} checked · '
-            f'states {_e(states)} · {page.duration_ms} ms</summary>'
-            f'<p>{_e(page.reason or page.url)}</p>'
-            f'<table><tr><th>locator</th><th>status</th><th>as written</th><th>detail</th>'
-            f'<th>time</th></tr>{rows}</table></details>')
-
-
-def _e(value: object) -> str:
-    return html.escape(str(value))

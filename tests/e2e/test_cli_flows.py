@@ -38,7 +38,7 @@ def test_pending_order_is_refunded_straight_away_and_once(cli: Cli, sandbox: San
     order = sandbox.order("pending.example")
     assert order["state"] == "refunded"
     assert len(sandbox.refunds(order["order_id"])) == 1
-    assert answer.data["outputs"]["refund_now"]["refund_ref"] in answer.data["message"]
+    assert answer.data["outputs"]["refund_now"]["refund_ref"] in answer.data["customer_message"]
     assert [s["id"] for s in answer.data["steps"] if s["status"] == "done"] == [
         "order", "window", "refund_now"]
 
@@ -54,9 +54,12 @@ def test_old_order_is_denied_with_the_policy_and_an_offer(cli: Cli, sandbox: San
     assert answer.code == 0, answer.stderr
     assert answer.data["status"] == "denied"
     assert answer.data["outcome"] == "refund_window_expired"
-    assert "30 days" in answer.data["message"]
-    assert "cancel" in answer.data["message"]
+    assert "30 days" in answer.data["customer_message"]
+    assert "cancel" in answer.data["customer_message"]
     assert answer.data["next_action"]["flow"] == "cancel_only"
+    assert answer.data["next_action"]["command"] == [
+        "certrunner", "run", "cancel_only", "--ticket", "T-101", "--domain", "old-issued.example",
+        "--json"]
     assert "symantec" not in " ".join(s["id"] for s in answer.data["steps"])
     assert sandbox.order("old-issued.example")["state"] == "issued"
 
@@ -91,6 +94,9 @@ def test_unknown_domain_is_an_input_error_naming_ticket_and_step(cli: Cli) -> No
     assert answer.data["error"]["step"] == "order"
     assert "nobody.example" in answer.data["error"]["message"]
     assert answer.data["next_action"]["type"] == "fix_ticket"
+    assert answer.data["next_action"]["command"][-2:] == ["domain=<CORRECTED_DOMAIN>", "--json"]
+    assert "nobody.example" in answer.data["customer_message"]
+    assert "domain_not_found" not in answer.data["customer_message"]
 
     same = cli.run("cancel_refund", "T-103", "pending.example")  # same ticket: the same run
     assert same.data["run_id"] == answer.data["run_id"] and same.data["existing"] is True
@@ -106,7 +112,7 @@ def test_refund_check_changes_nothing(cli: Cli, sandbox: SandboxClient) -> None:
     answer = cli.run("refund_check", "T-104", "pending.example")
     assert answer.code == 0, answer.stderr
     assert answer.data["outcome"] == "refundable"
-    assert "until" in answer.data["message"]
+    assert "until" in answer.data["customer_message"]
     assert sandbox.order("pending.example") == before
 
 
@@ -121,6 +127,9 @@ def test_issued_order_through_captcha_wait_and_refund_across_processes(
     image = Path(action["artifact"])
     assert image.exists() and image in [Path(a) for a in first.data["artifacts"]]
     run_id = first.data["run_id"]
+    assert action["command"] == ["certrunner", "resume", run_id, "--input",
+                                 "image_number=<VALUE>", "--json"]
+    assert run_id not in first.data["customer_message"]
 
     solved = cli("sandbox", "solve-captcha", str(image))
     assert solved.code == 0, solved.stderr
@@ -129,6 +138,8 @@ def test_issued_order_through_captcha_wait_and_refund_across_processes(
     assert second.data["status"] == "waiting"
     assert second.data["next_action"]["deadline"] <= second.data["outputs"]["window"][
         "window_ends_at"]
+    assert "Cancel Certificate" in second.data["customer_message"]
+    assert "admin@fresh-issued.example" in second.data["customer_message"]
     answer = solved.stdout.strip()
     assert answer not in (cli.home / "runs.db").read_bytes().decode("latin-1")
     events = [json.loads(line) for line in second.stderr.splitlines()]
@@ -140,7 +151,7 @@ def test_issued_order_through_captcha_wait_and_refund_across_processes(
 
     status = cli("status", "T-200", "--json")
     assert status.code == 3 and status.data["status"] == "waiting"
-    still = cli.resume(run_id)
+    still = cli(*second.data["next_action"]["command"][1:])  # the command, run as it is
     assert still.data["status"] == "waiting"
 
     _customer_cancels(make_session, config, "admin@fresh-issued.example")
@@ -176,7 +187,7 @@ def test_window_closing_during_the_wait_denies_the_refund(
     late = cli.resume(first.data["run_id"], now="+26d")
     assert late.code == 0, late.stderr
     assert (late.data["status"], late.data["outcome"]) == ("denied", "refund_window_expired")
-    assert "30 days" in late.data["message"]
+    assert "30 days" in late.data["customer_message"]
     order = sandbox.order("fresh-issued.example")
     assert order["state"] == "cancelled"
     assert sandbox.refunds(order["order_id"]) == []
@@ -192,6 +203,8 @@ def test_customer_who_never_cancels_fails_at_the_deadline(cli: Cli, sandbox: San
     assert late["status"] == "failed"
     assert late["error"]["code"] == "customer_did_not_cancel"
     assert late["error"]["kind"] == "business"
+    assert late["customer_message"].startswith(
+        "We did not see your certificate for fresh-issued.example cancelled in your GeoTrust")
 
 
 def test_cancel_only_pays_nothing(cli: Cli, sandbox: SandboxClient, config: Config,
@@ -224,6 +237,7 @@ def test_console_down_fails_resumably_then_succeeds(cli: Cli, sandbox: SandboxCl
     assert failed.code == 1, failed.stderr
     assert failed.data["error"]["kind"] == "console"
     assert failed.data["error"]["step"] == "order"
+    assert failed.data["customer_message"].startswith("The certificate provider's systems")
     sandbox.faults(down="")
     resumed = cli.resume(failed.data["run_id"])
     assert resumed.code == 0, resumed.stderr

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import re
 import socket
+import subprocess
 import xml.etree.ElementTree as ET
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
 
@@ -25,11 +26,14 @@ from pages.base import role
 from runner.browser.session import RunSession
 from runner.config import DEFAULT_CONFIG, Config
 from runner.selectors.check import check_pages
-from runner.selectors.report import write_html, write_junit
+from runner.selectors.html import write_html
+from runner.selectors.junit import write_junit
+from runner.selectors.patch import PROJECT_ROOT
 from sandbox.layouts import BREAKING_CHANGES
 from sandbox.server import SandboxServer
 from tests.e2e.cli import Cli
 from tests.e2e.conftest import SandboxClient
+from tests.receiver import Receiver
 
 pytestmark = pytest.mark.browser
 
@@ -42,6 +46,15 @@ BROKEN_PAIRS = {("symantec.DashboardPage", "quick_search_link"),
                 ("symantec.OrderInformationPage", "quick_search_link"),
                 ("geotrust.HomePage", "image_number"),
                 ("pm.TransactionPage", "refund_button")}
+# The best proposal for each breaking change, as the declaring line would read after the fix.
+EXPECTED_FIXES = {
+    "symantec.MainMenu.quick_search_link": (
+        "pages/symantec.py", 'quick_search_link = role("link", "Order Lookup", within="menu")'),
+    "geotrust.HomePage.image_number": (
+        "pages/geotrust.py", 'image_number = form_field("image_number")'),
+    "pm.TransactionPage.refund_button": (
+        "pages/pm.py", 'refund_button = role("button", "Issue credit", state="refundable")'),
+}
 NOT_REACHABLE = {"geotrust.RequestAccessPage", "geotrust.AccessRequestedPage", "mail.MessagePage",
                  "portal.CertificatePage", "portal.ConfirmCancelPage"}
 SYMANTEC_PAGES = ["symantec.LoginPage", "symantec.DashboardPage", "symantec.QuickSearchPage",
@@ -52,6 +65,13 @@ CANARIES = ("canary.example", "canary-pending.example")
 @pytest.fixture
 def cli(sandbox: SandboxClient, sandbox_server: SandboxServer, tmp_path: Path) -> Cli:
     return Cli(sandbox.url, Path(sandbox_server.db_path), tmp_path)
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    started = Receiver()
+    yield started
+    started.close()
 
 
 def closed_port() -> int:
@@ -80,18 +100,24 @@ def test_layouts_that_keep_roles_and_labels_pass(cli: Cli, sandbox: SandboxClien
     assert {name for name, status in statuses.items() if status == "skipped"} == NOT_REACHABLE
     assert set(statuses.values()) == {"ok", "skipped"}
     assert data["totals"]["ok"] > 60 and data["totals"]["missing"] == 0
+    assert set(data["skipped"]) == NOT_REACHABLE  # named, with why, in the headline too
+    assert data["headline"].startswith("10 of 15 pages checked (0 with drift), ")
+    assert all(f"{name} (skipped: " in data["headline"] for name in NOT_REACHABLE)
+    assert all(r["where"].startswith("pages/") for p in data["pages"] for r in p["locators"])
     assert re.search(r"^\[\d+/15\] pm\.TransactionPage  ok  \d+ locators  \d+ ms$",
                      answer.stderr, re.MULTILINE), answer.stderr  # progress on stderr
     assert snapshot(sandbox) == before  # read-only: nothing changed on any console
 
 
 def test_breaking_layout_fails_naming_exactly_the_broken_locators(
-        cli: Cli, sandbox: SandboxClient, tmp_path: Path) -> None:
+        cli: Cli, sandbox: SandboxClient, tmp_path: Path, receiver: Receiver) -> None:
     assert len(BREAKING_CHANGES) == 3  # the expectation below spells out each of them
     sandbox.faults(layout="breaking")
     junit = tmp_path / "reports" / "selectors.xml"
+    patch = tmp_path / "reports" / "proposals.patch"
 
-    answer = cli("verify-selectors", "--json", "--junit", str(junit))
+    answer = cli("verify-selectors", "--json", "--junit", str(junit), "--write-proposals",
+                 str(patch), "--notify-url", receiver.url)
 
     assert answer.code == 1, answer.stdout + answer.stderr
     data = answer.data
@@ -99,12 +125,30 @@ def test_breaking_layout_fails_naming_exactly_the_broken_locators(
     assert {d["status"] for d in data["drift"]} == {"missing"}
     assert set(data["broken_declarations"]) == BROKEN_DECLARATIONS
     assert data["unreachable"] == {}
+    best = {d["declared_in"]: (d["where"], d["proposals"][0]) for d in data["drift"]}
+    assert {decl: (where.split(":")[0], first["new"]) for decl, (where, first) in best.items()
+            } == EXPECTED_FIXES
+    assert all(d["proposals"][0]["old"] and d["proposals"][0]["matched"] == 1
+               for d in data["drift"])
+    subprocess.run(["git", "-C", str(PROJECT_ROOT), "apply", "--check", str(patch)],
+                   check=True)
+    assert {line for line in patch.read_text().splitlines() if line.startswith("+ ")} >= {
+        f"+    {new}" for _, new in EXPECTED_FIXES.values()}
+    shots = {p["page"]: p["screenshot"] for p in data["pages"] if p["status"] == "drift"}
+    assert set(shots) == {page for page, _ in BROKEN_PAIRS}
+    assert all(Path(shot).is_file() and Path(shot).is_absolute() for shot in shots.values())
     suites = ET.parse(junit).getroot()
     assert suites.get("failures") == "5" and suites.get("errors") == "0"
     failed = {(case.get("classname"), case.get("name")) for case in suites.iter("testcase")
               if case.find("failure") is not None}
     assert failed == BROKEN_PAIRS
     assert sum(int(s.get("failures", "-1")) for s in suites.iter("testsuite")) == 5
+    attached = {case.findtext("system-out") for case in suites.iter("testcase")
+                if case.find("failure") is not None}
+    assert attached == {f"[[ATTACHMENT|{shot}]]" for shot in shots.values()}
+    (alert,) = receiver.posted
+    assert alert["exit_code"] == 1 and len(alert["broken"]) == 3
+    assert data["notify"]["sent"] is True
 
 
 def test_a_console_that_is_down_exits_2_and_the_others_are_still_checked(
@@ -152,7 +196,9 @@ def test_unreachable_takes_precedence_over_drift_which_is_still_reported(
 
     assert report.exit_code == 2
     assert [p.status for p in report.pages] == ["unreachable", "unreachable", "drift"]
-    assert report.pages[1].duration_ms < 100  # a console known down is not visited again
+    known_down = report.pages[1]  # a console known down is not visited again: no look at it
+    assert known_down.screenshot is None and known_down.aria == ""
+    assert known_down.reason == report.pages[0].reason
     assert [(p.page, r.name) for p, r in report.drift] == [("pm.TransactionPage",
                                                             "refund_button")]
 
@@ -175,6 +221,11 @@ def test_html_report_shows_the_broken_page_beside_its_missing_locators(
     assert screenshot.evaluate("img => img.complete && img.naturalWidth") > 0
     expect(problem.get_by_text("refund_button", exact=True)).to_be_visible()
     expect(problem).to_contain_text("get_by_role('button', name='Refund', exact=True)")
+    fixes = problem.get_by_role("list", name="Proposals for refund_button")
+    expect(fixes.get_by_role("listitem").first).to_contain_text(
+        '+ refund_button = role("button", "Issue credit", state="refundable")')
+    expect(fixes.get_by_role("listitem").first).to_contain_text("pages/pm.py:")
+    expect(page.locator("#headline")).to_contain_text("3 of 3 pages checked (2 with drift)")
     home = page.get_by_role("region", name="geotrust.HomePage")
     expect(home.get_by_text("image_number", exact=True)).to_be_visible()
     expect(page.get_by_role("region", name="pm.SearchPage")).to_have_count(0)  # no problem
@@ -191,13 +242,29 @@ def test_drift_while_opening_is_reported_on_its_locator_and_the_rest_is_checked(
                          pages=[symantec.QuickSearchPage])
 
     (page,) = report.pages
-    assert page.status == "drift" and report.exit_code == 1
+    assert page.status == "drift" and report.exit_code == 1, page.reason
     assert page.reason.startswith("opening the page failed: page symantec.QuickSearchPage")
     statuses = {r.name: r.status for r in page.locators}
     assert statuses.pop("heading") == "missing"
     assert statuses.pop("not_found") == "not_applicable"
     assert set(statuses.values()) == {"ok"}  # the page was there: its other locators resolve
     assert page.screenshot
+
+
+def test_a_console_slower_than_the_element_timeout_is_drift_not_unreachable(
+        make_session: Callable[[Config], RunSession], drift_config: Config,
+        sandbox: SandboxClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Every answer takes longer than the 1 s element timeout: the console answers, slowly.
+    sandbox.faults(latency_ms=1_500)
+    monkeypatch.setattr(symantec.QuickSearchPage, "heading",
+                        role("heading", "Order Lookup", level=1))
+
+    report = check_pages(make_session(drift_config), drift_config,
+                         pages=[pm.SearchPage, symantec.QuickSearchPage])
+
+    assert [p.status for p in report.pages] == ["ok", "drift"], report.message()
+    assert report.unreachable == {} and report.exit_code == 1
+    assert [(r.name, r.status) for _, r in report.drift] == [("heading", "missing")]
 
 
 def test_drift_on_the_way_to_a_page_names_the_page_it_belongs_to(
@@ -210,7 +277,7 @@ def test_drift_on_the_way_to_a_page_names_the_page_it_belongs_to(
     report = check_pages(make_session(quick), quick, pages=[pm.TransactionPage])
 
     (page,) = report.pages
-    assert page.status == "drift"
+    assert page.status == "drift", page.reason
     assert [(r.name, r.status) for r in page.drift] == [("pm.ResultsPage.table", "missing")]
     assert {r.status for r in page.locators if not r.is_drift} == {"unchecked"}
 

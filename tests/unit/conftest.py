@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from runner.actions import ActionSpec, Effect
+from runner.actions import ActionSpec, Actor, Effect
+from runner.error_codes import ErrorCode
 from runner.language.model import Flow
 from runner.language.validate import FlowInvalid, load_flow
 from runner.language.yaml_lines import Issue
@@ -16,10 +17,11 @@ from runner.language.yaml_lines import Issue
 
 def _spec(name: str, effect: Effect = Effect.READ, inputs: tuple[str, ...] = (),
           optional: tuple[str, ...] = (), outputs: tuple[str, ...] = (),
-          moves_money: bool = False) -> ActionSpec:
+          moves_money: bool = False, raises: tuple[ErrorCode, ...] = (),
+          actor: Actor = Actor.SUPPORT) -> ActionSpec:
     probe = "pm.find_order" if effect is Effect.SIDE_EFFECT else None
     return ActionSpec(name, effect, lambda ctx, **kw: None, inputs, optional, outputs, "", probe,
-                      moves_money=moves_money)
+                      moves_money=moves_money, raises=frozenset(raises), actor=actor)
 
 
 @pytest.fixture
@@ -31,10 +33,13 @@ def actions() -> dict[str, ActionSpec]:
         _spec("geotrust.read_captcha", inputs=("domain", "email"), optional=("timeout",),
               outputs=("image_path",)),
         _spec("geotrust.request_access", Effect.SIDE_EFFECT,
-              inputs=("domain", "email", "image_number"), outputs=("confirmation",)),
+              inputs=("domain", "email", "image_number"), outputs=("confirmation",),
+              raises=(ErrorCode.CAPTCHA_INCORRECT, ErrorCode.CAPTCHA_EXPIRED)),
         _spec("pm.refund", Effect.SIDE_EFFECT, inputs=("order_id",), outputs=("ref",),
               moves_money=True),
         _spec("pm.note", inputs=("text",)),  # declares no outputs: any field may be read
+        _spec("portal.cancel_certificate", Effect.SIDE_EFFECT, inputs=("link",),
+              actor=Actor.CUSTOMER),
     ]
     return {spec.name: spec for spec in specs}
 

@@ -54,3 +54,21 @@ def test_every_shipped_flow_validates(tmp_path: Path) -> None:
         code, out, err = run_cli("flows", "validate", str(flow), "--json", cwd=tmp_path)
         assert code == 0, err
         assert json.loads(out)["valid"] is True
+
+
+def test_misspelt_on_error_code_is_refused_before_anything_runs(tmp_path: Path) -> None:
+    shipped = (ROOT / "runner" / "flows" / "cancel_refund.yaml").read_text()
+    flow = tmp_path / "typo.yaml"
+    flow.write_text(shipped.replace("{captcha_incorrect: captcha,", "{captcha_incorect: captcha,"))
+    code, out, _ = run_cli("flows", "validate", str(flow), "--json", cwd=tmp_path)
+    assert code == 2
+    error = json.loads(out)["error"]
+    line = shipped.splitlines().index(
+        "    on_error: {captcha_incorrect: captcha, captcha_expired: captcha}") + 1
+    assert error["issues"] == [
+        f"{flow}:{line}: steps[9].on_error: captcha_incorect: unknown error code; "
+        "geotrust.request_access never raises 'captcha_incorect' (did you mean "
+        "'captcha_incorrect'?) (it raises: browser_error, captcha_expired, captcha_incorrect, "
+        "console_server_error, console_timeout, console_unreachable, geotrust_no_match, "
+        "geotrust_refused, locator_ambiguous, locator_missing, page_drift)"]
+    assert "customer_message" not in json.loads(out)  # no ticket, no customer

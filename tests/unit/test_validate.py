@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from runner.actions import ActionSpec, Effect
+from runner.error_codes import ErrorCode
 from runner.errors import InputError
 from runner.language.model import (
     ActionStep,
@@ -364,6 +365,10 @@ def test_key_is_a_checked_template(flow_issues):
     ("{captcha_incorrect: access}", None),  # retrying itself is going back too
     ("{captcha_incorrect: capcha}", "unknown step 'capcha' (did you mean 'captcha'?)"),
     ("{captcha_incorrect: done}", "'done' comes later; on_error may only go back"),
+    ("{captcha_incorect: captcha}", "unknown error code; geotrust.request_access never raises "
+                                    "'captcha_incorect' (did you mean 'captcha_incorrect'?)"),
+    ("{domain_not_found: captcha}", "never raises 'domain_not_found' (it raises: "
+                                    "captcha_expired, captcha_incorrect)"),
     ("[captcha]", "must map error codes to step ids"),
 ])
 def test_on_error_only_goes_back(flow_issues, valid_flow, on_error, message):
@@ -646,7 +651,8 @@ def test_the_documented_example_is_valid():
     def spec(name: str, inputs: tuple[str, ...], outputs: tuple[str, ...] = (),
              effect: Effect = Effect.READ) -> ActionSpec:
         probe = "pm.find_order" if effect is Effect.SIDE_EFFECT else None
-        return ActionSpec(name, effect, lambda ctx: None, inputs, (), outputs, "", probe)
+        return ActionSpec(name, effect, lambda ctx: None, inputs, (), outputs, "", probe,
+                          raises=frozenset(ErrorCode))
 
     catalog = {s.name: s for s in [
         spec("pm.find_order", ("domain",), ("order_id", "partner_order_id", "purchased_at",
@@ -681,3 +687,39 @@ def test_shipped_flows_are_valid_against_the_registered_actions(path):
     """The flows in flows/ and the actions in pages/ must agree before anything runs."""
     flow = load_flow(path)
     assert flow.name == path.stem
+
+
+def test_timeout_code_must_be_a_declared_business_code(flow_issues):
+    [issue] = flow_issues("""
+        name: x
+        steps:
+          - id: waiting
+            wait: pm.find_order
+            with: {domain: d}
+            until: "waiting.state == 'cancelled'"
+            every: 1h
+            deadline: 1d
+            timeout_code: customer_did_not_cancle
+          - id: done
+            end: ok
+        """)
+    assert (issue.line, issue.field) == (9, "steps[0].timeout_code")
+    assert "did you mean 'customer_did_not_cancel'" in issue.message
+
+
+def test_a_flow_may_not_play_the_customer(flow_issues):
+    [issue] = flow_issues("""
+        name: x
+        steps:
+          - id: window
+            gate: refund_window
+            purchased_at: "2026-01-01T00:00:00+00:00"
+          - id: cancel
+            action: portal.cancel_certificate
+            with: {link: "https://portal.example/x"}
+            key: x
+          - id: done
+            end: ok
+        """)
+    assert (issue.line, issue.field) == (7, "steps[1].action")
+    assert "portal.cancel_certificate is the customer's own action" in issue.message

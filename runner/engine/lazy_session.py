@@ -1,0 +1,43 @@
+"""The run's browser session, started only when a step needs a console.
+
+A run that ends at the refund-window gate, or resumes only to ask again, never starts Chromium.
+Cookies are kept between the processes of one paused run and dropped when it finishes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+SessionFactory = Callable[[Path, Path | None], Any]
+
+
+class SessionHolder:
+    """Starts the run's browser context on first use; ``close`` saves or drops its cookies."""
+
+    def __init__(self, factory: SessionFactory, run_dir: Path) -> None:
+        self.factory = factory
+        self.run_dir = run_dir
+        self.cookies = run_dir / "cookies.json"
+        self._session: Any = None
+
+    def get(self) -> Any:
+        if self._session is None:
+            self.run_dir.mkdir(parents=True, exist_ok=True)
+            self._session = self.factory(self.run_dir, self.cookies)
+        return self._session
+
+    @property
+    def started(self) -> bool:
+        return self._session is not None
+
+    def close(self, keep_cookies: bool) -> None:
+        if self._session is None:
+            return
+        if keep_cookies:
+            self._session.save_cookies(self.cookies)
+        else:
+            self.cookies.unlink(missing_ok=True)
+        self._session.close()
+        self._session = None

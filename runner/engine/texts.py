@@ -1,0 +1,185 @@
+"""Every sentence a caller reads, in one place: next actions for the agent, messages for the
+customer.
+
+Two audiences, two rules. ``summary`` (in ``next_action``) and ``error.message`` are for the
+support agent and may name steps, runs and codes. ``customer_message`` is pasted to the customer
+as it is, on every status: it names the domain, dates and order numbers the customer knows, and
+never a step, a run id, an error code or a traceback.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from runner.engine.next_action import (
+    Command,
+    ConfirmSideEffect,
+    NextAction,
+    OfferCancelOnly,
+    OtherInputs,
+    ProvideInput,
+    Verb,
+    Wait,
+    WouldAsk,
+    WouldDo,
+)
+from runner.engine.window import long_date
+from runner.error_codes import ErrorCode, Kind, NextType
+from runner.errors import RunnerError
+
+CANCEL_ONLY_FLOW = "cancel_only"
+CONFIRM_PREFIX = "confirm_"
+
+
+def _certificate(domain: str | None) -> str:
+    return f"your certificate for {domain}" if domain else "your certificate"
+
+
+# next actions (for the support agent)
+
+def offer_cancel_only(ticket: str, domain: str | None) -> OfferCancelOnly:
+    return OfferCancelOnly(
+        type=NextType.OFFER_CANCEL_ONLY, flow=CANCEL_ONLY_FLOW,
+        summary="tell the customer the refund policy (customer_message) and offer cancellation "
+                "without a refund",
+        command=Command(Verb.RUN, flow=CANCEL_ONLY_FLOW, ticket=ticket,
+                        domain=domain or "<DOMAIN>"))
+
+
+def provide_input(run_id: str, name: str, prompt: str, artifact: str | None) -> ProvideInput:
+    return ProvideInput(
+        type=NextType.PROVIDE_INPUT, input=name, prompt=prompt, artifact=artifact,
+        summary=prompt + (f" (image: {artifact})" if artifact else ""),
+        command=Command(Verb.RESUME, run_id=run_id, inputs={name: "<VALUE>"}))
+
+
+def wait(run_id: str, waiting_for: str, next_check: datetime, deadline: datetime) -> Wait:
+    return Wait(
+        type=NextType.WAIT, waiting_for=waiting_for, next_check_at=next_check.isoformat(),
+        deadline=deadline.isoformat(),
+        summary=f"waiting for {waiting_for}; next check {next_check.isoformat()}, deadline "
+                f"{deadline.isoformat()}. `certrunner resume --due` (cron) checks it when due; "
+                "the command checks now",
+        command=Command(Verb.RESUME, run_id=run_id))
+
+
+def confirm_side_effect(run_id: str, step_id: str, action: str, order: str, attempted_at: str,
+                        console_showed: dict[str, Any] | None, retry: str,
+                        done: str) -> ConfirmSideEffect:
+    name = f"{CONFIRM_PREFIX}{step_id}"
+    return ConfirmSideEffect(
+        type=NextType.CONFIRM_SIDE_EFFECT, input=name, action=action, order=order,
+        attempted_at=attempted_at, console_showed=console_showed,
+        summary=f"an earlier attempt of {action} on {order} (at {attempted_at}) was interrupted "
+                "and the console does not show its effect: check the console, then resume with "
+                f"{name}={retry} (it did not happen, try again) or {name}={done} (it happened)",
+        command=Command(Verb.RESUME, run_id=run_id, inputs={name: f"<{retry}|{done}>"}))
+
+
+_FAILURE_SUMMARY = {
+    Kind.CONSOLE: "a console is down or slow: resume this run later",
+    Kind.DRIFT: "a vendor page changed (or the runner failed): run verify-selectors and tell "
+                "the maintainers; resume once the page objects are fixed",
+    Kind.BUSINESS: "tell the customer (customer_message; detail in error.message)",
+    Kind.INPUT: "fix the ticket's data, then resume this run with the corrected input "
+                "(e.g. --input domain=...)",
+}
+
+
+def failure(run_id: str, error: RunnerError) -> NextAction:
+    """What to do about a failed run; its type comes from the error code's catalogue entry."""
+    inputs = {"domain": "<CORRECTED_DOMAIN>"} if error.kind is Kind.INPUT else {}
+    return NextAction(type=error.code.next_type, summary=_FAILURE_SUMMARY[error.kind],
+                      command=Command(Verb.RESUME, run_id=run_id, inputs=inputs))
+
+
+def other_process(run_id: str) -> NextAction:
+    return NextAction(
+        type=NextType.WAIT_FOR_OTHER_PROCESS,
+        summary="another process is working on this run right now (or died mid-step); ask for "
+                "its status again in a minute, or resume it",
+        command=Command(Verb.STATUS, run_id=run_id))
+
+
+def other_inputs(ticket: str, run_id: str, flow: str, inputs: dict[str, Any],
+                 previous: NextAction | None) -> OtherInputs:
+    return OtherInputs(
+        type=NextType.EXISTING_RUN_OTHER_INPUTS, previous=previous,
+        summary=f"ticket {ticket} already has run {run_id} of {flow} with {inputs}; nothing was "
+                "started. One run per ticket: to correct a failed run's input, resume it with "
+                "--input; for another order, use another ticket")
+
+
+def would_do(step_id: str, action: str, args: dict[str, Any]) -> WouldDo:
+    return WouldDo(type=NextType.WOULD_DO, step=step_id, action=action, with_=args,
+                   summary=f"dry run stopped before step {step_id}: would run {action} with "
+                           f"{args}")
+
+
+def would_ask(step_id: str, name: str, prompt: str) -> WouldAsk:
+    return WouldAsk(type=NextType.WOULD_ASK, step=step_id, input=name,
+                    summary=f"dry run stopped before step {step_id}: would ask for {name}: "
+                            f"{prompt}")
+
+
+# customer messages
+
+def customer_finished(domain: str | None) -> str:
+    """For a flow that ended without a message of its own."""
+    return f"Your request about {_certificate(domain)} is complete."
+
+
+def customer_dry_run(domain: str | None) -> str:
+    return f"We have checked {_certificate(domain)}; nothing has been changed yet."
+
+
+def customer_in_progress(domain: str | None) -> str:
+    return (f"We are working on your request about {_certificate(domain)}; "
+            "you do not need to do anything right now.")
+
+
+def customer_waiting(domain: str | None, deadline: datetime) -> str:
+    """A wait step without a message of its own."""
+    return (f"Your request about {_certificate(domain)} is in progress. We are waiting for the "
+            f"next step to complete and will update you by {long_date(deadline)}.")
+
+
+_CUSTOMER_BY_CODE = {
+    ErrorCode.DOMAIN_NOT_FOUND: "We could not find an order for {domain}. Please check the "
+                                "domain name exactly as it was ordered and reply with it.",
+    ErrorCode.DOMAIN_AMBIGUOUS: "We found more than one order for {domain}. Please reply with "
+                                "the order number you mean.",
+    ErrorCode.REFUND_NOT_ALLOWED: "We cannot refund the order for {domain} in its current "
+                                  "state. Please reply if you think this is wrong, and we will "
+                                  "look into it.",
+    ErrorCode.CUSTOMER_DID_NOT_CANCEL: "We did not see {certificate} cancelled in your GeoTrust "
+                                       "user portal by {deadline}, so we have stopped waiting "
+                                       "and no refund has been made. If you still want to "
+                                       "cancel, reply to this ticket and we will send a new link.",
+    ErrorCode.WAIT_DEADLINE_PASSED: "What we were waiting for on your request about "
+                                    "{certificate} did not happen by {deadline}, so we have "
+                                    "stopped. Reply to this ticket if you would like us to try "
+                                    "again.",
+}
+_CUSTOMER_BY_KIND = {
+    Kind.CONSOLE: "The certificate provider's systems are not responding right now. We will try "
+                  "again shortly; you do not need to do anything.",
+    Kind.DRIFT: "We ran into a technical problem while handling your request about "
+                "{certificate}. Our team has been told and will update you; you do not need to "
+                "do anything.",
+    Kind.INPUT: "We need to check some details of your request about {certificate} on our side; "
+                "we will update you soon. You do not need to do anything right now.",
+    Kind.BUSINESS: "We cannot complete your request about {certificate}. Please reply to this "
+                   "ticket and we will look into it.",
+}
+
+
+def customer_failure(error: RunnerError, domain: str | None) -> str:
+    """What to tell the customer about a failure: no codes, steps or internal detail."""
+    template = _CUSTOMER_BY_CODE.get(error.code, _CUSTOMER_BY_KIND[error.kind])
+    deadline = error.context.get("deadline")
+    when = long_date(datetime.fromisoformat(deadline)) if isinstance(deadline, str) else "now"
+    text = template.format(domain=domain or "your domain", certificate=_certificate(domain),
+                           deadline=when)
+    return text[0].upper() + text[1:]

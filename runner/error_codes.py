@@ -1,0 +1,252 @@
+"""Every error code the runner can answer, declared once: code, kind, exit code, next action.
+
+Callers (agents, cron, support people) branch on ``error.code`` and ``next_action.type``, so the
+codes are a contract: a code raised anywhere must be declared here (``RunnerError`` refuses an
+undeclared one at construction, and a unit test scans the source), flows' ``on_error`` keys are
+checked against the codes an action declares, and ``docs/errors.md`` lists this table.
+
+The kind says what the caller does about a failure, and fixes the exit code and the next action.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable
+
+
+class Kind(enum.StrEnum):
+    """The four things a caller can do about a failure."""
+
+    BUSINESS = "business"  # tell the customer; retrying will not help
+    CONSOLE = "console"    # a console is down or slow: retry later
+    DRIFT = "drift"        # a vendor page changed (or a bug of ours): alert the maintainers
+    INPUT = "input"        # the ticket's data, the flow or the command is wrong: fix it
+
+
+class ExitCode(enum.IntEnum):
+    """The process exit codes of the CLI, computed only by ``exit_code`` below."""
+
+    FINISHED = 0  # succeeded or denied
+    FAILED = 1
+    USAGE = 2     # bad usage, bad input or an invalid flow
+    PAUSED = 3    # waiting or needs_input (or another process holds the run)
+
+
+class NextType(enum.StrEnum):
+    """``next_action.type``: what the caller does next. Each is built in runner.engine.texts."""
+
+    OFFER_CANCEL_ONLY = "offer_cancel_only"
+    PROVIDE_INPUT = "provide_input"
+    WAIT = "wait"
+    CONFIRM_SIDE_EFFECT = "confirm_side_effect"
+    RETRY_LATER = "retry_later"
+    ALERT_MAINTAINERS = "alert_maintainers"
+    TELL_CUSTOMER = "tell_customer"
+    FIX_TICKET = "fix_ticket"
+    EXISTING_RUN_OTHER_INPUTS = "existing_run_other_inputs"
+    WAIT_FOR_OTHER_PROCESS = "wait_for_other_process"
+    WOULD_DO = "would_do"
+    WOULD_ASK = "would_ask"
+
+
+NEXT_MEANING = {
+    NextType.OFFER_CANCEL_ONLY: "refund refused (outside the window): tell the customer "
+                                "`customer_message` and offer the cancel-only flow (`command`)",
+    NextType.PROVIDE_INPUT: "a person reads the image in `artifact` and resumes with the answer",
+    NextType.WAIT: "the customer must act; `resume --due` (cron) checks again at `next_check_at`",
+    NextType.CONFIRM_SIDE_EFFECT: "an interrupted side effect: check the console, then resume "
+                                  "with `retry` or `done`",
+    NextType.RETRY_LATER: "a console is down or slow: resume the run later",
+    NextType.ALERT_MAINTAINERS: "a vendor page changed (or a bug): tell the maintainers",
+    NextType.TELL_CUSTOMER: "send `customer_message`; retrying will not help",
+    NextType.FIX_TICKET: "fix the ticket's data and resume with the corrected input",
+    NextType.EXISTING_RUN_OTHER_INPUTS: "the ticket already has a run with other inputs; "
+                                        "nothing was started",
+    NextType.WAIT_FOR_OTHER_PROCESS: "another process holds the run: ask for its status again",
+    NextType.WOULD_DO: "dry run: the side effect the real run would do next",
+    NextType.WOULD_ASK: "dry run: the input the real run would ask for next",
+}
+NEXT_BY_KIND = {Kind.BUSINESS: NextType.TELL_CUSTOMER, Kind.CONSOLE: NextType.RETRY_LATER,
+                Kind.DRIFT: NextType.ALERT_MAINTAINERS, Kind.INPUT: NextType.FIX_TICKET}
+EXIT_BY_KIND = {Kind.BUSINESS: ExitCode.FAILED, Kind.CONSOLE: ExitCode.FAILED,
+                Kind.DRIFT: ExitCode.FAILED, Kind.INPUT: ExitCode.USAGE}
+FINISHED = ("succeeded", "denied")
+PAUSED = ("waiting", "needs_input", "running")  # running: another process holds it, come back
+
+
+class ErrorCode(enum.StrEnum):
+    """One member per code; the member is the code's string, with its kind and meaning."""
+
+    kind: Kind
+    meaning: str
+
+    def __new__(cls, code: str, kind: Kind, meaning: str) -> ErrorCode:
+        member = str.__new__(cls, code)
+        member._value_ = code
+        member.kind = kind
+        member.meaning = meaning
+        return member
+
+    @property
+    def exit_code(self) -> ExitCode:
+        return EXIT_BY_KIND[self.kind]
+
+    @property
+    def next_type(self) -> NextType:
+        return NEXT_BY_KIND[self.kind]
+
+    # the command line, config and environment
+    USAGE_ERROR = "usage_error", Kind.INPUT, "the command line is wrong (see --help)"
+    BAD_INPUT = "bad_input", Kind.INPUT, "a command-line value is malformed"
+    CONFIG_INVALID = "config_invalid", Kind.INPUT, "the config file is malformed"
+    CONFIG_NOT_FOUND = "config_not_found", Kind.INPUT, "the config file does not exist"
+    CONFIG_SECRET_IN_YAML = ("config_secret_in_yaml", Kind.INPUT,
+                             "the config holds a credential; credentials come from the environment")
+    CONSOLE_UNKNOWN = "console_unknown", Kind.INPUT, "the config names no such console"
+    CREDENTIALS_MISSING = ("credentials_missing", Kind.INPUT,
+                           "a console's credentials are not in the environment")
+    CHROMIUM_MISSING = "chromium_missing", Kind.INPUT, "no Chromium to start"
+    CLOCK_OVERRIDE_INVALID = "clock_override_invalid", Kind.INPUT, "CERTRUNNER_NOW is malformed"
+    CLOCK_OVERRIDE_FORBIDDEN = ("clock_override_forbidden", Kind.INPUT,
+                                "CERTRUNNER_NOW is set against a real console")
+    DEMO_NEEDS_SANDBOX = "demo_needs_sandbox", Kind.INPUT, "the demo runs only on the sandbox"
+    NAIVE_DATETIME = "naive_datetime", Kind.INPUT, "a date and time has no time zone"
+    BAD_DATETIME = "bad_datetime", Kind.INPUT, "a value is not an ISO 8601 date and time"
+    BAD_WINDOW = "bad_window", Kind.INPUT, "the configured refund window is not positive"
+
+    # flows, runs and their inputs
+    UNKNOWN_FLOW = "unknown_flow", Kind.INPUT, "no flow of that name"
+    FLOW_NOT_FOUND = "flow_not_found", Kind.INPUT, "the flow file does not exist"
+    FLOW_UNREADABLE = "flow_unreadable", Kind.INPUT, "the flow file cannot be read"
+    FLOW_YAML_INVALID = "flow_yaml_invalid", Kind.INPUT, "the flow file is not valid YAML"
+    FLOW_INVALID = "flow_invalid", Kind.INPUT, "the flow breaks the rules (error.issues)"
+    FLOW_CHANGED = ("flow_changed", Kind.INPUT,
+                    "the run stopped at a step its flow no longer has")
+    EXPRESSION_INVALID = "expression_invalid", Kind.INPUT, "an expression is not allowed"
+    EXPRESSION_UNRESOLVED = ("expression_unresolved", Kind.INPUT,
+                             "an expression names something the run does not have")
+    EXPRESSION_TYPE = "expression_type", Kind.INPUT, "an expression mixes incompatible values"
+    MISSING_TICKET = "missing_ticket", Kind.INPUT, "no ticket id was given"
+    UNKNOWN_RUN = "unknown_run", Kind.INPUT, "no run or ticket of that id"
+    UNKNOWN_INPUT = "unknown_input", Kind.INPUT, "the flow declares no input of that name"
+    MISSING_INPUT = "missing_input", Kind.INPUT, "a required input was not given"
+
+    # the ticket's data, as the consoles answer it
+    DOMAIN_NOT_FOUND = ("domain_not_found", Kind.INPUT,
+                        "Product Management has no order for the domain")
+    DOMAIN_AMBIGUOUS = ("domain_ambiguous", Kind.INPUT,
+                        "Product Management has several orders for the domain")
+    CUSTOMER_NOT_FOUND = "customer_not_found", Kind.INPUT, "Product Management has no such customer"
+    ORDER_NOT_FOUND = "order_not_found", Kind.INPUT, "Product Management has no such order"
+    PARTNER_ORDER_NOT_FOUND = ("partner_order_not_found", Kind.INPUT,
+                               "the Symantec backend has no such partner order")
+    CREDENTIALS_REJECTED = ("credentials_rejected", Kind.INPUT,
+                            "the Symantec backend refused the login")
+    CAPTCHA_INCORRECT = "captcha_incorrect", Kind.INPUT, "GeoTrust says the image number is wrong"
+    CAPTCHA_EXPIRED = "captcha_expired", Kind.INPUT, "GeoTrust says the image number has expired"
+    GEOTRUST_NO_MATCH = ("geotrust_no_match", Kind.INPUT,
+                         "GeoTrust finds no certificate for the domain and email")
+    BROWSER_MISSING = ("browser_missing", Kind.INPUT,
+                       "the run's browser context has no browser to log in with")
+
+    # consoles down, slow or refusing: retry later
+    CONSOLE_UNAVAILABLE = "console_unavailable", Kind.CONSOLE, "a console is unavailable"
+    CONSOLE_TIMEOUT = "console_timeout", Kind.CONSOLE, "a console did not answer in time"
+    CONSOLE_UNREACHABLE = "console_unreachable", Kind.CONSOLE, "a console cannot be reached"
+    CONSOLE_SERVER_ERROR = ("console_server_error", Kind.CONSOLE,
+                            "a console answered with a server error")
+    SESSION_REJECTED = ("session_rejected", Kind.CONSOLE,
+                        "the Symantec backend asked for a login again right after one")
+    CAPTCHA_UNREADABLE = "captcha_unreadable", Kind.CONSOLE, "GeoTrust served no captcha image"
+    GEOTRUST_REFUSED = "geotrust_refused", Kind.CONSOLE, "GeoTrust refused for another reason"
+    MAIL_NOT_DELIVERED = "mail_not_delivered", Kind.CONSOLE, "the access email did not arrive"
+    REFUND_UNCONFIRMED = ("refund_unconfirmed", Kind.CONSOLE,
+                          "Product Management did not confirm a refund (resume reads it again)")
+    BROWSER_ERROR = "browser_error", Kind.CONSOLE, "the browser failed in a way no page explained"
+    LEASE_LOST = "lease_lost", Kind.CONSOLE, "another process took the run over"
+
+    # pages changed, or a bug of ours: alert the maintainers
+    PAGE_DRIFT = "page_drift", Kind.DRIFT, "a page no longer matches its page object"
+    LOCATOR_MISSING = "locator_missing", Kind.DRIFT, "a declared locator matched nothing"
+    LOCATOR_AMBIGUOUS = "locator_ambiguous", Kind.DRIFT, "a declared locator matched several"
+    INTERNAL_ERROR = "internal_error", Kind.DRIFT, "a bug in the runner (the log has the traceback)"
+    SECRET_IN_STORE = "secret_in_store", Kind.DRIFT, "the store refused a secret-looking value"
+    STORE_TOO_NEW = "store_too_new", Kind.INPUT, "the run store was written by a newer runner"
+    LEDGER_MISSING = "ledger_missing", Kind.DRIFT, "a side effect was confirmed without intent"
+    LEDGER_CONFIRMED = "ledger_confirmed", Kind.DRIFT, "a confirmed side effect cannot be undone"
+
+    # policy or the console's state says no: tell the customer
+    REFUND_NOT_ALLOWED = ("refund_not_allowed", Kind.BUSINESS,
+                          "the console does not offer a refund for the order")
+    REFUND_WITHOUT_GATE = ("refund_without_gate", Kind.BUSINESS,
+                           "a refund was about to happen without an enforced refund-window gate")
+    WAIT_DEADLINE_PASSED = ("wait_deadline_passed", Kind.BUSINESS,
+                            "what a wait step waited for did not happen by its deadline")
+    CUSTOMER_DID_NOT_CANCEL = ("customer_did_not_cancel", Kind.BUSINESS,
+                               "the customer did not cancel in their portal by the deadline")
+
+
+# What a page action may always run into, whatever it does: the action decorator adds these.
+CONSOLE_COMMON: tuple[ErrorCode, ...] = (
+    ErrorCode.CONSOLE_TIMEOUT, ErrorCode.CONSOLE_UNREACHABLE, ErrorCode.CONSOLE_SERVER_ERROR,
+    ErrorCode.BROWSER_ERROR, ErrorCode.PAGE_DRIFT, ErrorCode.LOCATOR_MISSING,
+    ErrorCode.LOCATOR_AMBIGUOUS,
+)
+
+
+BY_NAME: dict[str, ErrorCode] = {code.value: code for code in ErrorCode}
+
+
+def lookup(code: str) -> ErrorCode | None:
+    """The declared code of that name, or None (for codes a flow file names)."""
+    return BY_NAME.get(code)
+
+
+def declared(code: ErrorCode | str) -> ErrorCode:
+    """``code`` as a declared ErrorCode; an undeclared one is a bug of ours, refused here."""
+    found = BY_NAME.get(code)
+    if found is None:
+        raise ValueError(f"error code {code!r} is not declared in runner.error_codes")
+    return found
+
+
+def codes_of(kind: Kind) -> Iterable[ErrorCode]:
+    return (code for code in ErrorCode if code.kind is kind)
+
+
+def exit_code(status: str, kind: str | None = None) -> ExitCode:
+    """The one place a status (and a failure's kind) becomes a process exit code."""
+    if status in FINISHED:
+        return ExitCode.FINISHED
+    if status in PAUSED:
+        return ExitCode.PAUSED
+    known = {k.value: k for k in Kind}
+    return EXIT_BY_KIND[known[kind]] if kind in known else ExitCode.FAILED
+
+
+def document() -> str:
+    """docs/errors.md, generated from this catalogue (``python -m runner.error_codes``)."""
+    lines = [
+        "# Error codes and next actions", "",
+        "Generated from `runner/error_codes.py` by `python -m runner.error_codes > "
+        "docs/errors.md`; a unit test keeps the two equal.", "",
+        "A failed result carries `error` (`kind`, `code`, `message`, `step`); the kind fixes "
+        "the exit code and `next_action.type`. `error.message` is for the support agent; "
+        "`customer_message` can be pasted to the customer.", "",
+        "`next_action.command` is an argv list that runs as it is (`certrunner ... --json`), "
+        "or null. An element holding `<...>` (such as `image_number=<VALUE>` or "
+        "`domain=<CORRECTED_DOMAIN>`) is a placeholder the caller fills in before running it; "
+        "values are never interpolated by a shell.", "",
+        "## next_action.type", "",
+        "| type | what the caller does |", "|---|---|",
+        *(f"| `{t}` | {NEXT_MEANING[t]} |" for t in NextType), "",
+        "## error.code", "",
+        "| code | kind | exit | next_action.type | meaning |", "|---|---|---|---|---|",
+        *(f"| `{c}` | {c.kind} | {int(c.exit_code)} | `{c.next_type}` | {c.meaning} |"
+          for c in ErrorCode), "",
+    ]
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    print(document(), end="")

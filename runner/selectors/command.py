@@ -1,0 +1,143 @@
+"""The ``verify-selectors`` command: run the check, save what it saw, write reports, alert.
+
+The walk (``check``) decides statuses; this module is the command's edge: progress lines, the
+screenshots as files, the JUnit/HTML/JSON reports, the proposals patch and the webhook. The
+exit code is the report's: 0 all resolve, 1 drift, 2 incomplete (a console unreachable).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from runner.errors import RunnerError
+from runner.selectors.baseline import baseline_dir
+from runner.selectors.check import check_pages
+from runner.selectors.notify import notify
+from runner.selectors.patch import unified_patch
+from runner.selectors.report import (
+    AMBIGUOUS,
+    EXIT_INCOMPLETE,
+    MISSING,
+    NOT_APPLICABLE,
+    OK,
+    CheckReport,
+    PageResult,
+)
+
+if TYPE_CHECKING:
+    from runner.cli.app import App
+
+
+@dataclass(frozen=True)
+class Outputs:
+    """Where the command writes, as the user asked (None: not wanted)."""
+
+    as_json: bool = False
+    junit: str | None = None
+    html: str | None = None
+    proposals: str | None = None  # the unified-diff patch of the best proposals
+    notify_url: str | None = None
+
+
+def progress_line(index: int, total: int, page: PageResult) -> str:
+    """``[3/15] symantec.OrderInformationPage  ok  12 locators  240 ms``, plus what is wrong."""
+    line = f"[{index}/{total}] {page.page}  {page.status}  {page.checked} locators  " \
+           f"{page.duration_ms} ms"
+    if page.drift:
+        line += "  " + ", ".join(f"{r.name} {r.status}" for r in page.drift)
+    elif page.reason:
+        line += f"  ({page.reason})"
+    return line
+
+
+def summary_text(report: CheckReport, reports: dict[str, str]) -> str:
+    """What a person reads at the end of a run in a terminal: headline, fixes, warnings."""
+    totals = report.totals()
+    lines = [report.headline(),
+             f"{totals['pages']} pages: {totals['pages_ok']} ok, {totals['pages_drift']} with "
+             f"drift, {totals['pages_skipped']} not reachable read-only, "
+             f"{totals['pages_unreachable'] + totals['pages_error']} not checked; "
+             f"{totals[OK]} locators ok, {totals[MISSING]} missing, {totals[AMBIGUOUS]} "
+             f"ambiguous, {totals[NOT_APPLICABLE]} not applicable; {report.duration_ms} ms"]
+    lines += [f"DRIFT {p.page}.{r.name} {r.status}: {r.locator} (declared in {r.declared_in}"
+              f"{', ' + r.where if r.where else ''})" for p, r in report.drift]
+    for _, result in report.proposals():
+        for proposal in result.proposals:
+            change = proposal.change
+            lines.append(f"  proposal ({proposal.kind}) {change.where if change else ''}: "
+                         f"{result.locator} -> {proposal.declaration}")
+    lines += [f"CHANGED {p.page}: {c}" for p, c in report.changes]
+    lines += [f"{kind}: {path}" for kind, path in reports.items()]
+    lines.append(f"exit {report.exit_code}: {report.message()}")
+    return "\n".join(lines)
+
+
+def save_screenshots(report: CheckReport, folder: Path) -> None:
+    """Each problem page's screenshot as a file, its absolute path in the report."""
+    for page in report.pages:
+        if page.screenshot:
+            folder.mkdir(parents=True, exist_ok=True)
+            path = folder / (re.sub(r"[^\w.-]", "_", page.page) + ".png")
+            path.write_bytes(page.screenshot)
+            page.screenshot_path = str(path.resolve())
+
+
+def write_proposals(report: CheckReport, path: Path) -> int:
+    """The best proposal of each broken declaration as one patch; answers how many changes."""
+    changes = [r.proposals[0].change for _, r in report.proposals()
+               if r.proposals and r.proposals[0].change is not None]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(unified_patch([c for c in changes if c is not None]), encoding="utf-8")
+    return len(changes)
+
+
+def run_check(app: App, outputs: Outputs, *, echo: Callable[..., Any]) -> int:
+    """Check, write the reports asked for, alert if asked, answer the exit code.
+
+    Progress goes to stderr under ``--json`` so that stdout stays one JSON object.
+    """
+
+    def progress(index: int, total: int, page: PageResult) -> None:
+        echo(progress_line(index, total, page), err=outputs.as_json)
+
+    try:
+        config = app.live_config()
+        folder = config.artifacts / "selector-check"
+        with app.host.session(folder, trace=False) as session:
+            report = check_pages(session, config, progress, baseline_dir=baseline_dir(config))
+    except RunnerError as exc:  # no browser, bad config: nothing was checked
+        error = exc.to_dict()
+        echo(json.dumps({"ok": False, "exit_code": EXIT_INCOMPLETE, "error": error}, indent=2)
+             if outputs.as_json else f"error [{exc.kind}/{exc.code}]: {exc}")
+        return EXIT_INCOMPLETE
+    save_screenshots(report, folder / "screenshots" / report.started_at.replace(":", ""))
+    reports = _write_reports(report, outputs)
+    data = report.to_dict(reports)
+    if outputs.notify_url:
+        data["notify"] = notify(outputs.notify_url, report, reports)
+        if not outputs.as_json:
+            echo(f"notify: {json.dumps(data['notify'])}", err=True)
+    echo(json.dumps(data, indent=2) if outputs.as_json else summary_text(report, reports))
+    return report.exit_code
+
+
+def _write_reports(report: CheckReport, outputs: Outputs) -> dict[str, str]:
+    from runner.selectors.html import write_html
+    from runner.selectors.junit import write_junit
+
+    reports: dict[str, str] = {}
+    if outputs.junit:
+        write_junit(report, Path(outputs.junit))
+        reports["junit"] = outputs.junit
+    if outputs.html:
+        write_html(report, Path(outputs.html))
+        reports["html"] = outputs.html
+    if outputs.proposals:
+        write_proposals(report, Path(outputs.proposals))
+        reports["proposals"] = outputs.proposals
+    return reports
