@@ -170,6 +170,8 @@ class HttpSession:
     def __init__(self, base_url: str) -> None:
         self.base_url = base_url.rstrip("/")
         self.http = requests.Session()
+        # One connection per request: no kept-alive socket holds a stopped server's port.
+        self.http.headers["Connection"] = "close"
 
     @property
     def cookies(self) -> requests.cookies.RequestsCookieJar:
