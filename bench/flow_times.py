@@ -41,8 +41,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as scratch:
         import os
 
-        os.environ.update(SANDBOX_DB=f"{scratch}/sandbox.db", CERTRUNNER_STORE=f"{scratch}/runs.db",
-                          CERTRUNNER_ARTIFACTS=f"{scratch}/artifacts")
+        os.environ["CERTRUNNER_HOME"] = scratch  # runs, artifacts, login state, sandbox DB
         os.environ.pop("SANDBOX_URL", None)
         from runner import logs
 

@@ -100,6 +100,8 @@ class ErrorCode(enum.StrEnum):
     BAD_INPUT = "bad_input", Kind.INPUT, "a command-line value is malformed"
     CONFIG_INVALID = "config_invalid", Kind.INPUT, "the config file is malformed"
     CONFIG_NOT_FOUND = "config_not_found", Kind.INPUT, "the config file does not exist"
+    CONFIG_UNREADABLE = ("config_unreadable", Kind.INPUT,
+                         "the config path is a folder, a device, not UTF-8 or over 1 MB")
     CONFIG_SECRET_IN_YAML = ("config_secret_in_yaml", Kind.INPUT,
                              "the config holds a credential; credentials come from the environment")
     CONSOLE_UNKNOWN = "console_unknown", Kind.INPUT, "the config names no such console"
@@ -110,6 +112,14 @@ class ErrorCode(enum.StrEnum):
     CLOCK_OVERRIDE_FORBIDDEN = ("clock_override_forbidden", Kind.INPUT,
                                 "CERTRUNNER_NOW is set against a real console")
     DEMO_NEEDS_SANDBOX = "demo_needs_sandbox", Kind.INPUT, "the demo runs only on the sandbox"
+    HOME_INVALID = ("home_invalid", Kind.INPUT,
+                    "CERTRUNNER_HOME is relative, or there is no home folder for state")
+    STATE_PATH_INVALID = ("state_path_invalid", Kind.INPUT,
+                          "a state folder cannot be created (under a file, or not writable)")
+    STORE_UNREACHABLE = ("store_unreachable", Kind.INPUT,
+                         "the runs database path is a folder or cannot be opened")
+    SANDBOX_DB_INVALID = ("sandbox_db_invalid", Kind.INPUT,
+                          "the sandbox database path is a folder or unusable")
     NAIVE_DATETIME = "naive_datetime", Kind.INPUT, "a date and time has no time zone"
     BAD_DATETIME = "bad_datetime", Kind.INPUT, "a value is not an ISO 8601 date and time"
     BAD_WINDOW = "bad_window", Kind.INPUT, "the configured refund window is not positive"
@@ -119,6 +129,7 @@ class ErrorCode(enum.StrEnum):
     FLOW_NOT_FOUND = "flow_not_found", Kind.INPUT, "the flow file does not exist"
     FLOW_UNREADABLE = "flow_unreadable", Kind.INPUT, "the flow file cannot be read"
     FLOW_YAML_INVALID = "flow_yaml_invalid", Kind.INPUT, "the flow file is not valid YAML"
+    YAML_TOO_DEEP = "yaml_too_deep", Kind.INPUT, "a YAML file is nested thousands of levels deep"
     FLOW_INVALID = "flow_invalid", Kind.INPUT, "the flow breaks the rules (error.issues)"
     FLOW_CHANGED = ("flow_changed", Kind.INPUT,
                     "the run stopped at a step its flow no longer has")
@@ -127,6 +138,9 @@ class ErrorCode(enum.StrEnum):
                              "an expression names something the run does not have")
     EXPRESSION_TYPE = "expression_type", Kind.INPUT, "an expression mixes incompatible values"
     MISSING_TICKET = "missing_ticket", Kind.INPUT, "no ticket id was given"
+    CONTROL_CHARACTERS = ("control_characters", Kind.INPUT,
+                          "a ticket, run id, domain or input holds a control or invisible "
+                          "character")
     UNKNOWN_RUN = "unknown_run", Kind.INPUT, "no run or ticket of that id"
     UNKNOWN_INPUT = "unknown_input", Kind.INPUT, "the flow declares no input of that name"
     MISSING_INPUT = "missing_input", Kind.INPUT, "a required input was not given"
@@ -164,6 +178,8 @@ class ErrorCode(enum.StrEnum):
                           "Product Management did not confirm a refund (resume reads it again)")
     BROWSER_ERROR = "browser_error", Kind.CONSOLE, "the browser failed in a way no page explained"
     LEASE_LOST = "lease_lost", Kind.CONSOLE, "another process took the run over"
+    STORE_LOCKED = ("store_locked", Kind.CONSOLE,
+                    "another process kept the runs database locked past the busy timeout")
 
     # pages changed, or a bug of ours: alert the maintainers
     PAGE_DRIFT = "page_drift", Kind.DRIFT, "a page no longer matches its page object"
@@ -172,6 +188,8 @@ class ErrorCode(enum.StrEnum):
     INTERNAL_ERROR = "internal_error", Kind.DRIFT, "a bug in the runner (the log has the traceback)"
     SECRET_IN_STORE = "secret_in_store", Kind.DRIFT, "the store refused a secret-looking value"
     STORE_TOO_NEW = "store_too_new", Kind.INPUT, "the run store was written by a newer runner"
+    STORE_CORRUPT = ("store_corrupt", Kind.DRIFT,
+                     "the runs database is damaged or not a runs database; it is left untouched")
     LEDGER_MISSING = "ledger_missing", Kind.DRIFT, "a side effect was confirmed without intent"
     LEDGER_CONFIRMED = "ledger_confirmed", Kind.DRIFT, "a confirmed side effect cannot be undone"
 

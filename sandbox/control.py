@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from sandbox import captcha, db, faults, mailstore, orders, seed
-from sandbox.times import Clock, parse_iso, system_clock
+from sandbox.times import Clock, SystemClock, parse_iso
 
 
 class UnknownCaptcha(LookupError):
@@ -41,9 +41,9 @@ class Sandbox:
     delivery are relative to it.
     """
 
-    def __init__(self, db_path: Path, clock: Clock = system_clock, url: str = "") -> None:
+    def __init__(self, db_path: Path, clock: Clock | None = None, url: str = "") -> None:
         self.db_path = Path(db_path)
-        self.clock = clock
+        self.clock = clock or SystemClock()
         self.url = url.rstrip("/")
         self._prepared = False
 
@@ -55,7 +55,7 @@ class Sandbox:
         must answer the same.
         """
         if not self._prepared:
-            seed.prepare(self.db_path, self.clock())
+            seed.prepare(self.db_path, self.clock.now())
             self._prepared = True
         conn = db.connect(self.db_path)
         try:
@@ -103,7 +103,7 @@ class Sandbox:
         """The delivered access mails; links prefixed with ``base_url`` (default: ``url``)."""
         prefix = self.url if base_url is None else base_url
         with self.connection() as conn:
-            return [m.to_json(prefix) for m in mailstore.delivered(conn, self.clock())]
+            return [m.to_json(prefix) for m in mailstore.delivered(conn, self.clock.now())]
 
     def solve_captcha(self, image: Path | str | bytes) -> str:
         """Play the person who reads the image: its number (``UnknownCaptcha`` if not ours)."""
@@ -113,5 +113,5 @@ class Sandbox:
 
     def reset(self) -> None:
         """Drop everything and seed afresh, in place (a running server sees the new state)."""
-        seed.reset(self.db_path, self.clock())
+        seed.reset(self.db_path, self.clock.now())
         self._prepared = True

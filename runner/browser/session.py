@@ -18,12 +18,14 @@ from typing import Any, cast
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
 
 from runner.browser.launcher import launch_options
+from runner.browser.trace_scrub import context_secrets, scrub_trace
 from runner.config import Config
+from runner.config.home import private_dir
 
 
 def _write_private(path: Path, data: Any) -> None:
     """Write JSON readable by its owner only, created that way (no window of wider access)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_dir(path.parent)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as handle:
         json.dump(data, handle)
@@ -81,7 +83,7 @@ class RunSession:
                  cookies_file: Path | None = None, *, trace: bool = True) -> None:
         self.config = config
         self.run_dir = run_dir
-        self.login_state_dir = config.store.parent / "login-state"
+        self.login_state_dir = config.login_state
         self.context = context
         self.context.set_default_timeout(config.browser.timeout_ms)
         for console in ("symantec",):
@@ -139,12 +141,22 @@ class RunSession:
         return {name: page for name, page in self._pages.items() if not page.is_closed()}
 
     def save_trace(self, path: Path) -> Path | None:
-        """Keep what the browser did up to now (for a failed run); None when not tracing."""
+        """Keep what the browser did up to now (for a failed run); None when not tracing.
+
+        The trace is kept with every cookie, storage value and credential header masked
+        (runner.browser.trace_scrub): it must not carry a logged-in console's session.
+        """
         if not self._tracing:
             return None
-        path.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(path.parent)
+        secrets = context_secrets(cast(dict[str, Any], self.context.storage_state()))
+        for console in ("symantec",):
+            state = self.login_state_file(console)
+            if state.exists():
+                secrets += context_secrets(json.loads(state.read_text()))
         self.context.tracing.stop(path=str(path))
         self._tracing = False
+        scrub_trace(path, secrets)
         return path
 
     def close(self) -> None:

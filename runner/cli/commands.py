@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from runner.engine.caller_text import check_caller_text, refuse_control_chars
 from runner.engine.result import RunResult
 from runner.engine.store import Run, RunStore
 from runner.engine.texts import CONFIRM_PREFIX
@@ -24,10 +25,11 @@ FLOWS_DIR = Path(__file__).resolve().parent.parent / "flows"
 
 
 def flow_path(name_or_path: str) -> Path:
-    """A flow by name (flows/NAME.yaml) or by path."""
-    candidate = Path(name_or_path)
+    """A flow by name (flows/NAME.yaml) or by path, made absolute: a run remembers its flow's
+    path, and a resume may come from another directory."""
+    candidate = Path(name_or_path).expanduser()
     if candidate.suffix in (".yaml", ".yml") or candidate.exists():
-        return candidate
+        return candidate.absolute()
     named = FLOWS_DIR / f"{name_or_path}.yaml"
     if not named.exists():
         known = ", ".join(sorted(p.stem for p in FLOWS_DIR.glob("*.yaml")))
@@ -67,6 +69,7 @@ def executor(app: App, progress: Progress | None, store: RunStore | None = None)
 
 def run_flow(app: App, flow_name: str, ticket: str, inputs: dict[str, Any], *,
              dry_run: bool = False, progress: Progress | None = None) -> RunResult:
+    check_caller_text(ticket, inputs)
     flow = validate_flow(flow_name)
     check_inputs(flow, inputs)
     if not ticket.strip():
@@ -100,6 +103,8 @@ def _load_run(app: App, run_id: str) -> Run:
 
 def resume_run(app: App, run_id: str, given: dict[str, Any],
                progress: Progress | None = None) -> RunResult:
+    refuse_control_chars("run id", run_id)
+    check_caller_text(inputs=given)
     run = _load_run(app, run_id)
     flow = validate_flow(run.context.get("flow_path") or run.flow)
     confirms = {k: v for k, v in given.items() if k.startswith(CONFIRM_PREFIX)}
@@ -121,6 +126,7 @@ def resume_due(app: App, progress: Progress | None = None) -> list[RunResult]:
 def status(app: App, ref: str) -> list[RunResult]:
     from runner.engine.result import result_of
 
+    refuse_control_chars("ticket or run id", ref)
     run = app.store.get_run(ref)
     runs = [run] if run else app.store.find_runs_by_ticket(ref)
     if not runs:

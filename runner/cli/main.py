@@ -7,11 +7,13 @@ Exit codes: 0 finished (succeeded or denied), 3 paused (waiting or needs_input),
 from __future__ import annotations
 
 import json
+import sqlite3
 import sys
 from typing import Any
 
 import click
 
+from runner.config.home import restrict_new_files
 from runner.error_codes import ErrorCode, ExitCode, exit_code
 from runner.errors import RunnerError
 
@@ -38,6 +40,7 @@ class Obj:
 
 
 pass_obj = click.make_pass_decorator(Obj, ensure=True)
+LOG_LEVELS = ("debug", "info", "warning", "error")
 
 
 def config_option(func: Any) -> Any:
@@ -81,7 +84,8 @@ def fail(error: RunnerError, as_json: bool, domain: str | None = None, **extra: 
 @click.group()
 @config_option
 @click.option("--headed", is_flag=True, help="Show the browser (debugging).")
-@click.option("--log-level", default=None, help="debug, info, warning (default: info for JSON).")
+@click.option("--log-level", default=None, type=click.Choice(LOG_LEVELS, case_sensitive=False),
+              help="debug, info, warning, error (default: info for JSON).")
 @click.pass_context
 def cli(ctx: click.Context, headed: bool, log_level: str | None) -> None:
     """Cancel and refund SSL certificates on vendor consoles, one ticket per run."""
@@ -265,8 +269,15 @@ cli.add_command(_SandboxCommand(
 def main(argv: list[str] | None = None) -> None:
     """Usage errors are part of the contract too: with --json they come back as JSON."""
     args = sys.argv[1:] if argv is None else argv
+    restrict_new_files()  # every state file 0600, every folder 0700, browser's included
     try:
         cli.main(args=args, prog_name="certrunner", standalone_mode=False)
+    except RunnerError as exc:  # raised outside a command's own handling (config, clock)
+        fail(exc, "--json" in args)
+    except sqlite3.DatabaseError as exc:  # damage found after the store opened cleanly
+        from runner.engine.store_open import corrupt
+
+        fail(corrupt(None, str(exc)), "--json" in args)
     except click.ClickException as exc:
         if "--json" not in args:
             exc.show()

@@ -25,6 +25,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from runner.engine import store_open
 from runner.engine.clock import Clock, SystemClock
 from runner.errors import ErrorCode, InputError, RunnerError
 
@@ -253,14 +254,32 @@ class RunStore:
                  busy_timeout: timedelta = timedelta(seconds=10)) -> None:
         self.path = Path(path)
         self.clock = clock or SystemClock()
-        self.db = sqlite3.connect(self.path, timeout=busy_timeout.total_seconds(),
-                                  isolation_level=None)
+        try:
+            self.db = sqlite3.connect(self.path, timeout=busy_timeout.total_seconds(),
+                                      isolation_level=None)
+        except sqlite3.Error as exc:
+            raise store_open.open_failure(self.path, exc, busy_timeout) from exc
+        try:
+            self._open()
+        except (sqlite3.Error, OSError) as exc:
+            self.db.close()
+            raise store_open.open_failure(self.path, exc, busy_timeout) from exc
+        except RunnerError:
+            self.db.close()
+            raise
+
+    def _open(self) -> None:
+        """Journal mode and schema, refusing (never repairing) a file that is not a store."""
         self.db.row_factory = sqlite3.Row
         with _opening_lock(self.path):
             # Switching to WAL takes an exclusive lock that SQLite's busy handler does not wait
             # for; two processes opening a new store at once would see "database is locked".
+            store_open.refuse_foreign(self.db, self.path)  # before WAL rewrites the header
             self.db.execute("PRAGMA journal_mode=WAL")
             self._migrate()
+            store_open.check_shape(self.db, self.path, _SCHEMA)
+        if str(self.path) != ":memory:":
+            store_open.make_private(self.path)
         self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.execute("PRAGMA foreign_keys=ON")
 

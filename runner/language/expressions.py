@@ -51,8 +51,12 @@ _REFUSED = {
 }
 
 
+MAX_LENGTH = 1000  # a flow's conditions are one line; a longer one is a mistake (or an attack)
+
+
 def _refuse(expr: str, why: str) -> ExpressionError:
-    return ExpressionError(f"expression {expr!r}: {why}", expression=expr)
+    shown = expr if len(expr) <= 80 else expr[:77] + "..."
+    return ExpressionError(f"expression {shown!r}: {why}", expression=shown)
 
 
 def _check_constant(node: ast.expr, expr: str) -> None:
@@ -108,11 +112,15 @@ def parse(expr: str) -> ast.Expression:
     """Parse and whitelist once; both the validator and the executor go through here."""
     if not isinstance(expr, str) or not expr.strip():
         raise _refuse(str(expr), "empty expression")
+    if len(expr) > MAX_LENGTH:
+        raise _refuse(expr, f"longer than {MAX_LENGTH} characters")
     try:
         tree = ast.parse(expr.strip(), mode="eval")
+        _check(tree, expr)
     except SyntaxError as exc:
         raise _refuse(expr, f"syntax error: {exc.msg}") from exc
-    _check(tree, expr)
+    except (RecursionError, MemoryError) as exc:  # nesting deep enough to exhaust the parser
+        raise _refuse(expr, "nested too deeply") from exc
     return tree
 
 

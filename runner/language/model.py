@@ -77,6 +77,9 @@ def did_you_mean(word: str, candidates: Any) -> str:
     return f" (did you mean {close[0]!r}?)" if close else ""
 
 
+_MAX_DURATION_SECONDS = 100 * 366 * 86_400  # past this, a duration is a typo (and overflows)
+
+
 def parse_duration(text: Any) -> timedelta:
     """``90s``, ``5m``, ``6h``, ``14d`` or compounds like ``1d12h``; units keep YAML unambiguous."""
     if not isinstance(text, str) or not _DURATION.match(text.strip()):
@@ -84,6 +87,8 @@ def parse_duration(text: Any) -> timedelta:
     seconds = sum(int(n) * _UNITS[u] for n, u in _DURATION_PART.findall(text))
     if seconds <= 0:
         raise ValueError(f"bad duration {text!r}: must be longer than zero")
+    if seconds > _MAX_DURATION_SECONDS:
+        raise ValueError(f"bad duration {text!r}: longer than 100 years")
     return timedelta(seconds=seconds)
 
 

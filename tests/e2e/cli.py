@@ -34,8 +34,7 @@ class Cli:
         self.env.update({
             "SANDBOX_URL": sandbox_url,
             "SANDBOX_DB": str(sandbox_db),
-            "CERTRUNNER_STORE": str(home / "runs.db"),
-            "CERTRUNNER_ARTIFACTS": str(home / "artifacts"),
+            "CERTRUNNER_HOME": str(home),  # runs.db, artifacts/, login-state/
         })
         self.home = home
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -20,30 +20,21 @@ from pytest_playwright.pytest_playwright import CreateContextCallback
 
 from runner.browser.session import RunSession
 from runner.config import Config, load_config
+from runner.engine.clock import OffsetClock
 from sandbox.control import Sandbox
 from sandbox.server import SandboxServer
-
-
-class SandboxClock:
-    """The sandbox server's clock: real time plus an offset a test can move forward."""
-
-    def __init__(self) -> None:
-        self.offset = timedelta()
-
-    def __call__(self) -> datetime:
-        return datetime.now(UTC) + self.offset
 
 
 class SandboxClient(Sandbox):
     """The sandbox control library on the test server's DB, plus moving the server's clock."""
 
-    def __init__(self, server: SandboxServer, clock: SandboxClock) -> None:
+    def __init__(self, server: SandboxServer, clock: OffsetClock) -> None:
         super().__init__(server.db_path, clock, server.url)
         self._offset_clock = clock
 
     def advance(self, delta: timedelta) -> None:
         """Move the sandbox's time forward (sessions, captchas and mails age; no waiting)."""
-        self._offset_clock.offset += delta
+        self._offset_clock.advance(delta)
 
     def reset(self) -> None:
         """Reseed the DB in place: every test starts from the seed, faults off, clock true."""
@@ -52,13 +43,14 @@ class SandboxClient(Sandbox):
 
 
 @pytest.fixture(scope="session")
-def sandbox_clock() -> SandboxClock:
-    return SandboxClock()
+def sandbox_clock() -> OffsetClock:
+    """The sandbox server's clock: real time plus an offset a test moves forward."""
+    return OffsetClock(timedelta())
 
 
 @pytest.fixture(scope="session")
 def sandbox_server(tmp_path_factory: pytest.TempPathFactory,
-                   sandbox_clock: SandboxClock) -> Iterator[SandboxServer]:
+                   sandbox_clock: OffsetClock) -> Iterator[SandboxServer]:
     server = SandboxServer(tmp_path_factory.mktemp("sandbox") / "sandbox.db", port=0,
                            clock=sandbox_clock).start()
     yield server
@@ -66,7 +58,7 @@ def sandbox_server(tmp_path_factory: pytest.TempPathFactory,
 
 
 @pytest.fixture
-def sandbox(sandbox_server: SandboxServer, sandbox_clock: SandboxClock) -> SandboxClient:
+def sandbox(sandbox_server: SandboxServer, sandbox_clock: OffsetClock) -> SandboxClient:
     client = SandboxClient(sandbox_server, sandbox_clock)
     client.reset()
     return client
@@ -82,11 +74,11 @@ def layout(request: pytest.FixtureRequest, sandbox: SandboxClient) -> str:
 @pytest.fixture
 def config(sandbox: SandboxClient, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Config:
     for name in ("SYMANTEC_USERNAME", "SYMANTEC_PASSWORD", "CERTRUNNER_CONFIG",
-                 "CERTRUNNER_STORE", "CERTRUNNER_ARTIFACTS"):
+                 "CERTRUNNER_STORE", "CERTRUNNER_ARTIFACTS", "SANDBOX_DB"):
         monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("CERTRUNNER_HOME", str(tmp_path / "home"))
     base = load_config().with_sandbox_url(sandbox.url)
-    return replace(base, store=tmp_path / "store" / "runs.db", artifacts=tmp_path / "artifacts",
-                   browser=replace(base.browser, timeout_ms=5_000))
+    return replace(base, browser=replace(base.browser, timeout=timedelta(seconds=5)))
 
 
 SessionMaker = Callable[..., RunSession]
@@ -126,4 +118,4 @@ def session(context: BrowserContext, config: Config, tmp_path: Path) -> Iterator
 @pytest.fixture
 def drift_config(config: Config) -> Config:
     """Short waits: a missing locator should fail fast."""
-    return replace(config, browser=replace(config.browser, timeout_ms=1_000))
+    return replace(config, browser=replace(config.browser, timeout=timedelta(seconds=1)))

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
+from datetime import timedelta
 
+from runner.engine.clock import FixedClock
 from sandbox import captcha, db
-from sandbox.testing import FakeClock
 from tests.sandbox.browsing import HttpSession, solve_captcha, text, verify_geotrust
 
 NOT_FOUND = "We could not find a certificate for that domain and email address"
@@ -35,10 +36,10 @@ def test_home_page(web: HttpSession):
 
 
 def test_same_challenge_on_reload_and_with_saved_cookies(new_session: Callable[[], HttpSession],
-                                                         clock: FakeClock):
+                                                         clock: FixedClock):
     first = new_session()
     src = shown_image(first)
-    clock.advance(120)
+    clock.advance(timedelta(seconds=120))
     assert shown_image(first) == src
     restored = HttpSession(first.base_url)
     restored.cookies.update(first.cookies)
@@ -46,16 +47,16 @@ def test_same_challenge_on_reload_and_with_saved_cookies(new_session: Callable[[
     assert shown_image(new_session()) != src  # another session, another challenge
 
 
-def test_challenge_expires_after_five_minutes(web: HttpSession, clock: FakeClock):
+def test_challenge_expires_after_five_minutes(web: HttpSession, clock: FixedClock):
     challenge_id, answer = solve_captcha(web)
-    clock.advance(301)
+    clock.advance(timedelta(seconds=301))
     assert submit(web, answer) == ["GeoTrust End User Home", "The image number has expired"]
     assert challenge_id not in shown_image(web)
 
 
-def test_expired_challenge_is_replaced_on_reload(web: HttpSession, clock: FakeClock):
+def test_expired_challenge_is_replaced_on_reload(web: HttpSession, clock: FixedClock):
     src = shown_image(web)
-    clock.advance(300)
+    clock.advance(timedelta(seconds=300))
     assert shown_image(web) != src
 
 

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 
-from sandbox.testing import FakeClock
+from runner.engine.clock import FixedClock
 from tests.sandbox.browsing import HttpSession, request_access, text
 
 EMAIL = "admin@fresh-issued.example"
@@ -23,11 +24,11 @@ def portal_link(web: HttpSession) -> str:
     return links[0][1]
 
 
-def test_request_access_confirms_and_mails_the_admin(web: HttpSession, clock: FakeClock):
+def test_request_access_confirms_and_mails_the_admin(web: HttpSession, clock: FixedClock):
     done = request_access(web, "fresh-issued.example", EMAIL)
     assert done.view.statuses == [
         f"An email with a link to your user portal has been sent to {EMAIL}"]
-    assert inbox(web) == [[EMAIL, "Access to your GeoTrust user portal", clock.now.isoformat()]]
+    assert inbox(web) == [[EMAIL, "Access to your GeoTrust user portal", clock.now().isoformat()]]
     message = web.get(web.get("/mail/").view.link("Access to your GeoTrust user portal")).view
     assert message.h1 == ["Access to your GeoTrust user portal"]
     assert "fresh-issued.example" in text(message.soup.main)
@@ -35,13 +36,13 @@ def test_request_access_confirms_and_mails_the_admin(web: HttpSession, clock: Fa
     assert label == "Open your user portal" and href.startswith("/portal/login/")
 
 
-def test_mail_is_delivered_after_mail_delay(web: HttpSession, clock: FakeClock):
+def test_mail_is_delivered_after_mail_delay(web: HttpSession, clock: FixedClock):
     web.request("POST", "/sandbox/faults", json_body={"mail_delay": 3600})
     request_access(web, "fresh-issued.example", EMAIL)
     assert inbox(web) == [] and web.get("/mail/api/messages").json() == []
-    clock.advance(3599)
+    clock.advance(timedelta(seconds=3599))
     assert inbox(web) == []
-    clock.advance(1)
+    clock.advance(timedelta(seconds=1))
     assert len(inbox(web)) == 1
     [api] = web.get("/mail/api/messages").json()
     assert api["to"] == EMAIL and api["link"].startswith(web.base_url + "/portal/login/")

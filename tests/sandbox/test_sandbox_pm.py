@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sandbox.testing import FakeClock
+from runner.engine.clock import FixedClock
 from tests.sandbox.browsing import HttpSession, text
 
 COLUMNS = ["Domain", "Customer", "Product", "Order ID", "Partner Order ID", "Purchased", "State",
@@ -32,14 +32,14 @@ def order_id(web: HttpSession, domain: str) -> str:
     return rows_by_domain(web, domain)[domain]["Order ID"]
 
 
-def test_seed_orders_are_exactly_the_contract_table(web: HttpSession, clock: FakeClock):
+def test_seed_orders_are_exactly_the_contract_table(web: HttpSession, clock: FixedClock):
     orders = {o["domain"]: o for o in web.get("/sandbox/orders").json()}
     assert set(orders) == set(SEED)
     for domain, (customer, state, days, email) in SEED.items():
         order = orders[domain]
         assert (order["customer"], order["state"], order["admin_email"]) == (customer, state, email)
         purchased = datetime.fromisoformat(order["purchased_at"])
-        assert purchased == clock.now - timedelta(days=days)
+        assert purchased == clock.now() - timedelta(days=days)
 
 
 def test_search_page_has_domain_textbox_and_search_button(web: HttpSession):
@@ -115,13 +115,13 @@ def test_refund_button_only_when_refundable(web: HttpSession):
     assert "(ref RF-" in refunded.terms["Refund status"]
 
 
-def test_refund_is_idempotent_and_counted_once(web: HttpSession, clock: FakeClock):
+def test_refund_is_idempotent_and_counted_once(web: HttpSession, clock: FixedClock):
     oid = order_id(web, "pending.example")
     first = web.post(f"/pm/orders/{oid}/refund")
     [notice] = first.view.statuses
     assert notice.startswith("Refund issued: ref RF-") and len(notice.split("ref ")[1]) == 11
     ref = notice.split("ref ")[1]
-    assert first.view.terms["Refund status"] == f"refunded on {clock.now.isoformat()} (ref {ref})"
+    assert first.view.terms["Refund status"] == f"refunded on {clock.now().isoformat()} (ref {ref})"
     assert first.view.terms["Certificate state"] == "refunded"
     assert "Refund" not in first.view.buttons
 

@@ -14,6 +14,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def run_cli(*args: str, cwd: Path) -> tuple[int, str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("CERTRUNNER_")}
+    env["CERTRUNNER_HOME"] = str(cwd / "home")
     done = subprocess.run([sys.executable, str(ROOT / "run.py"), *args], cwd=cwd, env=env,
                           capture_output=True, text=True, timeout=60)
     return done.returncode, done.stdout, done.stderr
@@ -37,7 +38,7 @@ def test_invalid_flow_names_file_line_and_field(tmp_path: Path) -> None:
     assert error["code"] == "flow_invalid"
     assert error["issues"] == [f"{flow}:4: steps[0].action: unknown action 'pm.refnd' "
                                "(did you mean 'pm.refund'?)"]
-    assert not (tmp_path / "var").exists()  # nothing started, nothing stored
+    assert not (tmp_path / "home").exists()  # nothing started, nothing stored
 
 
 def test_unknown_flow_and_unknown_input(tmp_path: Path) -> None:
