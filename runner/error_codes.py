@@ -70,7 +70,7 @@ NEXT_BY_KIND = {Kind.BUSINESS: NextType.TELL_CUSTOMER, Kind.CONSOLE: NextType.RE
                 Kind.DRIFT: NextType.ALERT_MAINTAINERS, Kind.INPUT: NextType.FIX_TICKET}
 EXIT_BY_KIND = {Kind.BUSINESS: ExitCode.FAILED, Kind.CONSOLE: ExitCode.FAILED,
                 Kind.DRIFT: ExitCode.FAILED, Kind.INPUT: ExitCode.USAGE}
-FINISHED = ("succeeded", "denied")
+FINISHED = ("succeeded", "denied", "abandoned")  # abandoned: a person closed it for good
 PAUSED = ("waiting", "needs_input", "running")  # running: another process holds it, come back
 
 
@@ -143,6 +143,11 @@ class ErrorCode(enum.StrEnum):
                           "character")
     UNKNOWN_RUN = "unknown_run", Kind.INPUT, "no run or ticket of that id"
     UNKNOWN_INPUT = "unknown_input", Kind.INPUT, "the flow declares no input of that name"
+    RUN_FINISHED = "run_finished", Kind.INPUT, "a finished run cannot be abandoned"
+    MISSING_REASON = "missing_reason", Kind.INPUT, "`runs abandon` needs --reason TEXT"
+    SIDE_EFFECT_UNCONFIRMED = ("side_effect_unconfirmed", Kind.INPUT,
+                               "the run started a side effect nobody confirmed: check the "
+                               "console first (`runs abandon` names it), or --force")
     MISSING_INPUT = "missing_input", Kind.INPUT, "a required input was not given"
 
     # the ticket's data, as the consoles answer it

@@ -10,13 +10,13 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from runner.actions import Catalogue, load_catalogue
 from runner.config import Config, load_config
 from runner.config.home import private_dir, restrict_new_files
 from runner.engine.clock import Clock, clock_from_env
 from runner.errors import ConfigError, ErrorCode
 
 if TYPE_CHECKING:
+    from runner.actions import Catalogue
     from runner.browser.session import BrowserHost
     from runner.engine.store import RunStore
     from sandbox.server import SandboxServer
@@ -46,6 +46,8 @@ class App:
     def catalogue(self) -> Catalogue:
         """Every action flows may name, built once per command from the action modules."""
         if self._catalogue is None:
+            from runner.actions import load_catalogue
+
             self._catalogue = load_catalogue()
         return self._catalogue
 

@@ -61,10 +61,12 @@ def _split_secrets(flow: Flow, inputs: dict[str, Any]) -> tuple[dict[str, Any], 
 
 
 def executor(app: App, progress: Progress | None, store: RunStore | None = None) -> Executor:
+    from runner.cli.progress import LiveProgress
     from runner.engine.executor import Executor
 
+    watch = progress.step_started if isinstance(progress, LiveProgress) else None
     return Executor(app.live_config(), store or app.store, app.clock, app.host.session,
-                    app.catalogue, progress)
+                    app.catalogue, progress, watch)
 
 
 def run_flow(app: App, flow_name: str, ticket: str, inputs: dict[str, Any], *,
@@ -121,15 +123,3 @@ def resume_due(app: App, progress: Progress | None = None) -> list[RunResult]:
     now = app.clock.now()
     runs = app.store.due_runs(now) + app.store.orphaned_runs(now)
     return [resume_run(app, run.run_id, {}, progress) for run in runs]
-
-
-def status(app: App, ref: str) -> list[RunResult]:
-    from runner.engine.result import result_of
-
-    refuse_control_chars("ticket or run id", ref)
-    run = app.store.get_run(ref)
-    runs = [run] if run else app.store.find_runs_by_ticket(ref)
-    if not runs:
-        raise InputError(f"no run or ticket {ref!r} in {app.config.store}",
-                         code=ErrorCode.UNKNOWN_RUN)
-    return [result_of(r) for r in runs]

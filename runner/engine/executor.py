@@ -32,6 +32,7 @@ from runner.logs import get_logger
 
 LEASE = timedelta(minutes=15)
 Progress = Callable[[str], None]
+StepWatch = Callable[[str, int, int], None]  # step id, index, total: as a step starts
 
 
 class Executor:
@@ -39,13 +40,14 @@ class Executor:
 
     def __init__(self, config: Config, store: RunStore, clock: Clock,
                  session_factory: SessionFactory, actions: Mapping[str, ActionSpec],
-                 progress: Progress | None = None) -> None:
+                 progress: Progress | None = None, watch: StepWatch | None = None) -> None:
         self.config = config
         self.store = store
         self.clock = clock
         self.session_factory = session_factory
         self.actions = actions
         self.progress = progress or (lambda _line: None)
+        self.watch = watch or (lambda _step, _index, _total: None)
         self.owner = default_owner()
         self.log = get_logger()
 
@@ -127,6 +129,7 @@ class Executor:
         if step.when and not truthy(step.when, sc.expressions()):
             self._record(run, step, "skipped", 0, index, total)
             return index + 1
+        self.watch(step.id, index, total)
         started = time.monotonic()
         try:
             if dry and dry_run.would_change(step, self.actions):

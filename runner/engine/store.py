@@ -38,7 +38,7 @@ CREATE TABLE IF NOT EXISTS runs (
     ticket TEXT NOT NULL,
     flow TEXT NOT NULL,
     status TEXT NOT NULL CHECK (status IN
-        ('running', 'succeeded', 'denied', 'waiting', 'needs_input', 'failed')),
+        ('running', 'succeeded', 'denied', 'waiting', 'needs_input', 'failed', 'abandoned')),
     current_step TEXT,
     context TEXT NOT NULL DEFAULT '{}',
     inputs TEXT NOT NULL DEFAULT '{}',
@@ -88,6 +88,7 @@ class RunStatus(enum.StrEnum):
     WAITING = "waiting"
     NEEDS_INPUT = "needs_input"
     FAILED = "failed"
+    ABANDONED = "abandoned"  # a person gave it up (runs abandon): nothing more happens
 
 
 class LedgerStatus(enum.StrEnum):
@@ -346,6 +347,49 @@ class RunStore:
                                (ticket,)).fetchall()
         return [_run(row) for row in rows]
 
+    def list_runs(self, status: str | None = None, ticket: str | None = None,
+                  flow: str | None = None, limit: int | None = None) -> list[Run]:
+        """Runs matching every filter given, newest first."""
+        where = [(col, value) for col, value in (("status", status), ("ticket", ticket),
+                                                 ("flow", flow)) if value is not None]
+        sql = "SELECT * FROM runs" + (" WHERE " + " AND ".join(f"{c} = ?" for c, _ in where)
+                                      if where else "")
+        sql += " ORDER BY created_at DESC, rowid DESC" + (" LIMIT ?" if limit else "")
+        args = [v for _, v in where] + ([limit] if limit else [])
+        return [_run(row) for row in self.db.execute(sql, args).fetchall()]
+
+    def abandon_run(self, run_id: str, reason: str, force: bool = False) -> Run:
+        """Give up on a run for good (never resumed; cron skips it). Refused for a finished run,
+        and, unless ``force``, while a side effect of the run is still ``attempting`` in the
+        ledger: a person must look at the console first. Abandoning twice changes nothing."""
+        with self._tx() as db:
+            row = db.execute("SELECT * FROM runs WHERE run_id = ?", (run_id,)).fetchone()
+            if row is None:
+                raise StoreError(f"no run {run_id}", ErrorCode.UNKNOWN_RUN, run=run_id)
+            if row["status"] in (RunStatus.SUCCEEDED, RunStatus.DENIED):
+                raise StoreError(f"run {run_id} already finished ({row['status']}); there is "
+                                 "nothing to abandon", ErrorCode.RUN_FINISHED, run=run_id)
+            open_effects = db.execute("SELECT action, order_key FROM ledger WHERE run_id = ? "
+                                      "AND status = ?",
+                                      (run_id, LedgerStatus.ATTEMPTING.value)).fetchall()
+            if open_effects and not force:
+                raise StoreError(f"run {run_id} has a side effect still attempting "
+                                 f"({', '.join(r['action'] for r in open_effects)})",
+                                 ErrorCode.SIDE_EFFECT_UNCONFIRMED, run=run_id)
+            if row["status"] != RunStatus.ABANDONED:
+                now = self._now()
+                db.execute("UPDATE runs SET status = ?, outcome = 'abandoned', next_action = "
+                           "NULL, next_check_at = NULL, updated_at = ? WHERE run_id = ?",
+                           (RunStatus.ABANDONED.value, now, run_id))
+                seq = db.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM events WHERE "
+                                 "run_id = ?", (run_id,)).fetchone()[0]
+                db.execute("INSERT INTO events (run_id, seq, ts, step, kind, status, data) "
+                           "VALUES (?, ?, ?, NULL, 'abandoned', ?, ?)",
+                           (run_id, seq, now, RunStatus.ABANDONED.value,
+                            _json({"reason": reason, "forced": force}, "event data")))
+            row = db.execute("SELECT * FROM runs WHERE run_id = ?", (run_id,)).fetchone()
+        return _run(row)
+
     def save_run(self, run: Run, *, owner: str | None = None) -> Run:
         """Persist the whole run; with ``owner``, only while that owner still holds the lease."""
         values = (RunStatus(run.status).value, run.current_step, _json(run.context, "context"),
@@ -487,6 +531,12 @@ class RunStore:
         row = self.db.execute("SELECT * FROM ledger WHERE ticket = ? AND action = ? "
                               "AND order_key = ?", (ticket, action, order_key)).fetchone()
         return _entry(row) if row else None
+
+    def ledger_for_run(self, run_id: str) -> list[LedgerEntry]:
+        """The side effects this run attempted, in order."""
+        rows = self.db.execute("SELECT * FROM ledger WHERE run_id = ? ORDER BY attempted_at",
+                               (run_id,)).fetchall()
+        return [_entry(row) for row in rows]
 
     def ledger_for_order(self, order_key: str) -> list[LedgerEntry]:
         """Every attempt on one order, across tickets: a second ticket sees the first refund."""

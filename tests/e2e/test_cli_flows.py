@@ -133,7 +133,8 @@ def test_issued_order_through_captcha_wait_and_refund_across_processes(
 
     solved = cli("sandbox", "solve-captcha", str(image))
     assert solved.code == 0, solved.stderr
-    second = cli.resume(run_id, f"image_number={solved.stdout.strip()}")
+    second = cli("resume", run_id, "--input", f"image_number={solved.stdout.strip()}", "--json",
+                 "--log-level", "info")
     assert second.code == 3, second.stderr
     assert second.data["status"] == "waiting"
     assert second.data["next_action"]["deadline"] <= second.data["outputs"]["window"][
@@ -199,7 +200,7 @@ def test_customer_who_never_cancels_fails_at_the_deadline(cli: Cli, sandbox: San
     cli.resume(first.data["run_id"], f"image_number={answer}")
     due = cli("resume", "--due", "--json", now="+26d")
     assert due.code == 1, due.stderr
-    (late,) = due.data
+    (late,) = due.data["resumed"]
     assert late["status"] == "failed"
     assert late["error"]["code"] == "customer_did_not_cancel"
     assert late["error"]["kind"] == "business"

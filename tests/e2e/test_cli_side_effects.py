@@ -3,7 +3,6 @@ and two triggers of one ticket at once. Each `run.py` is a real process; the kil
 
 from __future__ import annotations
 
-import json
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -59,7 +58,7 @@ def test_run_killed_after_the_refund_click_is_resumed_without_a_second_refund(
 
     cron = cli("resume", "--due", "--json")  # cron picks up what a dead process left
     assert cron.code == 0, cron.stderr
-    (resumed,) = cron.data
+    (resumed,) = cron.data["resumed"]
     assert resumed["run_id"] == run.run_id
     assert (resumed["status"], resumed["outcome"]) == ("succeeded", "refunded")
     refunds = sandbox.refunds(order_id)
@@ -105,7 +104,7 @@ def test_two_triggers_of_one_ticket_at_once_make_one_run_and_one_refund(
     args = ("run", "cancel_refund", "--ticket", "T-702", "--domain", "pending.example", "--json")
     first, second = cli.start(*args), cli.start(*args)
     outputs = [p.communicate(timeout=120)[0] for p in (first, second)]
-    answers = [json.loads(out) for out in outputs]
+    answers = [cli.parse(args, out) for out in outputs]
     assert answers[0]["run_id"] == answers[1]["run_id"]
     assert sorted(a["existing"] for a in answers) == [False, True]
     assert len(sandbox.refunds(order_id)) == 1
@@ -118,7 +117,7 @@ def test_two_tickets_for_one_order_refund_it_once(cli: Cli, sandbox: SandboxClie
     order_id = sandbox.order("pending.example")["order_id"]
     runs = [cli.start("run", "cancel_refund", "--ticket", ticket, "--domain", "pending.example",
                       "--json") for ticket in ("T-703", "T-704")]
-    answers = [json.loads(p.communicate(timeout=120)[0]) for p in runs]
+    answers = [cli.parse(("run", "--json"), p.communicate(timeout=120)[0]) for p in runs]
     assert sorted(a["outcome"] for a in answers) == ["already_refunded", "refunded"]
     assert all(a["status"] == "succeeded" for a in answers)
     assert len(sandbox.refunds(order_id)) == 1

@@ -9,14 +9,21 @@ import subprocess
 import sys
 from pathlib import Path
 
+from tests import contract
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def run_cli(*args: str, cwd: Path) -> tuple[int, str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CERTRUNNER_")}
-    env["CERTRUNNER_HOME"] = str(cwd / "home")
-    done = subprocess.run([sys.executable, str(ROOT / "run.py"), *args], cwd=cwd, env=env,
-                          capture_output=True, text=True, timeout=60)
+def run_cli(*args: str, cwd: Path, env: dict[str, str] | None = None) -> tuple[int, str, str]:
+    """One CLI process with its own state home; under --json its stdout is checked against the
+    output schema."""
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("CERTRUNNER_")}
+    clean["CERTRUNNER_HOME"] = str(cwd / "home")
+    done = subprocess.run([sys.executable, str(ROOT / "run.py"), *args], cwd=cwd,
+                          env={**clean, **(env or {})}, capture_output=True, text=True,
+                          timeout=60)
+    if "--json" in args:
+        contract.parse(args, done.stdout)
     return done.returncode, done.stdout, done.stderr
 
 

@@ -1,0 +1,153 @@
+"""GeoTrust end-user home: domain, email and the image number (a captcha), then Request Access.
+
+The image number is read by a person: ``read_captcha`` saves the exact image for them, the run
+pauses, and ``request_access`` continues with their answer. The challenge is tied to the
+browser's GeoTrust cookie, so reopening the home page in the same (or a restored) context shows
+the same image.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import cast
+from urllib.parse import urljoin
+
+from pages.base import (
+    NotReachable,
+    PageObject,
+    alt,
+    first_visible,
+    label,
+    role,
+    text_of,
+)
+from pages.models import AccessRequest, AccessStatus, Captcha
+from runner.actions import ActionContext, Effect, RunContext, action
+from runner.errors import ConsoleError, InputError
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+# What the home page's alert says -> the error code a caller can act on.
+REFUSALS = (
+    ("image number is incorrect", "captcha_incorrect"),
+    ("image number has expired", "captcha_expired"),
+    ("could not find a certificate", "geotrust_no_match"),
+)
+BEHIND_CAPTCHA = "only reached by passing the image number, which takes a person"
+
+
+class HomePage(PageObject):
+    """GeoTrust End User Home: the form with the image number."""
+
+    CONSOLE = "geotrust"
+    PATH = "/"
+    heading = role("heading", "GeoTrust End User Home", level=1)
+    domain = label("Domain")
+    email = label("Email address")
+    captcha = alt("Image number")
+    image_number = label("Image number")
+    continue_button = role("button", "Continue")
+    error = role("alert", state="error")
+
+    def open(self) -> HomePage:
+        self.goto()
+        return self
+
+    def save_captcha(self, ctx: RunContext) -> str:
+        """Save the image exactly as served (same cookies, so the same challenge)."""
+        src = self.find("captcha").get_attribute("src")
+        if not src:
+            raise self.drift("captcha", "has no src")
+        url = urljoin(self.page.url, src)
+        response = self.page.context.request.get(url)
+        if response.status >= 500:
+            raise ConsoleError(f"geotrust answered HTTP {response.status} for the image",
+                               code="console_server_error", page=self.name, url=url)
+        body = response.body()
+        if not response.ok or not body.startswith(PNG_SIGNATURE):
+            raise ConsoleError(f"geotrust served no PNG image (HTTP {response.status})",
+                               code="captcha_unreadable", page=self.name, url=url)
+        ctx.run_dir.mkdir(parents=True, exist_ok=True)
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+        path = ctx.run_dir / f"captcha-{stamp}.png"
+        path.write_bytes(body)
+        return str(path)
+
+    def fill_and_continue(self, domain: str, email: str, image_number: str) -> None:
+        self.find("domain").fill(domain)
+        self.find("email").fill(email)
+        self.find("image_number").fill(image_number)
+        self.submit("continue_button")
+
+    def refusal(self) -> InputError | ConsoleError:
+        """The error the home page's alert stands for."""
+        message = text_of(self.loc("error"))
+        for words, code in REFUSALS:
+            if words in message.lower():
+                return InputError(f"GeoTrust: {message}", code=code, page=self.name,
+                                  url=self.page.url)
+        return ConsoleError(f"GeoTrust refused the request: {message}", code="geotrust_refused",
+                            page=self.name, url=self.page.url)
+
+    @classmethod
+    def open_for_check(cls, ctx: ActionContext, canary: dict[str, str]) -> set[str]:
+        cls.of(ctx).open()
+        return {"always"}
+
+
+class RequestAccessPage(PageObject):
+    """Shown once domain, email and image number match: the Request Access button."""
+
+    CONSOLE = "geotrust"
+    PATH = "/"
+    heading = role("heading", "Request Access", level=1)
+    request_button = role("button", "Request Access")
+
+    @classmethod
+    def open_for_check(cls, ctx: ActionContext, canary: dict[str, str]) -> set[str]:
+        raise NotReachable(f"geotrust.{cls.__name__} is {BEHIND_CAPTCHA}")
+
+
+class AccessRequestedPage(PageObject):
+    """GeoTrust confirms that the customer gets an email with a link to their portal."""
+
+    CONSOLE = "geotrust"
+    PATH = "/request-access"
+    heading = role("heading", "Access Requested", level=1)
+    confirmation = role("status")
+
+    @classmethod
+    def open_for_check(cls, ctx: ActionContext, canary: dict[str, str]) -> set[str]:
+        raise NotReachable(f"geotrust.{cls.__name__} is {BEHIND_CAPTCHA} (and sends a mail)")
+
+
+@action("geotrust.read_captcha", returns=Captcha)
+def read_captcha(ctx: ActionContext, domain: str, email: str) -> Captcha:
+    """Open the GeoTrust home page and save its image number picture for a person to read."""
+    home = HomePage.of(ctx).open()
+    return Captcha(image_path=home.save_captcha(cast(RunContext, ctx)), domain=domain,
+                   email=email)
+
+
+@action("geotrust.access_status", returns=AccessStatus)
+def access_status(ctx: ActionContext, domain: str, email: str) -> AccessStatus:
+    """GeoTrust shows no trace of an access request: always unknown (the ledger decides)."""
+    return AccessStatus(known=False, requested=False)
+
+
+@action("geotrust.request_access", Effect.SIDE_EFFECT, returns=AccessRequest,
+        probe="geotrust.access_status")
+def request_access(ctx: ActionContext, domain: str, email: str, image_number: str) -> AccessRequest:
+    """Fill domain, email and image number, Continue, then Request Access (mails the customer)."""
+    home = HomePage.of(ctx).open()
+    home.fill_and_continue(domain.strip(), email.strip(), str(image_number).strip())
+    request = RequestAccessPage(home.page, home.base_url)
+    arrived, _ = first_visible((request, "request_button"), (home, "error"))
+    if arrived is home:
+        raise home.refusal()
+    request.submit("request_button")
+    done = AccessRequestedPage(home.page, home.base_url)
+    arrived, _ = first_visible((done, "confirmation"), (home, "error"))
+    if arrived is home:
+        raise home.refusal()
+    return AccessRequest(domain=domain, email=email,
+                         confirmation=text_of(done.loc("confirmation")))

@@ -1,0 +1,228 @@
+"""Symantec partner backend (login required): login, dashboard, Quick Search, Order Information.
+
+The login happens in a short-lived browser context of its own, never in the run's context: the
+run's context may be traced (Playwright records fill() values, form posts and DOM snapshots in
+trace.zip), and the password must not land in a trace. Only the session cookie it yields is
+copied into the run's context and saved, owner-only, for later runs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar, cast
+from urllib.parse import quote
+
+from pages.base import (
+    PageObject,
+    first_visible,
+    label,
+    role,
+    text,
+    text_of,
+)
+from pages.models import OrderInfo
+from runner.actions import ActionContext, RunContext, action
+from runner.errors import ConsoleError, InputError, RunnerError
+
+if TYPE_CHECKING:
+    from playwright.sync_api import BrowserContext
+
+T = TypeVar("T")
+
+
+class LoginRequired(Exception):
+    """The console showed its login form instead of the page asked for."""
+
+
+class MainMenu:
+    """The left-hand navigation every logged-in Symantec page has."""
+
+    menu = role("navigation", "Main menu")
+    dashboard_link = role("link", "Dashboard", within="menu")
+    quick_search_link = role("link", "Quick Search", within="menu")
+    orders_link = role("link", "Orders", within="menu")
+    log_out_link = role("link", "Log out", within="menu")
+
+
+class LoginPage(PageObject):
+    """Symantec Partner Center login; shows why it is asked (bad password, expired session)."""
+
+    CONSOLE = "symantec"
+    PATH = "/login"
+    heading = role("heading", "Symantec Partner Center", level=1)
+    username = label("Username")
+    password = label("Password")
+    login_button = role("button", "Log in")
+    alert = role("alert", state="refused")
+
+    @classmethod
+    def open_for_check(cls, ctx: ActionContext, canary: dict[str, str]) -> set[str]:
+        cls.of(ctx).goto()  # the console shows the form even to a logged-in browser
+        return {"always"}
+
+
+class DashboardPage(MainMenu, PageObject):
+    """The page after login."""
+
+    CONSOLE = "symantec"
+    PATH = "/"
+    heading = role("heading", "Partner Dashboard", level=1)
+
+    @classmethod
+    def open_for_check(cls, ctx: ActionContext, canary: dict[str, str]) -> set[str]:
+        _logged_in(cast(RunContext, ctx), lambda: _open_dashboard(ctx))
+        return {"always"}
+
+
+class QuickSearchPage(MainMenu, PageObject):
+    """Quick Search: find an order by its Partner Order ID."""
+
+    CONSOLE = "symantec"
+    PATH = "/quick-search"
+    heading = role("heading", "Quick Search", level=1)
+    partner_order_id = label("Partner Order ID")
+    search_button = role("button", "Search")
+    not_found = role("alert", state="not_found")
+
+    @classmethod
+    def open_for_check(cls, ctx: ActionContext, canary: dict[str, str]) -> set[str]:
+        # By URL, not by the menu link: a renamed link is then reported, not fatal to the check.
+        def open_search() -> None:
+            search = cls.of(ctx)
+            search.goto()
+            _arrive(ctx, (search, "heading"))
+
+        _logged_in(cast(RunContext, ctx), open_search)
+        return {"always"}
+
+
+class OrderInformationPage(MainMenu, PageObject):
+    """Order Information: common name and admin email of one partner order."""
+
+    CONSOLE = "symantec"
+    PATH = "/orders/{partner_order_id}"
+    heading = role("heading", "Order Information", level=1)
+    terms = role("term", many=True)
+    definitions = role("definition", many=True)
+    partner_order_id_term = text("Partner Order ID", exact=True)
+    common_name_term = text("Common Name", exact=True)
+    admin_email_term = text("Admin Email", exact=True)
+    status_term = text("Order Status", exact=True)
+    product_term = text("Product", exact=True)
+
+    def read(self) -> OrderInfo:
+        values = self.details("terms", "definitions", "partner_order_id_term", "common_name_term",
+                              "admin_email_term", "status_term", "product_term")
+        return OrderInfo(partner_order_id=values["partner_order_id_term"],
+                         common_name=values["common_name_term"],
+                         admin_email=values["admin_email_term"],
+                         status=values["status_term"], product=values["product_term"])
+
+    @classmethod
+    def open_for_check(cls, ctx: ActionContext, canary: dict[str, str]) -> set[str]:
+        from pages.pm import find_order
+
+        order = find_order(ctx, canary["issued_domain"])
+
+        def open_order() -> None:
+            page = cls.of(ctx)
+            page.goto(partner_order_id=quote(order.partner_order_id, safe=""))
+            _arrive(ctx, (page, "heading"))
+
+        _logged_in(cast(RunContext, ctx), open_order)
+        return {"always"}
+
+
+def _private_context(ctx: RunContext) -> BrowserContext:
+    """A fresh, untraced context on the run's browser, with the run's timeout."""
+    browser = ctx.context.browser
+    if browser is None:
+        raise RunnerError("the run's browser context has no browser to log in with",
+                          code="browser_missing")
+    private = browser.new_context()
+    private.set_default_timeout(ctx.config.browser.timeout_ms)
+    return private
+
+
+def log_in(ctx: RunContext) -> None:
+    """Log in away from the run's (possibly traced) context; keep the session cookie."""
+    username, password = ctx.credentials("symantec")
+    private = _private_context(ctx)
+    try:
+        login = LoginPage(private.new_page(), ctx.base_url("symantec"))
+        login.goto()
+        login.find("username").fill(username)
+        login.find("password").fill(password)
+        login.submit("login_button")
+        dashboard = DashboardPage(login.page, login.base_url)
+        arrived, _ = first_visible((dashboard, "menu"), (login, "alert"))
+        if arrived is login:
+            message = text_of(login.loc("alert"))
+            raise InputError(f"Symantec refused the login for {username}: {message}",
+                             code="credentials_rejected", page=login.name, url=login.page.url)
+        state = private.storage_state()
+    finally:
+        private.close()
+    ctx.context.add_cookies(cast(Any, state["cookies"]))  # Cookie dicts as read
+    ctx.save_login_state("symantec", cast(dict[str, Any], state))
+
+
+def _arrive(ctx: ActionContext, expected: tuple[PageObject, str],
+            *others: tuple[PageObject, str]) -> tuple[PageObject, str]:
+    """Wait for the page asked for (or another outcome); the login form means log in first."""
+    login = LoginPage.of(ctx)
+    arrived = first_visible(expected, *others, (login, "login_button"))
+    if arrived[0] is login:
+        raise LoginRequired()
+    return arrived
+
+
+def _logged_in(ctx: RunContext, steps: Callable[[], T]) -> T:
+    """Run ``steps``; if the login form shows up (first use, expired session), log in, rerun."""
+    try:
+        return steps()
+    except LoginRequired:
+        log_in(ctx)
+    try:
+        return steps()
+    except LoginRequired:
+        raise ConsoleError("Symantec asked for a login again right after a successful one",
+                           code="session_rejected", page=LoginPage.of(ctx).name,
+                           url=ctx.page("symantec").url) from None
+
+
+def _open_dashboard(ctx: ActionContext) -> DashboardPage:
+    dashboard = DashboardPage.of(ctx)
+    dashboard.goto()
+    _arrive(ctx, (dashboard, "menu"))
+    return dashboard
+
+
+def _open_quick_search(ctx: ActionContext) -> QuickSearchPage:
+    """Quick Search as the procedure says: the link in the left-hand menu."""
+    dashboard = _open_dashboard(ctx)
+    dashboard.submit("quick_search_link")
+    search = QuickSearchPage.of(ctx)
+    _arrive(ctx, (search, "partner_order_id"))
+    return search
+
+
+@action("symantec.order_info", returns=OrderInfo)
+def order_info(ctx: ActionContext, partner_order_id: str) -> OrderInfo:
+    """Look the partner order up with Quick Search; read common name and admin email."""
+    wanted = partner_order_id.strip()
+
+    def look_up() -> OrderInfo:
+        search = _open_quick_search(ctx)
+        search.find("partner_order_id").fill(wanted)
+        search.submit("search_button")
+        info = OrderInformationPage.of(ctx)
+        arrived, _ = _arrive(ctx, (info, "heading"), (search, "not_found"))
+        if arrived is search:
+            raise InputError(f"Symantec has no order {wanted}: "
+                             f"{text_of(search.loc('not_found'))}",
+                             code="partner_order_not_found", page=search.name,
+                             url=search.page.url)
+        return info.read()
+
+    return _logged_in(cast(RunContext, ctx), look_up)

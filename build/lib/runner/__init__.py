@@ -1,0 +1,1 @@
+"""The engine: flows, runs, the store, browser sessions and selector checks."""

@@ -1,0 +1,5 @@
+"""``python -m runner``: the same command as ``certrunner``."""
+
+from runner.cli.main import main
+
+main()

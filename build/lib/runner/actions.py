@@ -1,0 +1,123 @@
+"""The action contract: what a page-object action must declare for flows and the engine to use it.
+
+The engine owns this contract and page objects implement it, so ``pages`` imports the engine and
+never the other way round. Actions register themselves with ``@action`` when their module is
+imported; ``load_catalogue`` imports the modules a deployment names (``pages`` by default, by name
+only) and hands the result to validation and to the executor. Nothing here imports Playwright, so
+validating a flow needs no browser.
+"""
+
+from __future__ import annotations
+
+import enum
+import importlib
+import inspect
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, fields, is_dataclass
+from pathlib import Path
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from playwright.sync_api import BrowserContext, Page
+
+    from runner.config import Config
+
+DEFAULT_ACTION_MODULES = ("pages",)
+ALREADY_DONE = "already_done"  # an output of every side effect: the console showed it done first
+
+
+class Effect(enum.Enum):
+    """Whether an action may change anything on a console."""
+
+    READ = "read"
+    SIDE_EFFECT = "side_effect"
+
+
+class Actor(enum.Enum):
+    """Whose hands the action plays: ours (support) or the customer's (demo, tests, benchmarks).
+
+    Flows run as support, so validation refuses a customer action: a flow that cancels in the
+    customer's own portal would do what only the customer may do.
+    """
+
+    SUPPORT = "support"
+    CUSTOMER = "customer"
+
+
+class ActionContext(Protocol):
+    """What an action gets from the engine: a tab per console and the run's settings."""
+
+    def page(self, console: str) -> Page: ...
+    def base_url(self, console: str) -> str: ...
+    def credentials(self, console: str) -> tuple[str, str]: ...
+
+
+class RunContext(ActionContext, Protocol):
+    """The rest of a run session some actions need (``runner.browser.session.RunSession``).
+
+    ``context`` lets a login happen in a separate, untraced browser context; ``run_dir`` takes
+    artifacts such as the captcha image.
+    """
+
+    config: Config
+    context: BrowserContext
+    run_dir: Path
+
+    def save_login_state(self, console: str, state: dict[str, Any] | None = None) -> None: ...
+
+
+@dataclass(frozen=True)
+class ActionSpec:
+    """A registered page-object action as flows see it."""
+
+    name: str
+    effect: Effect
+    func: Callable[..., Any]
+    inputs: tuple[str, ...]
+    optional_inputs: tuple[str, ...]
+    outputs: tuple[str, ...]
+    doc: str
+    # For side effects: a read-only action that tells whether the effect is already visible on
+    # the console (the executor calls it before clicking and after a crash), and the expression
+    # over its outputs (``probe.<field>``) that says "done". No rule: the console cannot tell.
+    probe: str | None = None
+    done_if: str | None = None
+    # Pays money out: the executor checks the refund window again right before it clicks.
+    moves_money: bool = False
+    actor: Actor = Actor.SUPPORT
+
+
+Catalogue = Mapping[str, ActionSpec]
+
+_REGISTRY: dict[str, ActionSpec] = {}
+
+
+def action(name: str, effect: Effect = Effect.READ, *, returns: type | None = None,
+           probe: str | None = None, done_if: str | None = None, moves_money: bool = False,
+           actor: Actor = Actor.SUPPORT) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Register ``func(ctx, **inputs) -> dataclass`` as the flow action ``name``."""
+
+    def register(func: Callable[..., Any]) -> Callable[..., Any]:
+        params = list(inspect.signature(func).parameters.values())[1:]
+        required = tuple(p.name for p in params if p.default is inspect.Parameter.empty)
+        optional = tuple(p.name for p in params if p.default is not inspect.Parameter.empty)
+        outputs = (tuple(f.name for f in fields(returns))
+                   if returns and is_dataclass(returns) else ())
+        if effect is Effect.SIDE_EFFECT:
+            if probe is None:
+                raise TypeError(f"side-effecting action {name} must name a probe")
+            outputs += () if ALREADY_DONE in outputs else (ALREADY_DONE,)
+        _REGISTRY[name] = ActionSpec(name, effect, func, required, optional, outputs,
+                                     inspect.getdoc(func) or "", probe, done_if, moves_money,
+                                     actor)
+        return func
+
+    return register
+
+
+def load_catalogue(modules: Iterable[str] = DEFAULT_ACTION_MODULES) -> Catalogue:
+    """Import the modules that declare actions and answer every action registered so far."""
+    for module in modules:
+        importlib.import_module(module)
+    return MappingProxyType(dict(_REGISTRY))

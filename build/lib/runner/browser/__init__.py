@@ -1,0 +1,1 @@
+"""Browser sessions: the one Chromium launcher and per-run contexts with saved logins."""

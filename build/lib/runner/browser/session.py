@@ -1,0 +1,143 @@
+"""Browser sessions: one Chromium per process, one context per run, saved logins reused.
+
+A run gets its own context (cookies of one run never leak into another), with one tab per
+console. The Symantec login is saved as Playwright storage state in a file only its owner can
+read, and loaded into every new context, so runs do not log in again each time; when the
+console says the session expired, the page object logs in again and the file is rewritten.
+A paused run saves its own cookies (the captcha is tied to the GeoTrust session) so that a
+resume in another process continues with the same challenge.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any, cast
+
+from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
+
+from runner.browser.launcher import launch_options
+from runner.config import Config
+
+
+def _write_private(path: Path, data: Any) -> None:
+    """Write JSON readable by its owner only, created that way (no window of wider access)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        json.dump(data, handle)
+    os.chmod(path, 0o600)
+
+
+class BrowserHost:
+    """Owns Playwright and the one Chromium process; hands out run sessions."""
+
+    def __init__(self, config: Config) -> None:
+        self.config = config
+        self._pw: Playwright | None = None
+        self._browser: Browser | None = None
+
+    def __enter__(self) -> BrowserHost:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def browser(self) -> Browser:
+        if self._browser is None:
+            self._pw = sync_playwright().start()
+            self._browser = self._pw.chromium.launch(**launch_options(self.config.browser.headless))
+        return self._browser
+
+    def session(self, run_dir: Path, cookies_file: Path | None = None, *,
+                trace: bool = True) -> RunSession:
+        """``trace=False`` for work that never keeps a trace (the selector check)."""
+        return RunSession(self.config, self.browser, run_dir, cookies_file, trace=trace)
+
+    def close(self) -> None:
+        if self._browser is not None:
+            self._browser.close()
+        if self._pw is not None:
+            self._pw.stop()
+        self._browser = self._pw = None
+
+
+class RunSession:
+    """A run's browser context; satisfies pages.base.ActionContext."""
+
+    def __init__(self, config: Config, browser: Browser, run_dir: Path,
+                 cookies_file: Path | None = None, *, trace: bool = True) -> None:
+        self.config = config
+        self.run_dir = run_dir
+        self.login_state_dir = config.store.parent / "login-state"
+        self.context: BrowserContext = browser.new_context()
+        self.context.set_default_timeout(config.browser.timeout_ms)
+        for console in ("symantec",):
+            state = self.login_state_file(console)
+            if state.exists():
+                self.context.add_cookies(json.loads(state.read_text()).get("cookies", []))
+        if cookies_file and cookies_file.exists():
+            self.context.add_cookies(json.loads(cookies_file.read_text()))
+        self._pages: dict[str, Page] = {}
+        self._tracing = trace and config.browser.trace_on_failure
+        if self._tracing:
+            # Logins run in a separate, untraced context (pages.symantec), so no password here.
+            self.context.tracing.start(screenshots=True, snapshots=True)
+
+    def __enter__(self) -> RunSession:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def page(self, console: str) -> Page:
+        """One tab per console, opened on first use (the procedure's 'open a new tab')."""
+        if console not in self._pages or self._pages[console].is_closed():
+            self._pages[console] = self.context.new_page()
+        return self._pages[console]
+
+    def base_url(self, console: str) -> str:
+        return self.config.console(console).base_url
+
+    def credentials(self, console: str) -> tuple[str, str]:
+        return self.config.console(console).credentials()
+
+    def login_state_file(self, console: str) -> Path:
+        return self.login_state_dir / f"{console}.json"
+
+    def save_login_state(self, console: str, state: dict[str, Any] | None = None) -> None:
+        """Keep this console's login for later runs (owner-only file).
+
+        ``state`` is the storage state to keep (e.g. that of the separate context the login
+        ran in, so other consoles' cookies stay out); by default, this run's whole context's.
+        """
+        kept = state if state is not None else cast(dict[str, Any],
+                                                        self.context.storage_state())
+        _write_private(self.login_state_file(console), kept)
+
+    def forget_login_state(self, console: str) -> None:
+        self.login_state_file(console).unlink(missing_ok=True)
+
+    def save_cookies(self, path: Path) -> None:
+        """A paused run's cookies, so its resume continues the same console sessions."""
+        _write_private(path, self.context.cookies())
+
+    def open_pages(self) -> dict[str, Page]:
+        """The console tabs still open, for failure screenshots."""
+        return {name: page for name, page in self._pages.items() if not page.is_closed()}
+
+    def save_trace(self, path: Path) -> Path | None:
+        """Keep what the browser did up to now (for a failed run); None when not tracing."""
+        if not self._tracing:
+            return None
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.context.tracing.stop(path=str(path))
+        self._tracing = False
+        return path
+
+    def close(self) -> None:
+        if self._tracing:
+            self.context.tracing.stop()  # a run that did not fail keeps no trace
+        self.context.close()

@@ -1,0 +1,1 @@
+"""The command layer: the certrunner CLI, its commands, the demo."""

@@ -1,0 +1,92 @@
+"""The application object the CLI passes around: config, store, sandbox and browser, all lazy.
+
+Lazy so that `status` or `flows validate` never start a browser or a sandbox, and so that a
+command that does need them starts each exactly once.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from runner.actions import Catalogue, load_catalogue
+from runner.config import Config, load_config
+from runner.engine.clock import Clock, clock_from_env
+
+if TYPE_CHECKING:
+    from runner.browser.session import BrowserHost
+    from runner.engine.store import RunStore
+    from sandbox.server import SandboxServer
+
+
+class App:
+    """One per CLI invocation; close() releases whatever was started."""
+
+    def __init__(self, config_path: str | None = None, headed: bool = False) -> None:
+        self.config_path = config_path
+        self.headed = headed
+        self._config: Config | None = None
+        self._store: RunStore | None = None
+        self._sandbox: SandboxServer | None = None
+        self._host: BrowserHost | None = None
+        self._catalogue: Catalogue | None = None
+
+    @property
+    def config(self) -> Config:
+        if self._config is None:
+            config = load_config(self.config_path)
+            self._config = config.with_headless(not self.headed) if self.headed else config
+        return self._config
+
+    @property
+    def catalogue(self) -> Catalogue:
+        """Every action flows may name, built once per command from the action modules."""
+        if self._catalogue is None:
+            self._catalogue = load_catalogue()
+        return self._catalogue
+
+    @property
+    def clock(self) -> Clock:
+        return clock_from_env(allow_override=self.config.is_sandbox)
+
+    @property
+    def store(self) -> RunStore:
+        if self._store is None:
+            from runner.engine.store import RunStore
+
+            self.config.store.parent.mkdir(parents=True, exist_ok=True)
+            self._store = RunStore(self.config.store)
+        return self._store
+
+    def live_config(self) -> Config:
+        """The config with sandbox URLs filled in, starting the built-in sandbox if needed."""
+        config = self.config
+        if not config.needs_sandbox:
+            return config
+        external = os.environ.get("SANDBOX_URL")
+        if external:
+            return config.with_sandbox_url(external)
+        if self._sandbox is None:
+            from sandbox.server import SandboxServer
+
+            config.sandbox_db.parent.mkdir(parents=True, exist_ok=True)
+            self._sandbox = SandboxServer(Path(config.sandbox_db), port=0)
+            self._sandbox.start()
+        return config.with_sandbox_url(self._sandbox.url)
+
+    @property
+    def host(self) -> BrowserHost:
+        if self._host is None:
+            from runner.browser.session import BrowserHost
+
+            self._host = BrowserHost(self.live_config())
+        return self._host
+
+    def close(self) -> None:
+        if self._host is not None:
+            self._host.close()
+        if self._sandbox is not None:
+            self._sandbox.stop()
+        if self._store is not None:
+            self._store.close()

@@ -1,0 +1,1 @@
+"""The flow language: YAML with lines, the flow model, safe expressions, validation."""

@@ -1,0 +1,295 @@
+"""Check a flow against the action catalog before any browser starts.
+
+Every problem is collected and reported together, each at ``file:line: field:``, so an author
+fixes a flow in one edit instead of one run per typo. The rules that protect money live here
+too: nothing side-effecting before the refund-window gate, and waits only poll read-only actions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+from runner.actions import ActionSpec, Effect, load_catalogue
+from runner.errors import InputError
+from runner.language import expressions
+from runner.language.expressions import ExpressionError
+from runner.language.model import (
+    ASK_OUTPUTS,
+    GATE_OUTPUTS,
+    INPUTS,
+    ActionStep,
+    AskStep,
+    EndStep,
+    Flow,
+    GateStep,
+    OnExpired,
+    Parsed,
+    Step,
+    WaitStep,
+    build,
+    did_you_mean,
+)
+from runner.language.yaml_lines import FlowError, Issue, load, loads
+
+
+class FlowInvalid(FlowError):
+    """A flow parsed but breaks the rules; ``issues`` lists every problem with its line."""
+
+    def __init__(self, path: str, issues: list[Issue]) -> None:
+        ordered = sorted(issues, key=lambda i: i.line)
+        count = f"{len(ordered)} problem" + ("s" if len(ordered) != 1 else "")
+        lines = "\n".join(f"  {issue}" for issue in ordered)
+        super().__init__(f"{path}: invalid flow, {count}:\n{lines}", "flow_invalid", ordered)
+
+
+def default_actions() -> Mapping[str, ActionSpec]:
+    """The catalogue of the default action modules, for callers that were handed none."""
+    return load_catalogue()
+
+
+class _Checker:
+    """Semantic checks over a Parsed flow, appending to its issues."""
+
+    def __init__(self, parsed: Parsed, actions: Mapping[str, ActionSpec]) -> None:
+        self.flow = parsed.flow
+        self.issues = parsed.issues
+        self.ids = parsed.ids
+        self.actions = actions
+        self.outputs: dict[str, tuple[str, ...] | None] = {}  # step id -> fields (None: any)
+        self.gate = self.flow.gate()
+        self.complete = parsed.step_count == len(self.flow.steps)
+
+    def add(self, line: int, where: str, message: str) -> None:
+        self.issues.append(Issue(self.flow.path, line, where, message))
+
+    def run(self) -> None:
+        for step in self.flow.steps:
+            self.step(step)
+            self.outputs[step.id] = self.outputs_of(step)
+        self.check_ending()
+
+    def outputs_of(self, step: Step) -> tuple[str, ...] | None:
+        if isinstance(step, ActionStep | WaitStep):
+            spec = self.actions.get(step.action)
+            return (spec.outputs or None) if spec else None
+        if isinstance(step, GateStep):
+            return GATE_OUTPUTS
+        if isinstance(step, AskStep):
+            return ASK_OUTPUTS
+        return ()
+
+    def step(self, step: Step) -> None:
+        if step.when is not None:
+            self.expression(step, "when", step.when)
+        match step:
+            case ActionStep():
+                spec = self.action(step, step.action, "action")
+                self.with_(step, spec, step.with_, step.with_lines)
+                if step.key is not None:
+                    self.template(step, "key", step.key)
+                self.on_error(step)
+                if spec and spec.effect is Effect.SIDE_EFFECT:
+                    self.side_effect(step, spec)
+            case WaitStep():
+                spec = self.action(step, step.action, "wait")
+                self.with_(step, spec, step.with_, step.with_lines)
+                if spec and spec.effect is Effect.SIDE_EFFECT:
+                    self.add(*step.where("wait"), f"a wait polls its action again and again; "
+                             f"{step.action!r} has side effects (use a read-only action)")
+                if step.waiting_for is not None:
+                    self.template(step, "waiting_for", step.waiting_for)
+                self.outputs[step.id] = self.outputs_of(step)  # until: may read its own outputs
+                self.expression(step, "until", step.until)
+            case GateStep():
+                if step.when is not None:
+                    self.add(*step.where("when"), "the refund-window gate cannot be conditional")
+                self.template(step, "purchased_at", step.purchased_at)
+            case AskStep():
+                self.ask(step)
+            case EndStep():
+                if step.message is not None:
+                    self.template(step, "message", step.message)
+
+    def action(self, step: Step, name: str, key: str) -> ActionSpec | None:
+        spec = self.actions.get(name)
+        if spec is None:
+            self.add(*step.where(key),
+                     f"unknown action {name!r}{did_you_mean(name, self.actions)}")
+        return spec
+
+    def with_(self, step: Step, spec: ActionSpec | None, given: Mapping[str, Any],
+              lines: Mapping[str, int]) -> None:
+        for key, value in given.items():
+            where = f"with.{key}"
+            line = lines.get(key, step.lines.get("with", step.line))
+            if spec is not None and key not in spec.inputs + spec.optional_inputs:
+                accepted = ", ".join(spec.inputs + spec.optional_inputs) or "no inputs"
+                hint = did_you_mean(key, spec.inputs + spec.optional_inputs)
+                self.add(line, step.where(where)[1],
+                         f"unknown input {key!r} for {spec.name}{hint} (accepts: {accepted})")
+            for text in _strings(value):
+                self.template(step, where, text, line=line)
+        if spec is not None:
+            for name in spec.inputs:
+                if name not in given:
+                    self.add(step.lines.get("with", step.lines.get(step.kind.value, step.line)),
+                             step.where("with")[1], f"missing input {name!r} for {spec.name}")
+
+    def on_error(self, step: ActionStep) -> None:
+        for code, target in step.on_error.items():
+            where = step.where("on_error")
+            if target not in self.ids:
+                self.add(*where, f"{code}: unknown step {target!r}{did_you_mean(target, self.ids)}")
+            elif self.ids[target][0] > step.index:
+                self.add(*where, f"{code}: {target!r} comes later; on_error may only go back, "
+                         "so no step (the gate above all) is ever jumped over")
+
+    def side_effect(self, step: ActionStep, spec: ActionSpec) -> None:
+        if step.key is None:
+            self.add(*step.where("action"), f"{spec.name} has side effects and needs key: (the "
+                     "order it changes, e.g. \"${order.order_id}\"), so the ledger can refuse a "
+                     "second attempt from another run or ticket")
+        if self.gate is None:
+            self.add(*step.where("action"), f"{spec.name} has side effects but the flow has no "
+                     "refund_window gate; add one before it")
+        elif step.index < self.gate.index:
+            self.add(*step.where("action"),
+                     f"{spec.name} has side effects and comes before the refund_window gate "
+                     f"(steps[{self.gate.index}], line {self.gate.line}): nothing may change on "
+                     "a console before the refund decision")
+        elif spec.moves_money and self.gate.on_expired is not OnExpired.DENY:
+            self.add(*step.where("action"),
+                     f"{spec.name} pays money out, but the refund_window gate (line "
+                     f"{self.gate.line}) has on_expired: {self.gate.on_expired.value}; a flow "
+                     "that refunds must deny outside the window")
+
+    def ask(self, step: AskStep) -> None:
+        if step.input not in self.flow.inputs:
+            declared = ", ".join(self.flow.inputs) or "none"
+            self.add(*step.where("ask"), f"asks for undeclared input {step.input!r}"
+                     f"{did_you_mean(step.input, self.flow.inputs)}; declare it under inputs "
+                     f"with required: false (declared: {declared})")
+        self.template(step, "prompt", step.prompt)
+        if step.artifact is not None:
+            self.template(step, "artifact", step.artifact)
+
+    def template(self, step: Step, key: str, text: str, line: int | None = None) -> None:
+        line = line or step.lines.get(key.split(".")[0], step.line)
+        try:
+            found = expressions.expressions_in(text)
+        except ExpressionError as exc:
+            self.add(line, step.where(key)[1], exc.message)
+            return
+        for expr in found:
+            self.expression(step, key, expr, line=line)
+
+    def expression(self, step: Step, key: str, expr: str, line: int | None = None) -> None:
+        line = line or step.lines.get(key.split(".")[0], step.line)
+        where = step.where(key)[1]
+        try:
+            refs = expressions.references(expr)
+        except ExpressionError as exc:
+            self.add(line, where, exc.message)
+            return
+        for ref in sorted(refs):
+            problem = self.reference(step, key, ref)
+            if problem:
+                self.add(line, where, problem)
+
+    def reference(self, step: Step, key: str, ref: str) -> str | None:
+        """Why ``ref`` cannot be read at this point of the flow, or None if it can."""
+        root, _, rest = ref.partition(".")
+        field = rest.split(".")[0] if rest else ""
+        if root == INPUTS:
+            if not field:
+                return "use inputs.<name>, not inputs alone"
+            if field not in self.flow.inputs:
+                return (f"unknown input {field!r} in {ref!r}{did_you_mean(field, self.flow.inputs)}"
+                        f" (declared: {', '.join(self.flow.inputs) or 'none'})")
+            return None
+        if root in self.outputs and (root != step.id or key == "until"):
+            fields = self.outputs[root]
+            if fields == ():
+                return f"step {root!r} is an end step and has no outputs"
+            if field and fields is not None and field not in fields:
+                return (f"step {root!r} has no output {field!r}{did_you_mean(field, fields)}"
+                        f" (outputs: {', '.join(fields)})")
+            return None
+        if root == step.id:
+            return f"{ref!r}: a step cannot use its own outputs here"
+        if root in self.ids:
+            index, line = self.ids[root]
+            if index > step.index:
+                return (f"{ref!r}: step {root!r} comes later (steps[{index}], line {line}); "
+                        "only earlier steps' outputs can be used")
+            return None  # an earlier step too broken to build; it has its own issue
+        names = [INPUTS, *self.ids]
+        return f"unknown reference {ref!r}: no step or input named {root!r}" + (
+            did_you_mean(root, names))
+
+    def check_ending(self) -> None:
+        steps = self.flow.steps
+        for step in steps:
+            if isinstance(step, EndStep) and step.when is None and step is not steps[-1]:
+                following = steps[steps.index(step) + 1]
+                self.add(following.line, f"steps[{following.index}]",
+                         f"unreachable: steps[{step.index}] (line {step.line}) always ends the run")
+                break
+        if not self.complete:
+            return  # a broken step has its own issue; guessing about the ending would mislead
+        if steps and not (isinstance(steps[-1], EndStep) and steps[-1].when is None):
+            self.add(steps[-1].line, f"steps[{steps[-1].index}]",
+                     "the last step must be an end without when:, so every run has an outcome")
+
+
+def _strings(value: Any) -> Iterable[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, Mapping):
+        for item in value.values():
+            yield from _strings(item)
+    elif isinstance(value, list | tuple):
+        for item in value:
+            yield from _strings(item)
+
+
+def validate_document(doc: Any, path: str,
+                      actions: Mapping[str, ActionSpec] | None = None) -> Flow:
+    """Build and check a loaded document; raise FlowInvalid listing every problem."""
+    parsed = build(doc, path)
+    _Checker(parsed, default_actions() if actions is None else actions).run()
+    if parsed.issues:
+        raise FlowInvalid(path, parsed.issues)
+    return parsed.flow
+
+
+def validate_text(text: str, path: str = "<string>",
+                  actions: Mapping[str, ActionSpec] | None = None) -> Flow:
+    return validate_document(loads(text, path), path, actions)
+
+
+def load_flow(path: str | Path, actions: Mapping[str, ActionSpec] | None = None) -> Flow:
+    """Read, parse and validate a flow file: the only way the executor should get a Flow."""
+    return validate_document(load(path), str(path), actions)
+
+
+def check_inputs(flow: Flow, supplied: Mapping[str, Any]) -> dict[str, Any]:
+    """Refuse a run whose inputs miss a required one or name one the flow does not declare.
+
+    A misspelt ``--input`` would otherwise be ignored silently and the run would stall later.
+    """
+    for name in supplied:
+        if name not in flow.inputs:
+            raise InputError(
+                f"flow {flow.name} has no input {name!r}{did_you_mean(name, flow.inputs)} "
+                f"(inputs: {', '.join(flow.inputs) or 'none'})", code="unknown_input", input=name)
+    for name in flow.required_inputs():
+        value = supplied.get(name)
+        if value is None or (isinstance(value, str) and not value.strip()):
+            description = flow.inputs[name].description
+            raise InputError(f"flow {flow.name} needs input {name!r}"
+                             + (f" ({description})" if description else ""),
+                             code="missing_input", input=name)
+    return dict(supplied)

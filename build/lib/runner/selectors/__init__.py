@@ -1,0 +1,1 @@
+"""The nightly selector check: walk every page read-only, report drift."""
