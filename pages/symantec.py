@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 from urllib.parse import quote
 
 from pages.base import (
+    DescriptionList,
+    Loc,
     PageObject,
     first_visible,
     label,
@@ -93,20 +95,18 @@ class QuickSearchPage(MainMenu, PageObject):
         def open_search() -> None:
             search = cls.of(ctx)
             search.goto()
-            _arrive(ctx, (search, "heading"))
+            _arrive(ctx, (search, search.heading))
 
         _logged_in(cast(RunContext, ctx), open_search)
         return {"always"}
 
 
-class OrderInformationPage(MainMenu, PageObject):
+class OrderInformationPage(MainMenu, DescriptionList):
     """Order Information: common name and admin email of one partner order."""
 
     CONSOLE = "symantec"
     PATH = "/orders/{partner_order_id}"
     heading = role("heading", "Order Information", level=1)
-    terms = role("term", many=True)
-    definitions = role("definition", many=True)
     partner_order_id_term = text("Partner Order ID", exact=True)
     common_name_term = text("Common Name", exact=True)
     admin_email_term = text("Admin Email", exact=True)
@@ -114,12 +114,12 @@ class OrderInformationPage(MainMenu, PageObject):
     product_term = text("Product", exact=True)
 
     def read(self) -> OrderInfo:
-        values = self.details("terms", "definitions", "partner_order_id_term", "common_name_term",
-                              "admin_email_term", "status_term", "product_term")
-        return OrderInfo(partner_order_id=values["partner_order_id_term"],
-                         common_name=values["common_name_term"],
-                         admin_email=values["admin_email_term"],
-                         status=values["status_term"], product=values["product_term"])
+        values = self.details(self.partner_order_id_term, self.common_name_term,
+                              self.admin_email_term, self.status_term, self.product_term)
+        return OrderInfo(partner_order_id=values[self.partner_order_id_term],
+                         common_name=values[self.common_name_term],
+                         admin_email=values[self.admin_email_term],
+                         status=values[self.status_term], product=values[self.product_term])
 
     @classmethod
     def open_for_check(cls, ctx: ActionContext, canary: dict[str, str]) -> set[str]:
@@ -130,7 +130,7 @@ class OrderInformationPage(MainMenu, PageObject):
         def open_order() -> None:
             page = cls.of(ctx)
             page.goto(partner_order_id=quote(order.partner_order_id, safe=""))
-            _arrive(ctx, (page, "heading"))
+            _arrive(ctx, (page, page.heading))
 
         _logged_in(cast(RunContext, ctx), open_order)
         return {"always"}
@@ -154,11 +154,11 @@ def log_in(ctx: RunContext) -> None:
     try:
         login = LoginPage(private.new_page(), ctx.base_url("symantec"))
         login.goto()
-        login.find("username").fill(username)
-        login.find("password").fill(password)
-        login.submit("login_button")
+        login.find(login.username).fill(username)
+        login.find(login.password).fill(password)
+        login.submit(login.login_button)
         dashboard = DashboardPage(login.page, login.base_url)
-        arrived, _ = first_visible((dashboard, "menu"), (login, "login_button"))
+        arrived, _ = first_visible((dashboard, dashboard.menu), (login, login.login_button))
         if arrived is login:
             raise _login_refused(ctx, login, username)
         state = private.storage_state()
@@ -174,9 +174,9 @@ def _login_refused(ctx: RunContext, login: LoginPage, username: str) -> RunnerEr
     Under latency, or with very short sessions, the console answers a good login with its form
     and "session expired": that is no reason to tell anyone to fix a ticket or a password.
     """
-    alert = login.loc("alert")
+    alert = login.loc(login.alert)
     said = text_of(alert) if alert.count() == 1 else "no reason given"
-    if login.loc("credentials_refused").is_visible():
+    if login.loc(login.credentials_refused).is_visible():
         console = ctx.config.console("symantec")
         names = " and ".join(n for n in (console.username_env, console.password_env) if n)
         return ConfigError(f"Symantec refused the login for {username}: {said}; set the right "
@@ -188,16 +188,16 @@ def _login_refused(ctx: RunContext, login: LoginPage, username: str) -> RunnerEr
                         code=ErrorCode.LOGIN_FAILED, page=login.name, url=login.page.url)
 
 
-def _arrive(ctx: ActionContext, expected: tuple[PageObject, str],
-            *others: tuple[PageObject, str]) -> tuple[PageObject, str]:
+def _arrive(ctx: ActionContext, expected: tuple[PageObject, Loc],
+            *others: tuple[PageObject, Loc]) -> tuple[PageObject, Loc]:
     """Wait for the page asked for (or another outcome); the login form means log in first.
 
     The login form wins over every other outcome: its session-expired alert would otherwise
     pass for another page's alert (Quick Search's "not found").
     """
     login = LoginPage.of(ctx)
-    arrived = first_visible(expected, *others, (login, "login_button"))
-    if arrived[0] is login or login.loc("login_button").is_visible():
+    arrived = first_visible(expected, *others, (login, login.login_button))
+    if arrived[0] is login or login.loc(login.login_button).is_visible():
         raise LoginRequired()
     return arrived
 
@@ -219,16 +219,16 @@ def _logged_in(ctx: RunContext, steps: Callable[[], T]) -> T:
 def _open_dashboard(ctx: ActionContext) -> DashboardPage:
     dashboard = DashboardPage.of(ctx)
     dashboard.goto()
-    _arrive(ctx, (dashboard, "menu"))
+    _arrive(ctx, (dashboard, dashboard.menu))
     return dashboard
 
 
 def _open_quick_search(ctx: ActionContext) -> QuickSearchPage:
     """Quick Search as the procedure says: the link in the left-hand menu."""
     dashboard = _open_dashboard(ctx)
-    dashboard.submit("quick_search_link")
+    dashboard.submit(dashboard.quick_search_link)
     search = QuickSearchPage.of(ctx)
-    _arrive(ctx, (search, "partner_order_id"))
+    _arrive(ctx, (search, search.partner_order_id))
     return search
 
 
@@ -242,13 +242,13 @@ def order_info(ctx: ActionContext, partner_order_id: str) -> OrderInfo:
 
     def look_up() -> OrderInfo:
         search = _open_quick_search(ctx)
-        search.find("partner_order_id").fill(wanted)
-        search.submit("search_button")
+        search.find(search.partner_order_id).fill(wanted)
+        search.submit(search.search_button)
         info = OrderInformationPage.of(ctx)
-        arrived, _ = _arrive(ctx, (info, "heading"), (search, "not_found"))
+        arrived, _ = _arrive(ctx, (info, info.heading), (search, search.not_found))
         if arrived is search:
             raise InputError(f"Symantec has no order {wanted}: "
-                             f"{text_of(search.loc('not_found'))}",
+                             f"{text_of(search.loc(search.not_found))}",
                              code=ErrorCode.PARTNER_ORDER_NOT_FOUND, page=search.name,
                              url=search.page.url)
         return info.read()

@@ -7,11 +7,8 @@ seeding it on first use, so they work with or without a running server.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import sqlite3
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +16,8 @@ import click
 
 from runner.config.home import private_dir, state_home
 from runner.errors import ConfigError
-from sandbox import captcha, db, faults, mailstore, orders, seed
+from sandbox import seed
+from sandbox.control import Sandbox, UnknownCaptcha
 from sandbox.faults import CONSOLES, LAYOUTS, WRITE_FAULTS, FaultError
 from sandbox.orders import STATES, OrderError
 from sandbox.times import SystemClock, parse_iso
@@ -58,14 +56,10 @@ def _prepare(db_path: Path) -> None:
         raise SandboxCliError(f"cannot use the sandbox database {db_path}: {exc}") from None
 
 
-@contextmanager
-def _open(db_path: Path) -> Iterator[sqlite3.Connection]:
+def _sandbox(db_path: Path) -> Sandbox:
+    """The control library on ``db_path``, prepared here so that a bad path is a usage error."""
     _prepare(db_path)
-    conn = db.connect(db_path)
-    try:
-        yield conn
-    finally:
-        conn.close()
+    return Sandbox(db_path)
 
 
 def _print_json(data: Any) -> None:
@@ -123,14 +117,13 @@ def add_order(domain: str, purchased_at: str, state: str, admin_email: str | Non
         when = parse_iso(purchased_at)
     except ValueError:
         raise SandboxCliError(f"--purchased-at is not ISO 8601: {purchased_at!r}") from None
-    with _open(db_path) as conn:
-        try:
-            order = orders.add_order(conn, domain=domain, purchased_at=when, state=state,
-                                     admin_email=admin_email, customer=customer,
-                                     common_name=common_name)
-        except OrderError as exc:
-            raise SandboxCliError(str(exc)) from None
-    _print_json(order.to_json())
+    try:
+        order = _sandbox(db_path).add_order(domain=domain, purchased_at=when, state=state,
+                                           admin_email=admin_email, customer=customer,
+                                           common_name=common_name)
+    except OrderError as exc:
+        raise SandboxCliError(str(exc)) from None
+    _print_json(order)
 
 
 @sandbox.command()
@@ -139,8 +132,7 @@ def add_order(domain: str, purchased_at: str, state: str, admin_email: str | Non
 @db_option
 def outbox(as_json: bool, base_url: str, db_path: Path) -> None:
     """Delivered access emails: recipient, subject, portal link."""
-    with _open(db_path) as conn:
-        mails = [m.to_json(base_url) for m in mailstore.delivered(conn, SystemClock().now())]
+    mails = _sandbox(db_path).outbox(base_url)
     if as_json:
         _print_json(mails)
         return
@@ -155,12 +147,10 @@ def outbox(as_json: bool, base_url: str, db_path: Path) -> None:
 @db_option
 def solve_captcha(image: Path, db_path: Path) -> None:
     """Print the number in a captcha PNG the sandbox drew (looked up by SHA-256)."""
-    digest = hashlib.sha256(image.read_bytes()).hexdigest()
-    with _open(db_path) as conn:
-        answer = captcha.solve(conn, digest)
-    if answer is None:
-        raise SandboxCliError(f"{image} is not a captcha this sandbox drew (sha256 {digest})")
-    click.echo(answer)
+    try:
+        click.echo(_sandbox(db_path).solve_captcha(image))
+    except UnknownCaptcha as exc:
+        raise SandboxCliError(f"{image} is {exc}") from None
 
 
 @sandbox.group("faults")
@@ -172,8 +162,7 @@ def faults_group() -> None:
 @db_option
 def faults_show(db_path: Path) -> None:
     """Print the faults in force as JSON."""
-    with _open(db_path) as conn:
-        _print_json(faults.load(conn).to_json())
+    _print_json(_sandbox(db_path).faults())
 
 
 @faults_group.command("set")
@@ -190,25 +179,22 @@ def faults_show(db_path: Path) -> None:
 @db_option
 def faults_set(db_path: Path, **changes: Any) -> None:
     """Change the given faults, leave the others; prints the result."""
-    with _open(db_path) as conn:
-        try:
-            _print_json(faults.update(conn, changes).to_json())
-        except FaultError as exc:
-            raise SandboxCliError(str(exc)) from None
+    try:
+        _print_json(_sandbox(db_path).faults(**changes))
+    except FaultError as exc:
+        raise SandboxCliError(str(exc)) from None
 
 
 @faults_group.command("reset")
 @db_option
 def faults_reset(db_path: Path) -> None:
     """Switch every fault off."""
-    with _open(db_path) as conn:
-        _print_json(faults.reset(conn).to_json())
+    _print_json(_sandbox(db_path).reset_faults())
 
 
 @sandbox.command()
 @db_option
 def reset(db_path: Path) -> None:
     """Re-create the DB and seed it afresh (a running server sees the new state)."""
-    _prepare(db_path)
-    seed.reset(db_path, SystemClock().now())
+    _sandbox(db_path).reset()
     click.echo(f"reset {db_path}")

@@ -53,10 +53,15 @@ class BrowserHost:
             self._browser = self._pw.chromium.launch(**launch_options(self.config.browser.headless))
         return self._browser
 
-    def session(self, run_dir: Path, cookies_file: Path | None = None, *,
-                trace: bool = True) -> RunSession:
-        """``trace=False`` for work that never keeps a trace (the selector check)."""
-        return RunSession(self.config, self.browser, run_dir, cookies_file, trace=trace)
+    def session(self, run_dir: Path, cookies_file: Path | None = None, *, trace: bool = True,
+                config: Config | None = None) -> RunSession:
+        """A run session in a new context of the one browser.
+
+        ``trace=False`` for work that never keeps a trace (the selector check); ``config`` for
+        a session whose settings differ from the host's (a benchmark's tracing on and off).
+        """
+        return RunSession(config or self.config, self.browser.new_context(), run_dir,
+                          cookies_file, trace=trace)
 
     def close(self) -> None:
         if self._browser is not None:
@@ -67,14 +72,19 @@ class BrowserHost:
 
 
 class RunSession:
-    """A run's browser context; satisfies pages.base.ActionContext."""
+    """A run's browser context; satisfies runner.actions.RunContext.
 
-    def __init__(self, config: Config, browser: Browser, run_dir: Path,
+    The context is handed in, fresh, and closed with the session: ``BrowserHost`` opens one on
+    its browser; tests pass pytest-playwright's ``context`` (whose ``--tracing`` and
+    ``--screenshot`` options then cover what the session did).
+    """
+
+    def __init__(self, config: Config, context: BrowserContext, run_dir: Path,
                  cookies_file: Path | None = None, *, trace: bool = True) -> None:
         self.config = config
         self.run_dir = run_dir
         self.login_state_dir = config.login_state
-        self.context: BrowserContext = browser.new_context()
+        self.context = context
         self.context.set_default_timeout(config.browser.timeout_ms)
         for console in ("symantec",):
             state = self.login_state_file(console)

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from runner.actions import load_catalogue
 from runner.browser.session import RunSession
 from runner.config import DEFAULT_CONFIG, Config
+from sandbox import customer
 from sandbox.server import SandboxServer
 from tests.e2e.cli import Cli
 from tests.e2e.conftest import SandboxClient
@@ -27,9 +27,7 @@ def cli(sandbox: SandboxClient, sandbox_server: SandboxServer, tmp_path: Path) -
 def _customer_cancels(make_session: Callable[[Config], RunSession], config: Config,
                       email: str) -> None:
     """Play the customer: open the GeoTrust mail's only link, press Cancel Certificate."""
-    customer = make_session(config)
-    link = load_catalogue()["mail.access_link"].func(customer, email=email)
-    load_catalogue()["portal.cancel_certificate"].func(customer, link=link.url)
+    customer.cancel_certificate(make_session(config), email)
 
 
 def test_pending_order_is_refunded_straight_away_and_once(cli: Cli, sandbox: SandboxClient) -> None:

@@ -130,11 +130,11 @@ def test_the_scan_finds_a_password_typed_in_a_traced_context(browser: Browser, t
     assert secret_in_zip(tmp_path / "leaky.zip", password(config))
 
 
-def test_the_password_lands_in_no_trace_and_no_login_state(session: RunSession,
-                                                           sandbox: SandboxClient,
-                                                           config: Config,
-                                                           tmp_path: Path) -> None:
+def test_the_password_lands_in_no_trace_and_no_login_state(
+        make_session: Callable[..., RunSession], sandbox: SandboxClient, config: Config,
+        tmp_path: Path) -> None:
     # The run's own trace (what a failed run keeps), recorded since the session opened.
+    session = make_session(config, trace=True)
     symantec.order_info(session, sandbox.order("shop.example")["partner_order_id"])
     assert session.save_trace(tmp_path / "trace.zip") == tmp_path / "trace.zip"
 

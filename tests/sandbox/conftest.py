@@ -16,7 +16,7 @@ from flask.testing import FlaskClient
 from runner.engine.clock import FixedClock, SystemClock
 from sandbox.app import create_app
 from sandbox.server import SandboxServer
-from sandbox.testing import HttpSession
+from tests.sandbox.browsing import HttpSession
 
 
 @pytest.fixture

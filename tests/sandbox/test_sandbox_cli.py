@@ -15,7 +15,7 @@ from sandbox import captcha, db
 from sandbox.cli import sandbox
 from sandbox.seed import SEED_ORDERS
 from sandbox.server import SandboxServer
-from sandbox.testing import HttpSession, request_access
+from tests.sandbox.browsing import HttpSession, request_access
 
 
 def run(db_path: Path, *args: str) -> Result:

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from datetime import timedelta
 
 from runner.engine.clock import FixedClock
-from sandbox.testing import HttpSession, request_access
+from tests.sandbox.browsing import HttpSession, request_access, text
 
 EMAIL = "admin@fresh-issued.example"
 
@@ -31,9 +31,9 @@ def test_request_access_confirms_and_mails_the_admin(web: HttpSession, clock: Fi
     assert inbox(web) == [[EMAIL, "Access to your GeoTrust user portal", clock.now().isoformat()]]
     message = web.get(web.get("/mail/").view.link("Access to your GeoTrust user portal")).view
     assert message.h1 == ["Access to your GeoTrust user portal"]
-    assert "fresh-issued.example" in message.root.find_all("main")[0].text()
-    [(text, href)] = message.links
-    assert text == "Open your user portal" and href.startswith("/portal/login/")
+    assert "fresh-issued.example" in text(message.soup.main)
+    [(label, href)] = message.links
+    assert label == "Open your user portal" and href.startswith("/portal/login/")
     order_id = web.get("/sandbox/orders?domain=fresh-issued.example").json()[0]["order_id"]
     assert web.get(f"/sandbox/posts?order_id={order_id}").json() == {
         "refund": 0, "request_access": 1, "access_mails": 1}

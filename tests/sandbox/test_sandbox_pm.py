@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from runner.engine.clock import FixedClock
-from sandbox.testing import HttpSession
+from tests.sandbox.browsing import HttpSession, text
 
 COLUMNS = ["Domain", "Customer", "Product", "Order ID", "Partner Order ID", "Purchased", "State",
            "Actions"]
@@ -72,9 +72,9 @@ def test_results_table_columns_ids_and_iso_dates(web: HttpSession):
 def test_setup_button_only_on_pending_rows_transaction_link_on_all(web: HttpSession):
     view = web.get("/pm/search?domain=example").view
     for tr in view.table_rows("Orders"):
-        cells = [td.text() for td in tr.find_all("td")]
-        buttons = [b.text() for b in tr.find_all("button")]
-        links = [a.text() for a in tr.find_all("a")]
+        cells = [text(td) for td in tr.find_all("td")]
+        buttons = [text(b) for b in tr.find_all("button")]
+        links = [text(a) for a in tr.find_all("a")]
         assert buttons == (["Setup"] if cells[6] == "pending_setup" else [])
         assert links == ["Transaction", "My products"]
 

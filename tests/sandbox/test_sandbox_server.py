@@ -8,7 +8,7 @@ from pathlib import Path
 
 from runner.engine.clock import FixedClock
 from sandbox.server import SandboxServer
-from sandbox.testing import HttpSession
+from tests.sandbox.browsing import HttpSession
 
 
 def test_server_serves_on_a_free_port_and_releases_it(db_path: Path):

@@ -10,7 +10,7 @@ import pytest
 from runner.engine.clock import FixedClock
 from sandbox.seed import SEED_ORDERS
 from sandbox.symantec import EXPIRED_TEXT
-from sandbox.testing import HttpSession, log_in_symantec
+from tests.sandbox.browsing import HttpSession, log_in_symantec
 
 MENU = ["Dashboard", "Quick Search", "Orders", "Log out"]
 
@@ -60,7 +60,7 @@ def test_no_cookie_redirects_to_login_without_expired(web: HttpSession):
 def test_login_returns_to_next(web: HttpSession):
     login = web.get("/symantec/orders/PO-7700001")
     assert login.view.h1 == ["Symantec Partner Center"]
-    [next_field] = login.view.root.find_all("input", name="next")
+    next_field = login.view.field("next")
     page = web.post("/symantec/login", {"username": "partner", "password": "sandbox-password",
                                         "next": next_field.attrs["value"]})
     assert page.view.h1 == ["Order Information"]
