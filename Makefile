@@ -1,6 +1,6 @@
 # The two commands of the README: `make demo` (set up, then run the demo on the built-in
 # sandbox) and `make test` (set up, then the whole suite).
-.PHONY: setup demo test lint serve
+.PHONY: setup demo test test-fast lint serve
 
 setup:
 	@bash scripts/setup.sh
@@ -12,6 +12,10 @@ test: setup
 	.venv/bin/ruff check .
 	.venv/bin/mypy
 	.venv/bin/python -m pytest -q
+
+# The unit tier alone: no browser, no sandbox server (pytest-playwright not even loaded).
+test-fast:
+	.venv/bin/python -m pytest -q -p no:playwright tests/unit
 
 lint: setup
 	.venv/bin/ruff check .

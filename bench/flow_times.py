@@ -41,8 +41,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as scratch:
         import os
 
-        os.environ.update(SANDBOX_DB=f"{scratch}/sandbox.db", CERTRUNNER_STORE=f"{scratch}/runs.db",
-                          CERTRUNNER_ARTIFACTS=f"{scratch}/artifacts")
+        os.environ["CERTRUNNER_HOME"] = scratch  # runs, artifacts, login state, sandbox DB
         os.environ.pop("SANDBOX_URL", None)
         from runner import logs
 
@@ -55,13 +54,11 @@ def main() -> None:
 
 
 def report(app: App, scratch: Path, repeat: int) -> None:
-    from runner.actions import load_catalogue
-
-    ACTIONS = load_catalogue()
-    from sandbox import control
+    from sandbox import customer
+    from sandbox.control import Sandbox
 
     config = app.live_config()
-    db = app.config.sandbox_db
+    sandbox = Sandbox(app.config.sandbox_db)
     host = app.host
 
     def baseline() -> None:
@@ -77,7 +74,7 @@ def report(app: App, scratch: Path, repeat: int) -> None:
         tag = f"b{int(time.time())}{i}"
 
         def add(kind: str, state: str, days: int, tag: str = tag) -> str:
-            return str(control.add_order(db, domain=f"{tag}-{kind}.example", state=state,
+            return str(sandbox.add_order(domain=f"{tag}-{kind}.example", state=state,
                                          purchased_at=now - timedelta(days=days))["domain"])
 
         pending, old, issued = add("p", "pending_setup", 3), add("o", "issued", 45), add(
@@ -92,12 +89,11 @@ def report(app: App, scratch: Path, repeat: int) -> None:
         first = run_flow(app, "cancel_refund", f"{tag}-4", {"domain": issued})
         action = first.next_action
         image = action.artifact if isinstance(action, ProvideInput) else None
-        answer = control.solve_captcha(db, image) if image else ""
+        answer = sandbox.solve_captcha(image) if image else ""
         assert first.run_id
-        resume_run(app, first.run_id, {"image_number": answer or ""})
-        with host.session(scratch / "customer") as customer:
-            link = ACTIONS["mail.access_link"].func(customer, email=f"admin@{issued}")
-            ACTIONS["portal.cancel_certificate"].func(customer, link=link.url)
+        resume_run(app, first.run_id, {"image_number": answer})
+        with host.session(scratch / "customer") as session:
+            customer.cancel_certificate(session, f"admin@{issued}", app.catalogue)
         final = resume_run(app, first.run_id, {})
         rows.append((f"cancel_refund: issued ({final.status})", time.perf_counter() - started))
 
@@ -114,20 +110,14 @@ def tracing_cost(app: App, scratch: Path, repeat: int) -> None:
     """What keeping a trace for failed runs costs every run: find_order with tracing on/off."""
     from dataclasses import replace
 
-    from runner.actions import load_catalogue
-
-    ACTIONS = load_catalogue()
-    from runner.browser.session import RunSession
-
     config = app.live_config()
-    browser = app.host.browser
     times: dict[bool, list[float]] = {True: [], False: []}
     for _ in range(repeat):
         for tracing in (False, True):
             traced = replace(config, browser=replace(config.browser, trace_on_failure=tracing))
             started = time.perf_counter()
-            with RunSession(traced, browser, scratch / "trace-bench") as session:
-                ACTIONS["pm.find_order"].func(session, domain="shop.example")
+            with app.host.session(scratch / "trace-bench", config=traced) as session:
+                app.catalogue["pm.find_order"].func(session, domain="shop.example")
             times[tracing].append(time.perf_counter() - started)
     off, on = (statistics.median(times[flag]) for flag in (False, True))
     print(f"find_order without tracing {off * 1000:.0f} ms, with tracing {on * 1000:.0f} ms: "

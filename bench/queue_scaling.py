@@ -26,11 +26,12 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from runner.cli.app import App  # noqa: E402
+from runner.engine.clock import OffsetClock
 from runner.engine.store import RunStatus, RunStore  # noqa: E402
 from runner.workers.celery_app import use_broker  # noqa: E402
 from runner.workers.enqueue import enqueue_run  # noqa: E402
 from sandbox.server import SandboxServer  # noqa: E402
-from tests.e2e.conftest import SandboxClient, SandboxClock  # noqa: E402
+from tests.e2e.conftest import SandboxClient  # noqa: E402
 from tests.servers import REDIS_URL, postgres_schema  # noqa: E402
 from tests.workers.cluster import Cluster, wait_until  # noqa: E402
 
@@ -43,9 +44,9 @@ def _done(store: RunStore, total: int) -> bool:
 
 
 def measure(workers: int, tickets: int, concurrency: int, root: Path) -> dict[str, float]:
-    clock = SandboxClock()
+    clock = OffsetClock(timedelta())
     server = SandboxServer(root / "sandbox.db", port=0, clock=clock).start()
-    consoles = SandboxClient(server.url, clock)
+    consoles = SandboxClient(server, clock)
     recent = (datetime.now(UTC) - timedelta(days=2)).isoformat()
     for n in range(tickets):
         consoles.add_order(domain=f"b{n}.example", purchased_at=recent, state="pending_setup")

@@ -47,7 +47,7 @@ def add_orders(db: Path, prefix: str, count: int) -> list[str]:
         domain = f"{prefix}-{kind}-{index}.example"
         bought = now - timedelta(days=45 if kind == "old" else 3)
         state = "pending_setup" if kind == "pending" else "issued"
-        control.add_order(db, domain=domain, purchased_at=bought, state=state)
+        control.Sandbox(db).add_order(domain=domain, purchased_at=bought, state=state)
         domains.append(domain)
     return [domains[(i * 37) % len(domains)] for i in range(len(domains))]  # interleave kinds
 

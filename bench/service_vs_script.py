@@ -69,8 +69,9 @@ def main() -> None:
         try:
             pm_url = service.app.live_config().console("pm").base_url
             bought = datetime.now(UTC) - timedelta(days=2)
-            domains = [control.add_order(db, domain=f"warm-{i}.example", purchased_at=bought,
-                                         state="pending_setup")["domain"]
+            consoles = control.Sandbox(db)
+            domains = [consoles.add_order(domain=f"warm-{i}.example", purchased_at=bought,
+                                          state="pending_setup")["domain"]
                        for i in range(2 * repeat + 2)]
             with sync_playwright() as pw:
                 browser = pw.chromium.connect_over_cdp(str(service.cdp_url))

@@ -13,13 +13,12 @@ through the ledger.
 from __future__ import annotations
 
 import importlib
-import sys
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
+from pages.locators import Loc, alt, form_field, label, role, text
 from runner.actions import ActionContext
-from runner.errors import ConsoleError, DriftError, ErrorCode
+from runner.errors import ConsoleError, DriftError, ErrorCode, InputError
 
 if TYPE_CHECKING:
     from playwright.sync_api import Locator, Page, Response
@@ -41,74 +40,8 @@ class _Lazy:
 
 
 pw = _Lazy("playwright.sync_api")
-
-
-@dataclass(frozen=True)
-class Loc:
-    """A locator as written: how to build it, and its text for reports.
-
-    ``state`` names the page state in which the element is expected ("always", or e.g.
-    "refundable"): the selector check only demands it when it reached the page in that state.
-    ``many`` marks a locator that names a family (table rows, list terms): the check demands
-    at least one visible element instead of exactly one.
-    """
-
-    method: str  # get_by_role | get_by_label | get_by_text | get_by_alt_text | locator
-    args: tuple[Any, ...]
-    kwargs: tuple[tuple[str, Any], ...] = ()
-    within: str | None = None  # name of another Loc on the same page that scopes this one
-    state: str = "always"
-    many: bool = False
-    # Where the declaration is written (file, line): the selector check proposes its fixes as a
-    # change of that line. Not part of the locator's identity.
-    origin: tuple[str, int] | None = field(default=None, compare=False)
-
-    def build(self, root: Page | Locator) -> Locator:
-        locator: Locator = getattr(root, self.method)(*self.args, **dict(self.kwargs))
-        return locator
-
-    def __str__(self) -> str:
-        parts = [repr(a) for a in self.args] + [f"{k}={v!r}" for k, v in self.kwargs]
-        text = f"{self.method}({', '.join(parts)})"
-        return f"{self.within} >> {text}" if self.within else text
-
-
-def _origin(depth: int = 2) -> tuple[str, int]:
-    """The file and line of the statement that called a declaring function (role, label...)."""
-    frame = sys._getframe(depth)
-    return frame.f_code.co_filename, frame.f_lineno
-
-
-def role(role_name: str, name: str | None = None, *, exact: bool = True, within: str | None = None,
-         state: str = "always", level: int | None = None, many: bool = False) -> Loc:
-    kw: tuple[tuple[str, Any], ...] = (("name", name), ("exact", exact)) if name else ()
-    if level is not None:
-        kw += (("level", level),)
-    return Loc("get_by_role", (role_name,), kw, within, state, many, _origin())
-
-
-def label(text: str, *, exact: bool = True, within: str | None = None, state: str = "always",
-          many: bool = False) -> Loc:
-    return Loc("get_by_label", (text,), (("exact", exact),), within, state, many, _origin())
-
-
-def text(value: str, *, exact: bool = False, within: str | None = None, state: str = "always",
-         many: bool = False) -> Loc:
-    return Loc("get_by_text", (value,), (("exact", exact),), within, state, many, _origin())
-
-
-def alt(value: str, *, within: str | None = None, state: str = "always", many: bool = False) -> Loc:
-    return Loc("get_by_alt_text", (value,), (("exact", True),), within, state, many,
-               _origin())
-
-
-def form_field(name: str, *, within: str | None = None, state: str = "always") -> Loc:
-    """A form field by the name it posts under: for a field the vendor left without a label.
-
-    What a form posts is as stable as its label (the server reads it); no CSS class or id is
-    involved. The selector check proposes it when a labelled field lost its label.
-    """
-    return Loc("locator", (f'[name="{name}"]',), (), within, state, False, _origin())
+# Declared in pages.locators; page modules (and the selector check's proposals) import them here.
+__all__ = ["Loc", "alt", "form_field", "label", "role", "text"]
 
 
 class NotReachable(Exception):
@@ -132,6 +65,15 @@ class PageObject:
         self.page = page
         self.base_url = base_url.rstrip("/")
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        """Refuse, at import, a ``within=`` that names no locator of the page (a misspelling)."""
+        super().__init_subclass__(**kwargs)
+        declared = cls.locators()
+        for name, spec in declared.items():
+            if spec.within is not None and spec.within not in declared:
+                raise TypeError(f"{cls.__qualname__}.{name}: within={spec.within!r} names no "
+                                f"locator of the page")
+
     @classmethod
     def locators(cls) -> dict[str, Loc]:
         """Every locator this page declares, by attribute name (the nightly check walks these)."""
@@ -142,9 +84,25 @@ class PageObject:
                     found[name] = value
         return found
 
-    def loc(self, name: str) -> Locator:
-        """The live Playwright locator for a declared name, scoped as declared."""
-        spec = self.locators()[name]
+    @classmethod
+    def name_of(cls, target: Loc) -> str:
+        """The attribute name a declared locator has on this page (for errors and reports).
+
+        Found by identity, so a locator replaced on the class (a test's monkeypatch) is named
+        as well as one written in the class body.
+        """
+        for name, spec in cls.locators().items():
+            if spec is target:
+                return name
+        raise LookupError(f"{cls.__qualname__} declares no locator {target}")
+
+    def loc(self, target: Loc | str) -> Locator:
+        """The live Playwright locator, scoped as declared.
+
+        Page code passes the declared attribute (``self.loc(self.refund_button)``), which mypy
+        checks; the selector check, which enumerates ``locators()``, passes the name.
+        """
+        spec = self.locators()[target] if isinstance(target, str) else target
         root: Page | Locator = self.loc(spec.within) if spec.within else self.page
         return spec.build(root)
 
@@ -172,6 +130,13 @@ class PageObject:
         self.check_response(response)
         return response
 
+    def goto_known(self, missing: str, code: ErrorCode, **params: str) -> None:
+        """Open this page for one thing the ticket names; a 404 is an input error saying
+        ``missing`` (the console lacks it), not a console fault."""
+        response = self.goto(**params)
+        if response is not None and response.status == 404:
+            raise InputError(missing, code=code, page=self.name, url=self.page.url)
+
     def check_response(self, response: Response | None) -> None:
         """Turn a console's server error page into a ConsoleError naming page and URL."""
         if response is not None and response.status >= 500:
@@ -180,37 +145,32 @@ class PageObject:
                                code=ErrorCode.CONSOLE_SERVER_ERROR,
                                page=self.name, url=response.url)
 
-    def submit(self, name: str) -> Response | None:
+    def submit(self, target: Loc) -> Response | None:
         """Click a control that loads a new page, and check the console answered it."""
-        control = self.find(name)
+        control = self.find(target)
         try:
             with self.page.expect_navigation() as navigation:
                 control.click()
         except pw.TimeoutError:
-            raise ConsoleError(f"{self.CONSOLE} did not answer in time after {name}",
-
-                               code=ErrorCode.CONSOLE_TIMEOUT,
+            raise ConsoleError(f"{self.CONSOLE} did not answer in time after "
+                               f"{self.name_of(target)}", code=ErrorCode.CONSOLE_TIMEOUT,
                                page=self.name, url=self.page.url) from None
         response = navigation.value
         self.check_response(response)
         return response
 
-    def find(self, name: str, timeout_ms: float | None = None) -> Locator:
+    def find(self, target: Loc, timeout_ms: float | None = None) -> Locator:
         """The declared element, once visible; missing or ambiguous is drift, named precisely."""
-        locator = self.loc(name)
+        locator = self.loc(target)
         try:
             locator.wait_for(state="visible", timeout=timeout_ms)
         except pw.TimeoutError:
-            raise DriftError(
-                f"page {self.name}: locator {name} = {self.locators()[name]} matched no visible "
-                f"element", code=ErrorCode.LOCATOR_MISSING, page=self.name, locator=name,
-                url=self.page.url) from None
+            raise self.drift(target, "matched no visible element",
+                             ErrorCode.LOCATOR_MISSING) from None
         except pw.Error as exc:
             if "strict mode violation" in exc.message:
-                raise DriftError(
-                    f"page {self.name}: locator {name} = {self.locators()[name]} matched "
-                    f"several elements", code=ErrorCode.LOCATOR_AMBIGUOUS, page=self.name,
-                    locator=name, url=self.page.url) from None
+                raise self.drift(target, "matched several elements",
+                                 ErrorCode.LOCATOR_AMBIGUOUS) from None
             raise
         return locator
 
@@ -219,39 +179,16 @@ class PageObject:
         """This page in the run's tab for its console."""
         return cls(ctx.page(cls.CONSOLE), ctx.base_url(cls.CONSOLE))
 
-    def sub(self, name: str, root: Locator) -> Locator:
+    def sub(self, target: Loc, root: Locator) -> Locator:
         """A declared locator built inside ``root`` (e.g. a cell of one table row)."""
-        return self.locators()[name].build(root)
+        return target.build(root)
 
-    def drift(self, name: str, problem: str, code: ErrorCode = ErrorCode.PAGE_DRIFT) -> DriftError:
+    def drift(self, target: Loc, problem: str,
+              code: ErrorCode = ErrorCode.PAGE_DRIFT) -> DriftError:
         """A DriftError naming this page and one of its declared locators."""
-        return DriftError(f"page {self.name}: locator {name} = {self.locators()[name]} {problem}",
+        name = self.name_of(target)
+        return DriftError(f"page {self.name}: locator {name} = {target} {problem}",
                           code=code, page=self.name, locator=name, url=self.page.url)
-
-    def details(self, terms: str, definitions: str, *wanted: str) -> dict[str, str]:
-        """Read a description list: ``wanted`` names declared term locators, answer by name.
-
-        ``terms`` and ``definitions`` name the locators of all terms and all definitions; they
-        pair up in document order. A wanted term the page lacks is drift on that term's locator.
-        """
-        try:
-            self.loc(terms).first.wait_for(state="visible")
-        except pw.TimeoutError:
-            raise self.drift(terms, "matched no visible element",
-                             ErrorCode.LOCATOR_MISSING) from None
-        keys = texts(self.loc(terms))
-        values = texts(self.loc(definitions))
-        if len(keys) != len(values):
-            raise self.drift(definitions, f"found {len(values)} definitions for {len(keys)} terms")
-        pairs = dict(zip(keys, values, strict=True))
-        found: dict[str, str] = {}
-        for name in wanted:
-            term = self.locators()[name].args[0]
-            if term not in pairs:
-                raise self.drift(name, f"matched no term (terms: {', '.join(keys)})",
-                                 code=ErrorCode.LOCATOR_MISSING)
-            found[name] = pairs[term]
-        return found
 
     @classmethod
     def open_for_check(cls, ctx: ActionContext, canary: dict[str, str]) -> set[str]:
@@ -275,6 +212,39 @@ class PageObject:
         return spec.within is None or cls.checks_state(spec.within, states)
 
 
+class DescriptionList(PageObject):
+    """A page of details: terms and their definitions (``<dl>``), read by term."""
+
+    terms = role("term", many=True)
+    definitions = role("definition", many=True)
+
+    def details(self, *wanted: Loc) -> dict[Loc, str]:
+        """Read the list: ``wanted`` are declared term locators, answered by locator.
+
+        All terms and all definitions pair up in document order. A wanted term the page lacks
+        is drift on that term's locator.
+        """
+        try:
+            self.loc(self.terms).first.wait_for(state="visible")
+        except pw.TimeoutError:
+            raise self.drift(self.terms, "matched no visible element",
+                             ErrorCode.LOCATOR_MISSING) from None
+        keys = texts(self.loc(self.terms))
+        values = texts(self.loc(self.definitions))
+        if len(keys) != len(values):
+            raise self.drift(self.definitions,
+                             f"found {len(values)} definitions for {len(keys)} terms")
+        pairs = dict(zip(keys, values, strict=True))
+        found: dict[Loc, str] = {}
+        for spec in wanted:
+            term = spec.args[0]
+            if term not in pairs:
+                raise self.drift(spec, f"matched no term (terms: {', '.join(keys)})",
+                                 code=ErrorCode.LOCATOR_MISSING)
+            found[spec] = pairs[term]
+        return found
+
+
 def texts(locator: Locator) -> list[str]:
     """The text of every element matched, whitespace collapsed.
 
@@ -289,34 +259,34 @@ def text_of(locator: Locator) -> str:
     return " ".join((locator.text_content() or "").split())
 
 
-def first_visible(*candidates: tuple[PageObject, str], timeout_ms: float | None = None
-                  ) -> tuple[PageObject, str]:
+def first_visible(*candidates: tuple[PageObject, Loc], timeout_ms: float | None = None
+                  ) -> tuple[PageObject, Loc]:
     """Wait until one of several declared elements (of pages in the same tab) is visible.
 
     Used where a click can land on different pages (results or an error, the page or a login
     form); answers the first candidate, in the order given, that is visible. None visible in
     time is drift naming every candidate.
     """
-    first_page, first_name = candidates[0]
-    combined = first_page.loc(first_name)
-    for page_object, name in candidates[1:]:
-        combined = combined.or_(page_object.loc(name))
+    first_page, first_spec = candidates[0]
+    combined = first_page.loc(first_spec)
+    for page_object, spec in candidates[1:]:
+        combined = combined.or_(page_object.loc(spec))
     try:
         combined.first.wait_for(state="visible", timeout=timeout_ms)
     except pw.TimeoutError:
         raise _none_visible(candidates) from None
-    for page_object, name in candidates:
-        if page_object.loc(name).first.is_visible():
-            return page_object, name
+    for page_object, spec in candidates:
+        if page_object.loc(spec).first.is_visible():
+            return page_object, spec
     raise _none_visible(candidates)  # seen, then gone before the second look
 
 
-def _none_visible(candidates: tuple[tuple[PageObject, str], ...]) -> DriftError:
-    first_page, first_name = candidates[0]
-    names = ", ".join(f"{po.name}.{n} = {po.locators()[n]}" for po, n in candidates)
+def _none_visible(candidates: tuple[tuple[PageObject, Loc], ...]) -> DriftError:
+    first_page, first_spec = candidates[0]
+    names = ", ".join(f"{po.name}.{po.name_of(spec)} = {spec}" for po, spec in candidates)
     return DriftError(f"page {first_page.name}: none of {names} is visible",
-                      code=ErrorCode.LOCATOR_MISSING, page=first_page.name, locator=first_name,
-                      url=first_page.page.url)
+                      code=ErrorCode.LOCATOR_MISSING, page=first_page.name,
+                      locator=first_page.name_of(first_spec), url=first_page.page.url)
 
 
 def all_pages() -> Iterator[type[PageObject]]:

@@ -54,9 +54,9 @@ class HomePage(PageObject):
 
     def save_captcha(self, ctx: RunContext) -> str:
         """Save the image exactly as served (same cookies, so the same challenge)."""
-        src = self.find("captcha").get_attribute("src")
+        src = self.find(self.captcha).get_attribute("src")
         if not src:
-            raise self.drift("captcha", "has no src")
+            raise self.drift(self.captcha, "has no src")
         url = urljoin(self.page.url, src)
         response = self.page.context.request.get(url)
         if response.status >= 500:
@@ -73,14 +73,14 @@ class HomePage(PageObject):
         return str(path)
 
     def fill_and_continue(self, domain: str, email: str, image_number: str) -> None:
-        self.find("domain").fill(domain)
-        self.find("email").fill(email)
-        self.find("image_number").fill(image_number)
-        self.submit("continue_button")
+        self.find(self.domain).fill(domain)
+        self.find(self.email).fill(email)
+        self.find(self.image_number).fill(image_number)
+        self.submit(self.continue_button)
 
     def refusal(self) -> InputError | ConsoleError:
         """The error the home page's alert stands for."""
-        message = text_of(self.loc("error"))
+        message = text_of(self.loc(self.error))
         for words, code in REFUSALS:
             if words in message.lower():
                 return InputError(f"GeoTrust: {message}", code=code, page=self.name,
@@ -144,13 +144,13 @@ def request_access(ctx: ActionContext, domain: str, email: str, image_number: st
     home = HomePage.of(ctx).open()
     home.fill_and_continue(domain.strip(), email.strip(), str(image_number).strip())
     request = RequestAccessPage(home.page, home.base_url)
-    arrived, _ = first_visible((request, "request_button"), (home, "error"))
+    arrived, _ = first_visible((request, request.request_button), (home, home.error))
     if arrived is home:
         raise home.refusal()
-    request.submit("request_button")
+    request.submit(request.request_button)
     done = AccessRequestedPage(home.page, home.base_url)
-    arrived, _ = first_visible((done, "confirmation"), (home, "error"))
+    arrived, _ = first_visible((done, done.confirmation), (home, home.error))
     if arrived is home:
         raise home.refusal()
     return AccessRequest(domain=domain, email=email,
-                         confirmation=text_of(done.loc("confirmation")))
+                         confirmation=text_of(done.loc(done.confirmation)))

@@ -56,19 +56,20 @@ class InboxPage(PageObject):
 
     def newest_to(self, email: str) -> Listed | None:
         """The newest listed message to ``email`` (exact address), if any."""
-        self.find("messages")
-        headers = texts(self.loc("column_headers"))
+        self.find(self.messages)
+        headers = texts(self.loc(self.column_headers))
         if "To" not in headers or "Sent" not in headers:
-            raise self.drift("column_headers", f"lacks To or Sent (has {', '.join(headers)})",
+            raise self.drift(self.column_headers, f"lacks To or Sent (has {', '.join(headers)})",
                              ErrorCode.LOCATOR_MISSING)
         found = []
-        for row in self.loc("rows").all():
-            cells = dict(zip(headers, texts(self.sub("cells", row)), strict=False))
+        for row in self.loc(self.rows).all():
+            cells = dict(zip(headers, texts(self.sub(self.cells, row)), strict=False))
             if cells.get("To", "").lower() == email.lower():
                 try:
                     sent = datetime.fromisoformat(cells["Sent"])
                 except ValueError:
-                    raise self.drift("cells", f"Sent {cells['Sent']!r} is not ISO 8601") from None
+                    raise self.drift(self.cells,
+                                     f"Sent {cells['Sent']!r} is not ISO 8601") from None
                 found.append(Listed(cells["To"], sent, row))
         return max(found, key=lambda m: m.sent) if found else None
 
@@ -89,7 +90,7 @@ class InboxPage(PageObject):
             # This server-rendered page changes only on reload: waiting (bounded by the poll
             # interval) for the row paces the reloads on a page state rather than a sleep.
             try:
-                self.loc("rows").filter(has_text=email).first.wait_for(
+                self.loc(self.rows).filter(has_text=email).first.wait_for(
                     state="visible", timeout=min(POLL_MS, remaining_ms))
             except pw.TimeoutError:
                 continue
@@ -97,8 +98,8 @@ class InboxPage(PageObject):
     @classmethod
     def open_for_check(cls, ctx: ActionContext, canary: dict[str, str]) -> set[str]:
         inbox = cls.of(ctx).open()
-        inbox.find("messages")
-        has_mail = inbox.loc("rows").count() > 1  # the header row is always there
+        inbox.find(inbox.messages)
+        has_mail = inbox.loc(inbox.rows).count() > 1  # the header row is always there
         return {"always", "mail"} if has_mail else {"always"}
 
 
@@ -124,9 +125,9 @@ def access_link(ctx: ActionContext, email: str, timeout_s: float | None = None) 
     if timeout_s is None:
         timeout_s = cast(RunContext, ctx).config.browser.timeout_ms / 1000
     listed = inbox.wait_for_mail(email, timeout_s)
-    href = inbox.sub("subject_link", listed.row).get_attribute("href") or ""
+    href = inbox.sub(inbox.subject_link, listed.row).get_attribute("href") or ""
     message = MessagePage(inbox.page, inbox.base_url)
     message.goto(urljoin(inbox.page.url, href))
-    subject = text_of(message.find("heading"))
-    portal = message.find("portal_link").get_attribute("href") or ""
+    subject = text_of(message.find(message.heading))
+    portal = message.find(message.portal_link).get_attribute("href") or ""
     return AccessLink(url=urljoin(message.page.url, portal), subject=subject, to=listed.to)

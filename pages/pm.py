@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import quote, unquote
 
 from pages.base import (
+    DescriptionList,
     PageObject,
     first_visible,
     label,
@@ -51,19 +52,20 @@ class OrdersTablePage(PageObject):
 
     def read_rows(self) -> list[Row]:
         """Every data row, cells keyed by column header (header order may change)."""
-        self.find("table")
-        headers = texts(self.loc("column_headers"))
+        self.find(self.table)
+        headers = texts(self.loc(self.column_headers))
         missing = [c for c in COLUMNS if c not in headers]
         if missing:
-            raise self.drift("column_headers", f"lacks {', '.join(missing)} (has "
+            raise self.drift(self.column_headers, f"lacks {', '.join(missing)} (has "
                              f"{', '.join(headers)})", ErrorCode.LOCATOR_MISSING)
         found = []
-        for row in self.loc("rows").all():
-            cells = texts(self.sub("cells", row))
+        for row in self.loc(self.rows).all():
+            cells = texts(self.sub(self.cells, row))
             if not cells:
                 continue  # the header row
             if len(cells) != len(headers):
-                raise self.drift("cells", f"gave {len(cells)} cells under {len(headers)} headers")
+                raise self.drift(self.cells,
+                                 f"gave {len(cells)} cells under {len(headers)} headers")
             found.append(Row(dict(zip(headers, cells, strict=True)), row))
         return found
 
@@ -87,8 +89,8 @@ class SearchPage(PageObject):
         return self
 
     def search(self, domain: str) -> ResultsPage:
-        self.find("domain").fill(domain)
-        self.submit("search_button")
+        self.find(self.domain).fill(domain)
+        self.submit(self.search_button)
         return ResultsPage(self.page, self.base_url)
 
     @classmethod
@@ -109,8 +111,8 @@ class ResultsPage(OrdersTablePage):
 
     def exact(self, domain: str) -> list[Order]:
         """The orders whose Domain cell is exactly ``domain`` (not merely containing it)."""
-        _, arrived = first_visible((self, "table"), (self, "no_match"))
-        if arrived == "no_match":
+        _, arrived = first_visible((self, self.table), (self, self.no_match))
+        if arrived is self.no_match:
             return []
         return [self.order(r) for r in self.read_rows() if r.cells["Domain"].lower() == domain]
 
@@ -119,17 +121,18 @@ class ResultsPage(OrdersTablePage):
         try:
             datetime.fromisoformat(cells["Purchased"])
         except ValueError:
-            raise self.drift("cells", f"Purchased {cells['Purchased']!r} is not ISO 8601") from None
-        href = self.sub("my_products_link", row.locator).get_attribute("href") or ""
+            raise self.drift(self.cells,
+                             f"Purchased {cells['Purchased']!r} is not ISO 8601") from None
+        href = self.sub(self.my_products_link, row.locator).get_attribute("href") or ""
         customer = CUSTOMER_HREF.search(href)
         if customer is None:
-            raise self.drift("my_products_link", f"links to {href!r}, not a customer's products")
+            raise self.drift(self.my_products_link, f"links to {href!r}, not a customer's products")
         return Order(
             order_id=cells["Order ID"], partner_order_id=cells["Partner Order ID"],
             domain=cells["Domain"], customer=cells["Customer"],
             customer_id=unquote(customer["id"]), product=cells["Product"],
             purchased_at=cells["Purchased"], state=cells["State"],
-            setup_pending=self.sub("setup_button", row.locator).count() > 0)
+            setup_pending=self.sub(self.setup_button, row.locator).count() > 0)
 
     @classmethod
     def open_for_check(cls, ctx: ActionContext, canary: dict[str, str]) -> set[str]:
@@ -146,10 +149,8 @@ class MyProductsPage(OrdersTablePage):
     table = role("table", "Products")
 
     def open(self, customer_id: str) -> MyProductsPage:
-        response = self.goto(customer_id=quote(customer_id, safe=""))
-        if response is not None and response.status == 404:
-            raise InputError(f"Product Management has no customer {customer_id}",
-                             code=ErrorCode.CUSTOMER_NOT_FOUND, page=self.name, url=self.page.url)
+        self.goto_known(f"Product Management has no customer {customer_id}",
+                        ErrorCode.CUSTOMER_NOT_FOUND, customer_id=quote(customer_id, safe=""))
         return self
 
     def state_of(self, order_id: str) -> OrderState:
@@ -166,14 +167,12 @@ class MyProductsPage(OrdersTablePage):
         return products.states(products.read_rows())
 
 
-class TransactionPage(PageObject):
+class TransactionPage(DescriptionList):
     """An order's Transaction page: amount, certificate state, refund status, Refund button."""
 
     CONSOLE = "pm"
     PATH = "/orders/{order_id}/transaction"
     heading = role("heading", "Transaction", level=1)
-    terms = role("term", many=True)
-    definitions = role("definition", many=True)
     order_id_term = text("Order ID", exact=True)
     domain_term = text("Domain", exact=True)
     amount_term = text("Amount", exact=True)
@@ -184,28 +183,26 @@ class TransactionPage(PageObject):
     alert = role("alert", state="alert")  # "Already refunded" (a second POST)
 
     def open(self, order_id: str) -> TransactionPage:
-        response = self.goto(order_id=quote(order_id, safe=""))
-        if response is not None and response.status == 404:
-            raise InputError(f"Product Management has no order {order_id}",
-                             code=ErrorCode.ORDER_NOT_FOUND, page=self.name, url=self.page.url)
+        self.goto_known(f"Product Management has no order {order_id}", ErrorCode.ORDER_NOT_FOUND,
+                        order_id=quote(order_id, safe=""))
         return self
 
     def read(self) -> Transaction:
-        values = self.details("terms", "definitions", "order_id_term", "domain_term",
-                              "amount_term", "state_term", "refund_status_term")
-        status = values["refund_status_term"]
+        values = self.details(self.order_id_term, self.domain_term, self.amount_term,
+                              self.state_term, self.refund_status_term)
+        status = values[self.refund_status_term]
         match = REFUND_STATUS.match(status)
         if match is None and status != "not refunded":
-            raise self.drift("refund_status_term", f"reads {status!r}, not a refund status")
-        state = values["state_term"]
+            raise self.drift(self.refund_status_term, f"reads {status!r}, not a refund status")
+        state = values[self.state_term]
         if match is None and state in SHOWS_REFUND:
-            self.find("refund_button")  # due here: its absence is drift, not "not refundable"
+            self.find(self.refund_button)  # due here: its absence is drift, not "not refundable"
             refundable = True
         else:
-            refundable = match is None and self.loc("refund_button").count() > 0
+            refundable = match is None and self.loc(self.refund_button).count() > 0
         return Transaction(
-            order_id=values["order_id_term"], domain=values["domain_term"],
-            amount=values["amount_term"], certificate_state=state, refunded=match is not None,
+            order_id=values[self.order_id_term], domain=values[self.domain_term],
+            amount=values[self.amount_term], certificate_state=state, refunded=match is not None,
             refund_ref=match["ref"] if match else None, refunded_at=match["at"] if match else None,
             refundable=refundable)
 
@@ -213,10 +210,10 @@ class TransactionPage(PageObject):
     def open_for_check(cls, ctx: ActionContext, canary: dict[str, str]) -> set[str]:
         order = find_order(ctx, canary["pending_domain"])
         page = cls.of(ctx).open(order.order_id)
-        values = page.details("terms", "definitions", "state_term", "refund_status_term")
-        if values["refund_status_term"] != "not refunded":
+        values = page.details(page.state_term, page.refund_status_term)
+        if values[page.refund_status_term] != "not refunded":
             return {"always"}
-        return {"always", "refundable" if values["state_term"] in SHOWS_REFUND else "notice"}
+        return {"always", "refundable" if values[page.state_term] in SHOWS_REFUND else "notice"}
 
 
 @action("pm.find_order", returns=Order,
@@ -274,14 +271,14 @@ def refund(ctx: ActionContext, order_id: str) -> RefundReceipt:
         raise BusinessError(f"order {order_id} cannot be refunded: its certificate is "
                             f"{before.certificate_state}; the customer must cancel it first",
                             code=ErrorCode.REFUND_NOT_ALLOWED, page=page.name, url=page.page.url)
-    page.submit("refund_button")
+    page.submit(page.refund_button)
     # "Refund issued: ref RF-..." or, if another refund won a race, "Already refunded"; either
     # way the refund status on the page is the receipt.
-    arrived, outcome = first_visible((page, "notice"), (page, "alert"))
+    arrived, outcome = first_visible((page, page.notice), (page, page.alert))
     confirmation = text_of(arrived.loc(outcome))
     after = page.read()
     if not after.refunded:
         raise ConsoleError(f"Product Management did not confirm the refund of {order_id}: "
                            f"{confirmation}", code=ErrorCode.REFUND_UNCONFIRMED, page=page.name,
                            url=page.page.url)
-    return _receipt(after, already_done=outcome == "alert")
+    return _receipt(after, already_done=outcome is page.alert)

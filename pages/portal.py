@@ -6,7 +6,7 @@ entered through the link in GeoTrust's access email, which sets the portal's ses
 
 from __future__ import annotations
 
-from pages.base import NotReachable, PageObject, role, text
+from pages.base import DescriptionList, NotReachable, PageObject, role, text
 from pages.models import PortalCancellation, PortalStatus
 from runner.actions import ActionContext, Actor, Effect, action
 
@@ -14,14 +14,12 @@ NEEDS_MAIL = "is entered only through the link in an access email, which a perso
 CANCELLED = "cancelled"
 
 
-class CertificatePage(PageObject):
+class CertificatePage(DescriptionList):
     """Your certificate: domain, status and the row Renew, Reissue, Cancel Certificate, Download."""
 
     CONSOLE = "portal"
     PATH = "/"
     heading = role("heading", "Your certificate", level=1)
-    terms = role("term", many=True)
-    definitions = role("definition", many=True)
     domain_term = text("Domain", exact=True)
     status_term = text("Status", exact=True)
     renew_button = role("button", "Renew")
@@ -36,8 +34,8 @@ class CertificatePage(PageObject):
         return self
 
     def read(self) -> PortalStatus:
-        values = self.details("terms", "definitions", "domain_term", "status_term")
-        return PortalStatus(domain=values["domain_term"], status=values["status_term"])
+        values = self.details(self.domain_term, self.status_term)
+        return PortalStatus(domain=values[self.domain_term], status=values[self.status_term])
 
     @classmethod
     def open_for_check(cls, ctx: ActionContext, canary: dict[str, str]) -> set[str]:
@@ -73,8 +71,9 @@ def cancel_certificate(ctx: ActionContext, link: str) -> PortalCancellation:
     before = home.read()
     if before.status.lower() == CANCELLED:
         return PortalCancellation(domain=before.domain, status=before.status)
-    home.submit("cancel_button")
-    ConfirmCancelPage(home.page, home.base_url).submit("confirm_button")
-    home.find("notice")
+    home.submit(home.cancel_button)
+    confirm = ConfirmCancelPage(home.page, home.base_url)
+    confirm.submit(confirm.confirm_button)
+    home.find(home.notice)
     after = home.read()
     return PortalCancellation(domain=after.domain, status=after.status)

@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 from urllib.parse import quote
 
 from pages.base import (
+    DescriptionList,
+    Loc,
     PageObject,
     first_visible,
     label,
@@ -22,7 +24,7 @@ from pages.base import (
 )
 from pages.models import OrderInfo
 from runner.actions import ActionContext, RunContext, action
-from runner.errors import ConsoleError, ErrorCode, InputError, RunnerError
+from runner.errors import ConfigError, ConsoleError, ErrorCode, InputError, RunnerError
 
 if TYPE_CHECKING:
     from playwright.sync_api import BrowserContext
@@ -54,6 +56,9 @@ class LoginPage(PageObject):
     password = label("Password")
     login_button = role("button", "Log in")
     alert = role("alert", state="refused")
+    # Why the form is back: only this text means the credentials are wrong. Any other (the
+    # session-expired notice above all) means the console let the login lapse: retry later.
+    credentials_refused = text("Invalid username or password", state="refused")
 
     @classmethod
     def open_for_check(cls, ctx: ActionContext, canary: dict[str, str]) -> set[str]:
@@ -90,20 +95,18 @@ class QuickSearchPage(MainMenu, PageObject):
         def open_search() -> None:
             search = cls.of(ctx)
             search.goto()
-            _arrive(ctx, (search, "heading"))
+            _arrive(ctx, (search, search.heading))
 
         _logged_in(cast(RunContext, ctx), open_search)
         return {"always"}
 
 
-class OrderInformationPage(MainMenu, PageObject):
+class OrderInformationPage(MainMenu, DescriptionList):
     """Order Information: common name and admin email of one partner order."""
 
     CONSOLE = "symantec"
     PATH = "/orders/{partner_order_id}"
     heading = role("heading", "Order Information", level=1)
-    terms = role("term", many=True)
-    definitions = role("definition", many=True)
     partner_order_id_term = text("Partner Order ID", exact=True)
     common_name_term = text("Common Name", exact=True)
     admin_email_term = text("Admin Email", exact=True)
@@ -111,12 +114,12 @@ class OrderInformationPage(MainMenu, PageObject):
     product_term = text("Product", exact=True)
 
     def read(self) -> OrderInfo:
-        values = self.details("terms", "definitions", "partner_order_id_term", "common_name_term",
-                              "admin_email_term", "status_term", "product_term")
-        return OrderInfo(partner_order_id=values["partner_order_id_term"],
-                         common_name=values["common_name_term"],
-                         admin_email=values["admin_email_term"],
-                         status=values["status_term"], product=values["product_term"])
+        values = self.details(self.partner_order_id_term, self.common_name_term,
+                              self.admin_email_term, self.status_term, self.product_term)
+        return OrderInfo(partner_order_id=values[self.partner_order_id_term],
+                         common_name=values[self.common_name_term],
+                         admin_email=values[self.admin_email_term],
+                         status=values[self.status_term], product=values[self.product_term])
 
     @classmethod
     def open_for_check(cls, ctx: ActionContext, canary: dict[str, str]) -> set[str]:
@@ -127,7 +130,7 @@ class OrderInformationPage(MainMenu, PageObject):
         def open_order() -> None:
             page = cls.of(ctx)
             page.goto(partner_order_id=quote(order.partner_order_id, safe=""))
-            _arrive(ctx, (page, "heading"))
+            _arrive(ctx, (page, page.heading))
 
         _logged_in(cast(RunContext, ctx), open_order)
         return {"always"}
@@ -151,17 +154,13 @@ def log_in(ctx: RunContext) -> None:
     try:
         login = LoginPage(private.new_page(), ctx.base_url("symantec"))
         login.goto()
-        login.find("username").fill(username)
-        login.find("password").fill(password)
-        login.submit("login_button")
+        login.find(login.username).fill(username)
+        login.find(login.password).fill(password)
+        login.submit(login.login_button)
         dashboard = DashboardPage(login.page, login.base_url)
-        arrived, _ = first_visible((dashboard, "menu"), (login, "alert"))
+        arrived, _ = first_visible((dashboard, dashboard.menu), (login, login.login_button))
         if arrived is login:
-            message = text_of(login.loc("alert"))
-            raise InputError(f"Symantec refused the login for {username}: {message}",
-
-                             code=ErrorCode.CREDENTIALS_REJECTED,
-                             page=login.name, url=login.page.url)
+            raise _login_refused(ctx, login, username)
         state = private.storage_state()
     finally:
         private.close()
@@ -169,12 +168,36 @@ def log_in(ctx: RunContext) -> None:
     ctx.save_login_state("symantec", cast(dict[str, Any], state))
 
 
-def _arrive(ctx: ActionContext, expected: tuple[PageObject, str],
-            *others: tuple[PageObject, str]) -> tuple[PageObject, str]:
-    """Wait for the page asked for (or another outcome); the login form means log in first."""
+def _login_refused(ctx: RunContext, login: LoginPage, username: str) -> RunnerError:
+    """Wrong credentials are the operator's to fix; a login that lapsed at once is the console's.
+
+    Under latency, or with very short sessions, the console answers a good login with its form
+    and "session expired": that is no reason to tell anyone to fix a ticket or a password.
+    """
+    alert = login.loc(login.alert)
+    said = text_of(alert) if alert.count() == 1 else "no reason given"
+    if login.loc(login.credentials_refused).is_visible():
+        console = ctx.config.console("symantec")
+        names = " and ".join(n for n in (console.username_env, console.password_env) if n)
+        return ConfigError(f"Symantec refused the login for {username}: {said}; set the right "
+                           f"credentials in the runner's environment ({names or 'see config'}) "
+                           "and resume the run", code=ErrorCode.CREDENTIALS_REJECTED,
+                           page=login.name, url=login.page.url)
+    return ConsoleError(f"Symantec showed its login form again after a login it did not refuse "
+                        f"({said}): its sessions lapse at once; retry later",
+                        code=ErrorCode.LOGIN_FAILED, page=login.name, url=login.page.url)
+
+
+def _arrive(ctx: ActionContext, expected: tuple[PageObject, Loc],
+            *others: tuple[PageObject, Loc]) -> tuple[PageObject, Loc]:
+    """Wait for the page asked for (or another outcome); the login form means log in first.
+
+    The login form wins over every other outcome: its session-expired alert would otherwise
+    pass for another page's alert (Quick Search's "not found").
+    """
     login = LoginPage.of(ctx)
-    arrived = first_visible(expected, *others, (login, "login_button"))
-    if arrived[0] is login:
+    arrived = first_visible(expected, *others, (login, login.login_button))
+    if arrived[0] is login or login.loc(login.login_button).is_visible():
         raise LoginRequired()
     return arrived
 
@@ -196,36 +219,36 @@ def _logged_in(ctx: RunContext, steps: Callable[[], T]) -> T:
 def _open_dashboard(ctx: ActionContext) -> DashboardPage:
     dashboard = DashboardPage.of(ctx)
     dashboard.goto()
-    _arrive(ctx, (dashboard, "menu"))
+    _arrive(ctx, (dashboard, dashboard.menu))
     return dashboard
 
 
 def _open_quick_search(ctx: ActionContext) -> QuickSearchPage:
     """Quick Search as the procedure says: the link in the left-hand menu."""
     dashboard = _open_dashboard(ctx)
-    dashboard.submit("quick_search_link")
+    dashboard.submit(dashboard.quick_search_link)
     search = QuickSearchPage.of(ctx)
-    _arrive(ctx, (search, "partner_order_id"))
+    _arrive(ctx, (search, search.partner_order_id))
     return search
 
 
 @action("symantec.order_info", returns=OrderInfo,
         raises=(ErrorCode.PARTNER_ORDER_NOT_FOUND, ErrorCode.CREDENTIALS_REJECTED,
                 ErrorCode.CREDENTIALS_MISSING, ErrorCode.SESSION_REJECTED,
-                ErrorCode.BROWSER_MISSING))
+                ErrorCode.LOGIN_FAILED, ErrorCode.BROWSER_MISSING))
 def order_info(ctx: ActionContext, partner_order_id: str) -> OrderInfo:
     """Look the partner order up with Quick Search; read common name and admin email."""
     wanted = partner_order_id.strip()
 
     def look_up() -> OrderInfo:
         search = _open_quick_search(ctx)
-        search.find("partner_order_id").fill(wanted)
-        search.submit("search_button")
+        search.find(search.partner_order_id).fill(wanted)
+        search.submit(search.search_button)
         info = OrderInformationPage.of(ctx)
-        arrived, _ = _arrive(ctx, (info, "heading"), (search, "not_found"))
+        arrived, _ = _arrive(ctx, (info, info.heading), (search, search.not_found))
         if arrived is search:
             raise InputError(f"Symantec has no order {wanted}: "
-                             f"{text_of(search.loc('not_found'))}",
+                             f"{text_of(search.loc(search.not_found))}",
                              code=ErrorCode.PARTNER_ORDER_NOT_FOUND, page=search.name,
                              url=search.page.url)
         return info.read()

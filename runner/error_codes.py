@@ -43,6 +43,7 @@ class NextType(enum.StrEnum):
     ALERT_MAINTAINERS = "alert_maintainers"
     TELL_CUSTOMER = "tell_customer"
     FIX_TICKET = "fix_ticket"
+    FIX_CONFIGURATION = "fix_configuration"
     EXISTING_RUN_OTHER_INPUTS = "existing_run_other_inputs"
     WAIT_FOR_OTHER_PROCESS = "wait_for_other_process"
     WOULD_DO = "would_do"
@@ -60,6 +61,8 @@ NEXT_MEANING = {
     NextType.ALERT_MAINTAINERS: "a vendor page changed (or a bug): tell the maintainers",
     NextType.TELL_CUSTOMER: "send `customer_message`; retrying will not help",
     NextType.FIX_TICKET: "fix the ticket's data and resume with the corrected input",
+    NextType.FIX_CONFIGURATION: "the runner's configuration or environment is wrong, not the "
+                                "ticket: fix it (error.message names what), then resume",
     NextType.EXISTING_RUN_OTHER_INPUTS: "the ticket already has a run with other inputs; "
                                         "nothing was started",
     NextType.WAIT_FOR_OTHER_PROCESS: "another process holds the run: ask for its status again",
@@ -70,7 +73,7 @@ NEXT_BY_KIND = {Kind.BUSINESS: NextType.TELL_CUSTOMER, Kind.CONSOLE: NextType.RE
                 Kind.DRIFT: NextType.ALERT_MAINTAINERS, Kind.INPUT: NextType.FIX_TICKET}
 EXIT_BY_KIND = {Kind.BUSINESS: ExitCode.FAILED, Kind.CONSOLE: ExitCode.FAILED,
                 Kind.DRIFT: ExitCode.FAILED, Kind.INPUT: ExitCode.USAGE}
-FINISHED = ("succeeded", "denied")
+FINISHED = ("succeeded", "denied", "abandoned")  # abandoned: a person closed it for good
 PAUSED = ("waiting", "needs_input", "running")  # running: another process holds it, come back
 
 
@@ -79,12 +82,15 @@ class ErrorCode(enum.StrEnum):
 
     kind: Kind
     meaning: str
+    _next: NextType | None
 
-    def __new__(cls, code: str, kind: Kind, meaning: str) -> ErrorCode:
+    def __new__(cls, code: str, kind: Kind, meaning: str,
+                next_type: NextType | None = None) -> ErrorCode:
         member = str.__new__(cls, code)
         member._value_ = code
         member.kind = kind
         member.meaning = meaning
+        member._next = next_type  # where the kind's usual next action would mislead
         return member
 
     @property
@@ -93,23 +99,37 @@ class ErrorCode(enum.StrEnum):
 
     @property
     def next_type(self) -> NextType:
-        return NEXT_BY_KIND[self.kind]
+        return self._next or NEXT_BY_KIND[self.kind]
 
     # the command line, config and environment
     USAGE_ERROR = "usage_error", Kind.INPUT, "the command line is wrong (see --help)"
     BAD_INPUT = "bad_input", Kind.INPUT, "a command-line value is malformed"
     CONFIG_INVALID = "config_invalid", Kind.INPUT, "the config file is malformed"
     CONFIG_NOT_FOUND = "config_not_found", Kind.INPUT, "the config file does not exist"
+    CONFIG_UNREADABLE = ("config_unreadable", Kind.INPUT,
+                         "the config path is a folder, a device, not UTF-8 or over 1 MB")
     CONFIG_SECRET_IN_YAML = ("config_secret_in_yaml", Kind.INPUT,
                              "the config holds a credential; credentials come from the environment")
     CONSOLE_UNKNOWN = "console_unknown", Kind.INPUT, "the config names no such console"
     CREDENTIALS_MISSING = ("credentials_missing", Kind.INPUT,
-                           "a console's credentials are not in the environment")
+                           "a console's credentials are not in the environment",
+                           NextType.FIX_CONFIGURATION)
+    CREDENTIALS_REJECTED = ("credentials_rejected", Kind.INPUT,
+                            "the Symantec backend refused the login: the credentials in the "
+                            "environment are wrong", NextType.FIX_CONFIGURATION)
     CHROMIUM_MISSING = "chromium_missing", Kind.INPUT, "no Chromium to start"
     CLOCK_OVERRIDE_INVALID = "clock_override_invalid", Kind.INPUT, "CERTRUNNER_NOW is malformed"
     CLOCK_OVERRIDE_FORBIDDEN = ("clock_override_forbidden", Kind.INPUT,
                                 "CERTRUNNER_NOW is set against a real console")
     DEMO_NEEDS_SANDBOX = "demo_needs_sandbox", Kind.INPUT, "the demo runs only on the sandbox"
+    HOME_INVALID = ("home_invalid", Kind.INPUT,
+                    "CERTRUNNER_HOME is relative, or there is no home folder for state")
+    STATE_PATH_INVALID = ("state_path_invalid", Kind.INPUT,
+                          "a state folder cannot be created (under a file, or not writable)")
+    STORE_UNREACHABLE = ("store_unreachable", Kind.INPUT,
+                         "the runs database path is a folder or cannot be opened")
+    SANDBOX_DB_INVALID = ("sandbox_db_invalid", Kind.INPUT,
+                          "the sandbox database path is a folder or unusable")
     NAIVE_DATETIME = "naive_datetime", Kind.INPUT, "a date and time has no time zone"
     BAD_DATETIME = "bad_datetime", Kind.INPUT, "a value is not an ISO 8601 date and time"
     BAD_WINDOW = "bad_window", Kind.INPUT, "the configured refund window is not positive"
@@ -129,11 +149,8 @@ class ErrorCode(enum.StrEnum):
     METHOD_NOT_ALLOWED = "method_not_allowed", Kind.INPUT, "the path does not take that method"
     HTTP_ERROR = "http_error", Kind.INPUT, "another HTTP-level refusal (the message says which)"
     UNKNOWN_ARTIFACT = "unknown_artifact", Kind.INPUT, "the run lists no artifact of that name"
-    RUN_FINISHED = "run_finished", Kind.INPUT, "the run has already finished; nothing to abandon"
     RUN_ABANDONED = ("run_abandoned", Kind.INPUT,
                      "the run was abandoned; a new run needs a new ticket")
-    RUN_IN_PROGRESS = ("run_in_progress", Kind.CONSOLE,
-                       "another process is mid-step on the run; try again once it has paused")
     SERVICE_STOPPING = ("service_stopping", Kind.CONSOLE,
                         "the service is stopping and started nothing; retry once it is back")
 
@@ -142,6 +159,7 @@ class ErrorCode(enum.StrEnum):
     FLOW_NOT_FOUND = "flow_not_found", Kind.INPUT, "the flow file does not exist"
     FLOW_UNREADABLE = "flow_unreadable", Kind.INPUT, "the flow file cannot be read"
     FLOW_YAML_INVALID = "flow_yaml_invalid", Kind.INPUT, "the flow file is not valid YAML"
+    YAML_TOO_DEEP = "yaml_too_deep", Kind.INPUT, "a YAML file is nested thousands of levels deep"
     FLOW_INVALID = "flow_invalid", Kind.INPUT, "the flow breaks the rules (error.issues)"
     FLOW_CHANGED = ("flow_changed", Kind.INPUT,
                     "the run stopped at a step its flow no longer has")
@@ -150,14 +168,21 @@ class ErrorCode(enum.StrEnum):
                              "an expression names something the run does not have")
     EXPRESSION_TYPE = "expression_type", Kind.INPUT, "an expression mixes incompatible values"
     MISSING_TICKET = "missing_ticket", Kind.INPUT, "no ticket id was given"
+    CONTROL_CHARACTERS = ("control_characters", Kind.INPUT,
+                          "a ticket, run id, domain or input holds a control or invisible "
+                          "character")
     UNKNOWN_RUN = "unknown_run", Kind.INPUT, "no run or ticket of that id"
-    SIDE_EFFECT_UNCONFIRMED = ("side_effect_unconfirmed", Kind.INPUT,
-                               "the run started a side effect nobody confirmed: resume it, or "
-                               "check the console and abandon with force")
     UNKNOWN_INPUT = "unknown_input", Kind.INPUT, "the flow declares no input of that name"
+    RUN_FINISHED = "run_finished", Kind.INPUT, "a finished run cannot be abandoned"
+    MISSING_REASON = "missing_reason", Kind.INPUT, "`runs abandon` needs --reason TEXT"
+    SIDE_EFFECT_UNCONFIRMED = ("side_effect_unconfirmed", Kind.INPUT,
+                               "the run started a side effect nobody confirmed: check the "
+                               "console first (`runs abandon` names it), or --force")
     INPUT_NOT_QUEUED = ("input_not_queued", Kind.INPUT,
                         "an input a person types when asked never goes through the queue")
     MISSING_INPUT = "missing_input", Kind.INPUT, "a required input was not given"
+    DOMAIN_INVALID = ("domain_invalid", Kind.INPUT,
+                      "the domain is not a valid domain name (error.message says why)")
 
     # the ticket's data, as the consoles answer it
     DOMAIN_NOT_FOUND = ("domain_not_found", Kind.INPUT,
@@ -168,8 +193,6 @@ class ErrorCode(enum.StrEnum):
     ORDER_NOT_FOUND = "order_not_found", Kind.INPUT, "Product Management has no such order"
     PARTNER_ORDER_NOT_FOUND = ("partner_order_not_found", Kind.INPUT,
                                "the Symantec backend has no such partner order")
-    CREDENTIALS_REJECTED = ("credentials_rejected", Kind.INPUT,
-                            "the Symantec backend refused the login")
     CAPTCHA_INCORRECT = "captcha_incorrect", Kind.INPUT, "GeoTrust says the image number is wrong"
     CAPTCHA_EXPIRED = "captcha_expired", Kind.INPUT, "GeoTrust says the image number has expired"
     GEOTRUST_NO_MATCH = ("geotrust_no_match", Kind.INPUT,
@@ -185,6 +208,9 @@ class ErrorCode(enum.StrEnum):
                             "a console answered with a server error")
     SESSION_REJECTED = ("session_rejected", Kind.CONSOLE,
                         "the Symantec backend asked for a login again right after one")
+    LOGIN_FAILED = ("login_failed", Kind.CONSOLE,
+                    "the Symantec backend let a login it did not refuse lapse at once "
+                    "(latency longer than its sessions)")
     CAPTCHA_UNREADABLE = "captcha_unreadable", Kind.CONSOLE, "GeoTrust served no captcha image"
     GEOTRUST_REFUSED = "geotrust_refused", Kind.CONSOLE, "GeoTrust refused for another reason"
     MAIL_NOT_DELIVERED = "mail_not_delivered", Kind.CONSOLE, "the access email did not arrive"
@@ -192,8 +218,10 @@ class ErrorCode(enum.StrEnum):
                           "Product Management did not confirm a refund (resume reads it again)")
     BROWSER_ERROR = "browser_error", Kind.CONSOLE, "the browser failed in a way no page explained"
     LEASE_LOST = "lease_lost", Kind.CONSOLE, "another process took the run over"
-    STORE_UNREACHABLE = ("store_unreachable", Kind.CONSOLE,
-                         "the run store's database server cannot be reached")
+    RUN_IN_PROGRESS = ("run_in_progress", Kind.CONSOLE,
+                       "a live process is working on the run: it cannot be abandoned now")
+    STORE_LOCKED = ("store_locked", Kind.CONSOLE,
+                    "another process kept the runs database locked past the busy timeout")
 
     # pages changed, or a bug of ours: alert the maintainers
     PAGE_DRIFT = "page_drift", Kind.DRIFT, "a page no longer matches its page object"
@@ -202,6 +230,8 @@ class ErrorCode(enum.StrEnum):
     INTERNAL_ERROR = "internal_error", Kind.DRIFT, "a bug in the runner (the log has the traceback)"
     SECRET_IN_STORE = "secret_in_store", Kind.DRIFT, "the store refused a secret-looking value"
     STORE_TOO_NEW = "store_too_new", Kind.INPUT, "the run store was written by a newer runner"
+    STORE_CORRUPT = ("store_corrupt", Kind.DRIFT,
+                     "the runs database is damaged or not a runs database; it is left untouched")
     STORE_TOO_OLD = ("store_too_old", Kind.INPUT,
                      "the run store's schema is older than any migration this runner has")
     LEDGER_MISSING = "ledger_missing", Kind.DRIFT, "a side effect was confirmed without intent"
@@ -218,6 +248,11 @@ class ErrorCode(enum.StrEnum):
                             "what a wait step waited for did not happen by its deadline")
     CUSTOMER_DID_NOT_CANCEL = ("customer_did_not_cancel", Kind.BUSINESS,
                                "the customer did not cancel in their portal by the deadline")
+    # the procedure's step 4, checked by the cancel flows before GeoTrust (a failed end)
+    COMMON_NAME_MISMATCH = ("common_name_mismatch", Kind.BUSINESS,
+                            "Symantec's common name for the order is not the ticket's domain")
+    ADMIN_EMAIL_MISSING = ("admin_email_missing", Kind.BUSINESS,
+                           "Symantec shows no admin email for the order")
 
 
 # What a page action may always run into, whatever it does: the action decorator adds these.

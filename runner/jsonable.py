@@ -23,6 +23,14 @@ SECRET_KEY = re.compile(
     r"password|passwd|secret|credential|api_?key|token|cookie|image_number|captcha_answer",
     re.IGNORECASE)
 REDACTED = "[redacted]"
+GIVEN = "[given]"  # what a run keeps of an answer a person gave: that it was given
+
+
+def is_marker(value: object) -> bool:
+    """A value that stands for a secret without being one: masked, given, or a placeholder the
+    caller fills in (``<VALUE>`` in a suggested command)."""
+    return value in (None, "", REDACTED, GIVEN) or (
+        isinstance(value, str) and value.startswith("<") and value.endswith(">"))
 
 
 def is_secret_key(key: object) -> bool:
@@ -62,14 +70,12 @@ def find_secret(value: Any, where: str) -> str | None:
     """The path of the first secret-looking key holding a value, or None.
 
     A secret-looking key may hold a mapping (walked: ``steps.image_number`` is a step's outputs,
-    ``{"value": "[given]"}``), nothing, or a placeholder for the caller to fill in (a paused
-    run's ``next_action.command.inputs``: ``<IMAGE_NUMBER>``); any other value counts.
+    ``{"value": "[given]"}``) or a marker (``is_marker``); any other value counts as a secret.
     """
     if isinstance(value, Mapping):
         for key, item in value.items():
             path = f"{where}.{key}"
-            if (is_secret_key(key) and not isinstance(item, Mapping) and item not in (None, "")
-                    and not _placeholder(item)):
+            if is_secret_key(key) and not isinstance(item, Mapping) and not is_marker(item):
                 return path
             found = find_secret(item, path)
             if found:
@@ -80,10 +86,6 @@ def find_secret(value: Any, where: str) -> str | None:
             if found:
                 return found
     return None
-
-
-def _placeholder(value: Any) -> bool:
-    return isinstance(value, str) and re.fullmatch(r"<[^<>]+>", value) is not None
 
 
 def redact(value: Any) -> Any:

@@ -65,14 +65,15 @@ def list_orders() -> Response:
 
 @bp.post("/orders")
 def add_order() -> tuple[Response, int]:
-    """Add an order: ``{"domain", "purchased_at", "state", "admin_email"?, "customer"?}``."""
+    """Add an order: ``{"domain", "purchased_at", "state", "admin_email"?, "customer"?,
+    "common_name"?}``."""
     body = request.get_json(silent=True) or {}
     try:
         order = orders.add_order(
             web.conn(), domain=str(body.get("domain", "")),
             purchased_at=parse_iso(str(body.get("purchased_at", ""))),
             state=str(body.get("state", "")), admin_email=body.get("admin_email"),
-            customer=body.get("customer"))
+            customer=body.get("customer"), common_name=body.get("common_name"))
     except ValueError as exc:  # OrderError, or a bad timestamp
         return _bad_request(str(exc))
     return jsonify(order.to_json()), 201

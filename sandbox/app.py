@@ -11,7 +11,7 @@ from jinja2.bccache import Bucket
 from werkzeug.exceptions import HTTPException
 
 from sandbox import api, faults, geotrust, mail, pm, portal, seed, symantec, web
-from sandbox.times import Clock, system_clock
+from sandbox.times import Clock, SystemClock
 
 ERROR_TEXT = {
     404: "The page you asked for does not exist.",
@@ -47,11 +47,11 @@ def create_app(db_path: Path, clock: Clock | None = None) -> Flask:
     app.jinja_options = {**app.jinja_options, "bytecode_cache": _TEMPLATE_CODE}
     app.config.update(
         SANDBOX_DB=Path(db_path),
-        SANDBOX_CLOCK=clock or system_clock,
+        SANDBOX_CLOCK=clock or SystemClock(),
         SYMANTEC_USERNAME=os.environ.get("SANDBOX_SYMANTEC_USERNAME", "partner"),
         SYMANTEC_PASSWORD=os.environ.get("SANDBOX_SYMANTEC_PASSWORD", "sandbox-password"),
     )
-    seed.prepare(Path(db_path), app.config["SANDBOX_CLOCK"]())
+    seed.prepare(Path(db_path), app.config["SANDBOX_CLOCK"].now())
     for blueprint in (pm.bp, symantec.bp, geotrust.bp, mail.bp, portal.bp, api.bp):
         app.register_blueprint(blueprint)
     app.before_request(_inject_faults)

@@ -1,29 +1,29 @@
 """``sandbox`` commands (attached to run.py as ``python run.py sandbox ...``).
 
 Every command works on the DB file directly (``--db``, env ``SANDBOX_DB``, default
-``var/sandbox.db``), creating and seeding it on first use, so they work with or without a
-running server.
+``sandbox.db`` in the state home, the same file the runner's built-in sandbox uses), creating and
+seeding it on first use, so they work with or without a running server.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import sqlite3
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import click
 
-from sandbox import captcha, db, faults, mailstore, orders, seed
+from runner.config.home import private_dir, state_home
+from runner.errors import ConfigError
+from sandbox import seed
+from sandbox.control import Sandbox, UnknownCaptcha
 from sandbox.faults import CONSOLES, LAYOUTS, WRITE_FAULTS, FaultError
 from sandbox.orders import STATES, OrderError
-from sandbox.times import parse_iso, system_clock
+from sandbox.times import SystemClock, parse_iso
 
-DEFAULT_DB = Path("var/sandbox.db")
 DEFAULT_PORT = 8765
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
 
 class SandboxCliError(click.ClickException):
@@ -32,19 +32,34 @@ class SandboxCliError(click.ClickException):
     exit_code = 2
 
 
+def _default_db() -> Path:
+    try:
+        return state_home() / "sandbox.db"
+    except ConfigError as exc:
+        raise SandboxCliError(exc.message) from None
+
+
 db_option = click.option(
     "--db", "db_path", type=click.Path(dir_okay=False, path_type=Path), envvar="SANDBOX_DB",
-    default=DEFAULT_DB, show_default=True, help="Sandbox SQLite file (env SANDBOX_DB).")
+    default=_default_db, show_default="sandbox.db in the state home",
+    help="Sandbox SQLite file (env SANDBOX_DB).")
 
 
-@contextmanager
-def _open(db_path: Path) -> Iterator[sqlite3.Connection]:
-    seed.prepare(db_path, system_clock())
-    conn = db.connect(db_path)
+def _prepare(db_path: Path) -> None:
+    """Create and seed the DB in an owner-only folder; a bad path is a usage error."""
     try:
-        yield conn
-    finally:
-        conn.close()
+        private_dir(db_path.parent)
+        seed.prepare(db_path, SystemClock().now())
+    except ConfigError as exc:
+        raise SandboxCliError(exc.message) from None
+    except (sqlite3.Error, OSError) as exc:
+        raise SandboxCliError(f"cannot use the sandbox database {db_path}: {exc}") from None
+
+
+def _sandbox(db_path: Path) -> Sandbox:
+    """The control library on ``db_path``, prepared here so that a bad path is a usage error."""
+    _prepare(db_path)
+    return Sandbox(db_path)
 
 
 def _print_json(data: Any) -> None:
@@ -57,18 +72,29 @@ def sandbox() -> None:
 
 
 @sandbox.command()
-@click.option("--port", type=int, default=DEFAULT_PORT, show_default=True,
-              help="Port on 127.0.0.1 (0 = any free port).")
-@click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind.")
+@click.option("--port", type=click.IntRange(0, 65535), default=DEFAULT_PORT, show_default=True,
+              help="Port to listen on (0 = any free port).")
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to bind; only loopback unless --allow-remote.")
+@click.option("--allow-remote", is_flag=True,
+              help="Allow a non-loopback --host: the sandbox has fixed passwords and no TLS.")
 @db_option
-def serve(port: int, host: str, db_path: Path) -> None:
+def serve(port: int, host: str, allow_remote: bool, db_path: Path) -> None:
     """Serve every console in the foreground until Ctrl-C."""
+    if host not in LOOPBACK and not allow_remote:
+        raise SandboxCliError(f"--host {host} would expose the sandbox (fixed passwords, no TLS) "
+                              "beyond this machine; add --allow-remote if that is meant")
     from sandbox.server import SandboxServer  # imports Flask only for this command
 
-    server = SandboxServer(db_path, port, host=host, quiet=False)
-    click.echo(f"sandbox on {server.url} (db {db_path})")
+    _prepare(db_path)
+    try:
+        server = SandboxServer(db_path, port, host=host, quiet=False)
+        url = server.url  # binds now: a port in use is an error here, not a traceback later
+    except OSError as exc:
+        raise SandboxCliError(f"cannot listen on {host}:{port}: {exc.strerror}") from None
+    click.echo(f"sandbox on {url} (db {db_path})")
     for path in ("/pm/", "/symantec/", "/geotrust/", "/mail/"):
-        click.echo(f"  {server.url}{path}")
+        click.echo(f"  {url}{path}")
     try:
         server.serve_forever()
     except KeyboardInterrupt:
@@ -81,21 +107,23 @@ def serve(port: int, host: str, db_path: Path) -> None:
 @click.option("--state", required=True, type=click.Choice(STATES))
 @click.option("--admin-email", default=None, help="Default admin@DOMAIN.")
 @click.option("--customer", default=None, help="Customer name (reused if it exists).")
+@click.option("--common-name", default=None,
+              help="Symantec's common name when it differs from the domain (a mismatch).")
 @db_option
 def add_order(domain: str, purchased_at: str, state: str, admin_email: str | None,
-              customer: str | None, db_path: Path) -> None:
+              customer: str | None, common_name: str | None, db_path: Path) -> None:
     """Add an order and print it as JSON."""
     try:
         when = parse_iso(purchased_at)
     except ValueError:
         raise SandboxCliError(f"--purchased-at is not ISO 8601: {purchased_at!r}") from None
-    with _open(db_path) as conn:
-        try:
-            order = orders.add_order(conn, domain=domain, purchased_at=when, state=state,
-                                     admin_email=admin_email, customer=customer)
-        except OrderError as exc:
-            raise SandboxCliError(str(exc)) from None
-    _print_json(order.to_json())
+    try:
+        order = _sandbox(db_path).add_order(domain=domain, purchased_at=when, state=state,
+                                           admin_email=admin_email, customer=customer,
+                                           common_name=common_name)
+    except OrderError as exc:
+        raise SandboxCliError(str(exc)) from None
+    _print_json(order)
 
 
 @sandbox.command()
@@ -104,8 +132,7 @@ def add_order(domain: str, purchased_at: str, state: str, admin_email: str | Non
 @db_option
 def outbox(as_json: bool, base_url: str, db_path: Path) -> None:
     """Delivered access emails: recipient, subject, portal link."""
-    with _open(db_path) as conn:
-        mails = [m.to_json(base_url) for m in mailstore.delivered(conn, system_clock())]
+    mails = _sandbox(db_path).outbox(base_url)
     if as_json:
         _print_json(mails)
         return
@@ -120,12 +147,10 @@ def outbox(as_json: bool, base_url: str, db_path: Path) -> None:
 @db_option
 def solve_captcha(image: Path, db_path: Path) -> None:
     """Print the number in a captcha PNG the sandbox drew (looked up by SHA-256)."""
-    digest = hashlib.sha256(image.read_bytes()).hexdigest()
-    with _open(db_path) as conn:
-        answer = captcha.solve(conn, digest)
-    if answer is None:
-        raise SandboxCliError(f"{image} is not a captcha this sandbox drew (sha256 {digest})")
-    click.echo(answer)
+    try:
+        click.echo(_sandbox(db_path).solve_captcha(image))
+    except UnknownCaptcha as exc:
+        raise SandboxCliError(f"{image} is {exc}") from None
 
 
 @sandbox.group("faults")
@@ -137,8 +162,7 @@ def faults_group() -> None:
 @db_option
 def faults_show(db_path: Path) -> None:
     """Print the faults in force as JSON."""
-    with _open(db_path) as conn:
-        _print_json(faults.load(conn).to_json())
+    _print_json(_sandbox(db_path).faults())
 
 
 @faults_group.command("set")
@@ -155,24 +179,22 @@ def faults_show(db_path: Path) -> None:
 @db_option
 def faults_set(db_path: Path, **changes: Any) -> None:
     """Change the given faults, leave the others; prints the result."""
-    with _open(db_path) as conn:
-        try:
-            _print_json(faults.update(conn, changes).to_json())
-        except FaultError as exc:
-            raise SandboxCliError(str(exc)) from None
+    try:
+        _print_json(_sandbox(db_path).faults(**changes))
+    except FaultError as exc:
+        raise SandboxCliError(str(exc)) from None
 
 
 @faults_group.command("reset")
 @db_option
 def faults_reset(db_path: Path) -> None:
     """Switch every fault off."""
-    with _open(db_path) as conn:
-        _print_json(faults.reset(conn).to_json())
+    _print_json(_sandbox(db_path).reset_faults())
 
 
 @sandbox.command()
 @db_option
 def reset(db_path: Path) -> None:
     """Re-create the DB and seed it afresh (a running server sees the new state)."""
-    seed.reset(db_path, system_clock())
+    _sandbox(db_path).reset()
     click.echo(f"reset {db_path}")

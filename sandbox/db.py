@@ -30,7 +30,8 @@ CREATE TABLE orders (
     state TEXT NOT NULL
         CHECK (state IN ('pending_setup', 'issued', 'cancelled', 'refunded')),
     admin_email TEXT NOT NULL,
-    canary INTEGER NOT NULL DEFAULT 0
+    canary INTEGER NOT NULL DEFAULT 0,
+    common_name TEXT  -- Symantec's common name when it is not the domain (NULL: the domain)
 );
 CREATE INDEX orders_domain ON orders (domain);
 -- No UNIQUE on order_id: a doubled refund must be countable, not merely impossible.
@@ -142,6 +143,8 @@ def upgrade_schema(conn: sqlite3.Connection) -> None:
         conn.execute("ALTER TABLE faults ADD COLUMN write_fault TEXT NOT NULL DEFAULT 'none'")
     if "fail_next" not in columns:
         conn.execute("ALTER TABLE faults ADD COLUMN fail_next INTEGER NOT NULL DEFAULT 0")
+    if "common_name" not in {row["name"] for row in conn.execute("PRAGMA table_info(orders)")}:
+        conn.execute("ALTER TABLE orders ADD COLUMN common_name TEXT")
 
 
 def create_schema(conn: sqlite3.Connection) -> None:

@@ -84,7 +84,7 @@ def verify() -> Response:
     with transaction(web.conn()) as conn:
         conn.execute("UPDATE geotrust_sessions SET verified_order_id = ?, verified_email = ?"
                      " WHERE session_id = ?", (order.order_id, order.admin_email, sid))
-    body, code = web.page("geotrust_request.html", domain=order.domain)
+    body, code = web.page("geotrust_request.html", domain=order.common_name)
     return make_response(body, code)
 
 

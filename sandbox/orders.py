@@ -64,6 +64,7 @@ class Order:
     state: str
     admin_email: str
     refund: Refund | None
+    common_name: str  # what Symantec and GeoTrust show; the domain unless seeded otherwise
 
     @property
     def amount(self) -> str:
@@ -80,7 +81,7 @@ class Order:
             "domain": self.domain, "customer": self.customer, "customer_id": self.customer_id,
             "product": self.product, "amount": self.amount,
             "purchased_at": iso(self.purchased_at), "state": self.state,
-            "admin_email": self.admin_email,
+            "admin_email": self.admin_email, "common_name": self.common_name,
             "refund": self.refund.to_json() if self.refund else None,
         }
 
@@ -115,7 +116,8 @@ def _order(row: sqlite3.Row) -> Order:
                         row["refund_currency"], parse_iso(row["refunded_at"]))
     return Order(row["order_id"], row["partner_order_id"], row["domain"], row["customer_id"],
                  row["customer"], row["product"], row["amount_cents"], row["currency"],
-                 parse_iso(row["purchased_at"]), row["state"], row["admin_email"], refund)
+                 parse_iso(row["purchased_at"]), row["state"], row["admin_email"], refund,
+                 row["common_name"] or row["domain"])
 
 
 def search(conn: sqlite3.Connection, fragment: str) -> list[Order]:
@@ -159,7 +161,7 @@ def customer_name(conn: sqlite3.Connection, customer_id: str) -> str | None:
 def active_for(conn: sqlite3.Connection, domain: str, email: str) -> Order | None:
     """The issued or pending order whose common name and admin email match (GeoTrust's check)."""
     row = conn.execute(
-        _SELECT + " WHERE o.domain = ? AND lower(o.admin_email) = ?"
+        _SELECT + " WHERE COALESCE(o.common_name, o.domain) = ? AND lower(o.admin_email) = ?"
         " AND o.state IN ('pending_setup', 'issued') ORDER BY o.num DESC",
         (domain.strip().lower(), email.strip().lower()),
     ).fetchone()
@@ -178,15 +180,21 @@ def _customer_id(conn: sqlite3.Connection, name: str) -> str:
 
 def insert_order(conn: sqlite3.Connection, *, domain: str, purchased_at: datetime, state: str,
                  admin_email: str | None = None, customer: str | None = None,
-                 product: tuple[str, int] = DEFAULT_PRODUCT, canary: bool = False) -> str:
+                 product: tuple[str, int] = DEFAULT_PRODUCT, canary: bool = False,
+                 common_name: str | None = None) -> str:
     """Insert an order inside the caller's transaction; returns its order ID.
 
     One certificate per domain: a domain with an issued or pending order cannot get another.
-    A ``refunded`` order gets its refund row too, dated a day after purchase.
+    A ``refunded`` order gets its refund row too, dated a day after purchase. ``common_name``
+    seeds a Symantec record that disagrees with Product Management (the runner must stop);
+    ``admin_email=""`` one with no admin email (None means ``admin@DOMAIN``).
     """
     domain = domain.strip().lower()
     if not DOMAIN_RE.match(domain):
         raise OrderError(f"not a domain name: {domain!r}")
+    common_name = common_name.strip().lower() if common_name else None
+    if common_name is not None and not DOMAIN_RE.match(common_name):
+        raise OrderError(f"not a domain name: {common_name!r}")
     if state not in STATES:
         raise OrderError(f"state must be one of {', '.join(STATES)}, not {state!r}")
     clash = conn.execute("SELECT order_id FROM orders WHERE domain = ? AND state IN "
@@ -198,11 +206,12 @@ def insert_order(conn: sqlite3.Connection, *, domain: str, purchased_at: datetim
     name = (customer or f"Customer of {domain}").strip()
     conn.execute(
         "INSERT INTO orders (num, order_id, partner_order_id, domain, customer_id, product,"
-        " amount_cents, currency, purchased_at, state, admin_email, canary)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, 'USD', ?, ?, ?, ?)",
+        " amount_cents, currency, purchased_at, state, admin_email, canary, common_name)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, 'USD', ?, ?, ?, ?, ?)",
         (num, order_id, partner_id, domain, _customer_id(conn, name), product[0], product[1],
-         iso(purchased_at), state, (admin_email or f"admin@{domain}").strip().lower(),
-         int(canary)),
+         iso(purchased_at), state,
+         (f"admin@{domain}" if admin_email is None else admin_email).strip().lower(),
+         int(canary), common_name),
     )
     if state == "refunded":
         _insert_refund(conn, order_id, product[1], "USD", to_utc(purchased_at) + timedelta(days=1))

@@ -33,6 +33,7 @@ class SeedOrder:
     admin_email: str
     product: tuple[str, int] = QUICKSSL
     canary: bool = False
+    common_name: str | None = None  # Symantec's, when it is not the domain
 
 
 SEED_ORDERS: tuple[SeedOrder, ...] = (
@@ -49,6 +50,10 @@ SEED_ORDERS: tuple[SeedOrder, ...] = (
               canary=True),
     SeedOrder("canary-pending.example", "Canary Pending", "pending_setup", 1,
               "admin@canary-pending.example", canary=True),
+    # Symantec's record disagrees with Product Management: the runner must stop before GeoTrust.
+    SeedOrder("mismatch.example", "Max Mismatch", "issued", 4, "admin@mismatch.example",
+              common_name="other-shop.example"),
+    SeedOrder("no-admin.example", "Nora Noadmin", "issued", 6, ""),
 )
 
 
@@ -58,7 +63,7 @@ def seed(conn: sqlite3.Connection, now: datetime) -> None:
         purchased_at = to_utc(now) - timedelta(days=row.days_ago)
         insert_order(conn, domain=row.domain, purchased_at=purchased_at, state=row.state,
                      admin_email=row.admin_email, customer=row.customer, product=row.product,
-                     canary=row.canary)
+                     canary=row.canary, common_name=row.common_name)
     faults.insert_defaults(conn)
     conn.execute("INSERT INTO meta (key, value) VALUES ('seeded_at', ?)", (iso(now),))
 

@@ -1,16 +1,13 @@
-"""Time for the sandbox: an injectable clock and one ISO 8601 format for every date it shows."""
+"""Time for the sandbox: the runner's clock (``runner.engine.clock``, injectable, one for the
+whole project) and one ISO 8601 format for every date it shows."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import UTC, datetime
 
-Clock = Callable[[], datetime]
+from runner.engine.clock import Clock, SystemClock
 
-
-def system_clock() -> datetime:
-    """The real time, timezone-aware UTC (the default clock)."""
-    return datetime.now(UTC)
+__all__ = ["Clock", "SystemClock", "iso", "parse_iso", "to_utc"]
 
 
 def to_utc(moment: datetime) -> datetime:

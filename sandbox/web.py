@@ -37,7 +37,7 @@ def close_conn(_exc: BaseException | None = None) -> None:
 
 def now() -> datetime:
     """The sandbox clock (injectable for tests), UTC."""
-    return to_utc(current_app.config["SANDBOX_CLOCK"]())
+    return to_utc(current_app.config["SANDBOX_CLOCK"].now())
 
 
 def current_faults() -> faults.Faults:

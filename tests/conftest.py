@@ -1,8 +1,9 @@
-"""Fixtures shared by every test: the browser launch flags come from the runner's one launcher;
-the run store in each database it can live in."""
+"""Fixtures shared by every test: the browser launch flags come from the runner's one launcher,
+no test ever writes to the real state home, and the run store in each database it can live in."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -11,6 +12,18 @@ import pytest
 
 from runner.browser.launcher import launch_options
 from tests.servers import postgres_schema
+
+
+@pytest.fixture(autouse=True, scope="session")
+def state_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """CERTRUNNER_HOME in a temporary folder for the whole session (tests may set their own)."""
+    before = os.environ.get("CERTRUNNER_HOME")
+    os.environ["CERTRUNNER_HOME"] = str(tmp_path_factory.mktemp("certrunner-home"))
+    yield
+    if before is None:
+        os.environ.pop("CERTRUNNER_HOME", None)
+    else:
+        os.environ["CERTRUNNER_HOME"] = before
 
 
 @pytest.fixture(scope="session")

@@ -19,13 +19,15 @@ from typing import Any, cast
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
 
 from runner.browser.launcher import launch_options
+from runner.browser.trace_scrub import context_secrets, scrub_trace
 from runner.config import Config
+from runner.config.home import private_dir
 
 
 def _write_private(path: Path, data: Any) -> None:
     """Write JSON readable by its owner only, created that way (no window of wider access),
     and swapped in whole: a service's other workers may be reading the file at that moment."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_dir(path.parent)
     partial = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}")
     fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as handle:
@@ -65,10 +67,15 @@ class BrowserHost:
                     **launch_options(self.config.browser.headless))
         return self._browser
 
-    def session(self, run_dir: Path, cookies_file: Path | None = None, *,
-                trace: bool = True) -> RunSession:
-        """``trace=False`` for work that never keeps a trace (the selector check)."""
-        return RunSession(self.config, self.browser, run_dir, cookies_file, trace=trace)
+    def session(self, run_dir: Path, cookies_file: Path | None = None, *, trace: bool = True,
+                config: Config | None = None) -> RunSession:
+        """A run session in a new context of the one browser.
+
+        ``trace=False`` for work that never keeps a trace (the selector check); ``config`` for
+        a session whose settings differ from the host's (a benchmark's tracing on and off).
+        """
+        return RunSession(config or self.config, self.browser.new_context(), run_dir,
+                          cookies_file, trace=trace)
 
     def close(self) -> None:
         if self._browser is not None:
@@ -79,14 +86,19 @@ class BrowserHost:
 
 
 class RunSession:
-    """A run's browser context; satisfies pages.base.ActionContext."""
+    """A run's browser context; satisfies runner.actions.RunContext.
 
-    def __init__(self, config: Config, browser: Browser, run_dir: Path,
+    The context is handed in, fresh, and closed with the session: ``BrowserHost`` opens one on
+    its browser; tests pass pytest-playwright's ``context`` (whose ``--tracing`` and
+    ``--screenshot`` options then cover what the session did).
+    """
+
+    def __init__(self, config: Config, context: BrowserContext, run_dir: Path,
                  cookies_file: Path | None = None, *, trace: bool = True) -> None:
         self.config = config
         self.run_dir = run_dir
-        self.login_state_dir = config.store.parent / "login-state"
-        self.context: BrowserContext = browser.new_context()
+        self.login_state_dir = config.login_state
+        self.context = context
         self.context.set_default_timeout(config.browser.timeout_ms)
         for console in ("symantec",):
             state = self.login_state_file(console)
@@ -143,12 +155,22 @@ class RunSession:
         return {name: page for name, page in self._pages.items() if not page.is_closed()}
 
     def save_trace(self, path: Path) -> Path | None:
-        """Keep what the browser did up to now (for a failed run); None when not tracing."""
+        """Keep what the browser did up to now (for a failed run); None when not tracing.
+
+        The trace is kept with every cookie, storage value and credential header masked
+        (runner.browser.trace_scrub): it must not carry a logged-in console's session.
+        """
         if not self._tracing:
             return None
-        path.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(path.parent)
+        secrets = context_secrets(cast(dict[str, Any], self.context.storage_state()))
+        for console in ("symantec",):
+            state = self.login_state_file(console)
+            if state.exists():
+                secrets += context_secrets(json.loads(state.read_text()))
         self.context.tracing.stop(path=str(path))
         self._tracing = False
+        scrub_trace(path, secrets)
         return path
 
     def close(self) -> None:

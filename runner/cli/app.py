@@ -10,11 +10,13 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from runner.actions import Catalogue, load_catalogue
 from runner.config import Config, load_config
+from runner.config.home import private_dir, restrict_new_files
 from runner.engine.clock import Clock, clock_from_env
+from runner.errors import ConfigError, ErrorCode
 
 if TYPE_CHECKING:
+    from runner.actions import Catalogue
     from runner.browser.session import BrowserHost
     from runner.engine.store import RunStore
     from sandbox.server import SandboxServer
@@ -24,6 +26,7 @@ class App:
     """One per CLI invocation; close() releases whatever was started."""
 
     def __init__(self, config_path: str | None = None, headed: bool = False) -> None:
+        restrict_new_files()  # state holds emails and cookies: owner-only from the first file
         self.config_path = config_path
         self.headed = headed
         self._config: Config | None = None
@@ -43,6 +46,8 @@ class App:
     def catalogue(self) -> Catalogue:
         """Every action flows may name, built once per command from the action modules."""
         if self._catalogue is None:
+            from runner.actions import load_catalogue
+
             self._catalogue = load_catalogue()
         return self._catalogue
 
@@ -55,7 +60,7 @@ class App:
         if self._store is None:
             from runner.engine.store import RunStore
 
-            self.config.store.parent.mkdir(parents=True, exist_ok=True)
+            private_dir(self.config.store.parent)
             self._store = RunStore(self.config.store_target)
         return self._store
 
@@ -68,11 +73,7 @@ class App:
         if external:
             return config.with_sandbox_url(external)
         if self._sandbox is None:
-            from sandbox.server import SandboxServer
-
-            config.sandbox_db.parent.mkdir(parents=True, exist_ok=True)
-            self._sandbox = SandboxServer(Path(config.sandbox_db), port=0)
-            self._sandbox.start()
+            self._sandbox = _start_sandbox(config.sandbox_db)
         return config.with_sandbox_url(self._sandbox.url)
 
     @property
@@ -90,3 +91,20 @@ class App:
             self._sandbox.stop()
         if self._store is not None:
             self._store.close()
+
+
+def _start_sandbox(db_path: Path) -> SandboxServer:
+    """The built-in sandbox on a free port; a DB path it cannot use is a config error."""
+    import sqlite3
+
+    from sandbox.server import SandboxServer
+
+    if db_path.is_dir():
+        raise ConfigError(f"the sandbox database {db_path} is a folder; point SANDBOX_DB (or "
+                          "sandbox.db in the config) at a file", code=ErrorCode.SANDBOX_DB_INVALID)
+    private_dir(db_path.parent)
+    try:
+        return SandboxServer(db_path, port=0).start()
+    except (sqlite3.Error, OSError) as exc:
+        raise ConfigError(f"cannot start the sandbox on {db_path}: {exc}",
+                          code=ErrorCode.SANDBOX_DB_INVALID) from exc

@@ -9,6 +9,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from runner.domains import normalise_inputs
+from runner.engine.caller_text import check_caller_text, refuse_control_chars
 from runner.engine.result import RunResult
 from runner.engine.store import Run, RunStore
 from runner.engine.texts import CONFIRM_PREFIX
@@ -24,10 +26,11 @@ FLOWS_DIR = Path(__file__).resolve().parent.parent / "flows"
 
 
 def flow_path(name_or_path: str) -> Path:
-    """A flow by name (flows/NAME.yaml) or by path."""
-    candidate = Path(name_or_path)
+    """A flow by name (flows/NAME.yaml) or by path, made absolute: a run remembers its flow's
+    path, and a resume may come from another directory."""
+    candidate = Path(name_or_path).expanduser()
     if candidate.suffix in (".yaml", ".yml") or candidate.exists():
-        return candidate
+        return candidate.absolute()
     named = FLOWS_DIR / f"{name_or_path}.yaml"
     if not named.exists():
         known = ", ".join(sorted(p.stem for p in FLOWS_DIR.glob("*.yaml")))
@@ -59,18 +62,22 @@ def _split_secrets(flow: Flow, inputs: dict[str, Any]) -> tuple[dict[str, Any], 
 
 
 def executor(app: App, progress: Progress | None, store: RunStore | None = None) -> Executor:
+    from runner.cli.progress import LiveProgress
     from runner.engine.executor import Executor
 
+    watch = progress.step_started if isinstance(progress, LiveProgress) else None
     return Executor(app.live_config(), store or app.store, app.clock, app.host.session,
-                    app.catalogue, progress)
+                    app.catalogue, progress, watch)
 
 
 def run_flow(app: App, flow_name: str, ticket: str, inputs: dict[str, Any], *,
              dry_run: bool = False, progress: Progress | None = None) -> RunResult:
+    check_caller_text(ticket, inputs)
     flow = validate_flow(flow_name)
     check_inputs(flow, inputs)
     if not ticket.strip():
         raise InputError("a ticket id is required", code=ErrorCode.MISSING_TICKET)
+    inputs = normalise_inputs(inputs)  # before the search, the one-run-per-ticket check, messages
     keep, secrets = _split_secrets(flow, inputs)
     if dry_run:
         return _dry_run(app, flow, ticket, keep, secrets, progress)
@@ -100,8 +107,11 @@ def _load_run(app: App, run_id: str) -> Run:
 
 def resume_run(app: App, run_id: str, given: dict[str, Any],
                progress: Progress | None = None) -> RunResult:
+    refuse_control_chars("run id", run_id)
+    check_caller_text(inputs=given)
     run = _load_run(app, run_id)
     flow = validate_flow(run.context.get("flow_path") or run.flow)
+    given = normalise_inputs(given)
     confirms = {k: v for k, v in given.items() if k.startswith(CONFIRM_PREFIX)}
     check_inputs(flow, {**run.inputs, **{k: v for k, v in given.items() if k not in confirms}})
     keep, secrets = _split_secrets(flow, {k: v for k, v in given.items() if k not in confirms})
@@ -116,14 +126,3 @@ def resume_due(app: App, progress: Progress | None = None) -> list[RunResult]:
     now = app.clock.now()
     runs = app.store.due_runs(now) + app.store.orphaned_runs(now)
     return [resume_run(app, run.run_id, {}, progress) for run in runs]
-
-
-def status(app: App, ref: str) -> list[RunResult]:
-    from runner.engine.result import result_of
-
-    run = app.store.get_run(ref)
-    runs = [run] if run else app.store.find_runs_by_ticket(ref)
-    if not runs:
-        raise InputError(f"no run or ticket {ref!r} in {app.store.where}",
-                         code=ErrorCode.UNKNOWN_RUN)
-    return [result_of(r, app.store.events(r.run_id)) for r in runs]

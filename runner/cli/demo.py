@@ -31,20 +31,20 @@ def _expect(result: RunResult, status: str, echo: Echo) -> bool:
 
 
 def run_demo(app: App, echo: Echo) -> int:
-    from sandbox import control
+    from sandbox.control import Sandbox
 
     if not app.config.is_sandbox or not app.config.needs_sandbox:
         raise ConfigError("the demo runs only against the built-in sandbox",
                           code=ErrorCode.DEMO_NEEDS_SANDBOX)
     app.live_config()  # start the sandbox before adding orders to it
-    db = app.config.sandbox_db
+    sandbox = Sandbox(app.config.sandbox_db)
     stamp = datetime.now(UTC).strftime("%Y%m%d%H%M%S")
     now = app.clock.now()
-    pending = control.add_order(db, domain=f"demo{stamp}-pending.example", state="pending_setup",
+    pending = sandbox.add_order(domain=f"demo{stamp}-pending.example", state="pending_setup",
                                 purchased_at=now - timedelta(days=3), customer="Demo Pending")
-    old = control.add_order(db, domain=f"demo{stamp}-old.example", state="issued",
+    old = sandbox.add_order(domain=f"demo{stamp}-old.example", state="issued",
                             purchased_at=now - timedelta(days=45), customer="Demo Old")
-    issued = control.add_order(db, domain=f"demo{stamp}-issued.example", state="issued",
+    issued = sandbox.add_order(domain=f"demo{stamp}-issued.example", state="issued",
                                purchased_at=now - timedelta(days=5), customer="Demo Issued")
     ok = True
 
@@ -67,7 +67,7 @@ def run_demo(app: App, echo: Echo) -> int:
     run_id = result.run_id
     action = result.next_action
     image = action.artifact if isinstance(action, ProvideInput) else None
-    answer = control.solve_captcha(db, image) if image else None
+    answer = sandbox.solve_captcha(image) if image else None
     echo(f"\n-- a person reads the captcha image {image}: {answer}")
     result = resume_run(app, run_id, {"image_number": answer or ""}, progress=echo)
     ok &= _expect(result, "waiting", echo)
@@ -86,10 +86,9 @@ def run_demo(app: App, echo: Echo) -> int:
 
 def _customer_cancels(app: App, email: str, echo: Echo) -> None:
     """The customer's side, in a browser context of its own (the customer is not us)."""
-    actions = app.catalogue
+    from sandbox import customer
 
-    with app.host.session(app.config.artifacts / "demo-customer") as customer:
-        link = actions["mail.access_link"].func(customer, email=email)
-        echo(f"   mail: {link.subject!r} -> {link.url}")
-        done = actions["portal.cancel_certificate"].func(customer, link=link.url)
-        echo(f"   portal: {done.domain} is now {done.status}")
+    with app.host.session(app.config.artifacts / "demo-customer") as session:
+        done = customer.cancel_certificate(session, email, app.catalogue)
+    echo(f"   mail: {done.subject!r} -> {done.link}")
+    echo(f"   portal: {done.domain} is now {done.status}")

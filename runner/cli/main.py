@@ -1,69 +1,38 @@
 """The one CLI. Thin: parse, call the runner, print. Agents rely on its JSON and exit codes.
 
-Exit codes: 0 finished (succeeded or denied), 3 paused (waiting or needs_input), 1 failed,
-2 bad usage, bad input or an invalid flow.
+Exit codes: 0 finished (succeeded, denied or abandoned), 3 paused (waiting or needs_input),
+1 failed, 2 bad usage, bad input or an invalid flow. Under ``--json`` stdout carries exactly one
+JSON document (docs/contract.md, ``certrunner schema``); everything else goes to stderr.
 """
 
 from __future__ import annotations
 
 import json
+import sqlite3
 import sys
 from typing import Any
 
 import click
 
+from runner.cli.options import Obj, common_options, config_option, parse_inputs, pass_obj
+from runner.config.home import restrict_new_files
 from runner.error_codes import ErrorCode, ExitCode, exit_code
 from runner.errors import RunnerError
 
 
-class Obj:
-    """What every command shares; built once, closed at exit."""
-
-    def __init__(self) -> None:
-        self.config_path: str | None = None
-        self.headed = False
-        self._app: Any = None
-
-    @property
-    def app(self) -> Any:
-        if self._app is None:
-            from runner.cli.app import App
-
-            self._app = App(self.config_path, headed=self.headed)
-        return self._app
-
-    def close(self) -> None:
-        if self._app is not None:
-            self._app.close()
-
-
-pass_obj = click.make_pass_decorator(Obj, ensure=True)
-
-
-def config_option(func: Any) -> Any:
-    """--config is accepted on every command, before or after the command name."""
-
-    def remember(ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
-        if value:
-            ctx.ensure_object(Obj).config_path = value
-        return value
-
-    return click.option("--config", "config_path", envvar="CERTRUNNER_CONFIG", expose_value=False,
-                        callback=remember, help="Config YAML (default: config/default.yaml).")(func)
-
-
-def parse_inputs(pairs: tuple[str, ...]) -> dict[str, str]:
-    out: dict[str, str] = {}
-    for pair in pairs:
-        key, sep, value = pair.partition("=")
-        if not sep or not key:
-            raise click.BadParameter(f"expected KEY=VALUE, got {pair!r}", param_hint="--input")
-        out[key.strip()] = value
-    return out
-
-
 def emit(payload: dict[str, Any] | list[Any], as_json: bool, text: str) -> None:
     click.echo(json.dumps(payload, indent=2, default=str) if as_json else text)
+
+
+def progress_for(as_json: bool) -> Any:
+    """Step lines (and a live line on a terminal) for a person; nothing at all under --json."""
+    if as_json:
+        return None
+    from runner.cli.progress import LiveProgress
+
+    live = LiveProgress(click.echo, sys.stderr)
+    click.get_current_context().call_on_close(live.close)
+    return live
 
 
 def fail(error: RunnerError, as_json: bool, domain: str | None = None, **extra: Any) -> None:
@@ -79,17 +48,15 @@ def fail(error: RunnerError, as_json: bool, domain: str | None = None, **extra: 
 
 
 @click.group()
-@config_option
+@common_options
 @click.option("--headed", is_flag=True, help="Show the browser (debugging).")
-@click.option("--log-level", default=None, help="debug, info, warning (default: info for JSON).")
+@click.version_option(package_name="certrunner", prog_name="certrunner",
+                      message="%(prog)s %(version)s")
 @click.pass_context
-def cli(ctx: click.Context, headed: bool, log_level: str | None) -> None:
+def cli(ctx: click.Context, headed: bool) -> None:
     """Cancel and refund SSL certificates on vendor consoles, one ticket per run."""
-    from runner import logs
-
     obj = ctx.ensure_object(Obj)
     obj.headed = headed
-    logs.configure(level=log_level)
     ctx.call_on_close(obj.close)
 
 
@@ -100,7 +67,7 @@ def cli(ctx: click.Context, headed: bool, log_level: str | None) -> None:
 @click.option("--input", "inputs", multiple=True, metavar="KEY=VALUE", help="A flow input.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 @click.option("--dry-run", is_flag=True, help="Run read-only steps; stop before a side effect.")
-@config_option
+@common_options
 @pass_obj
 def run_cmd(obj: Obj, flow: str, ticket: str, domain: str, inputs: tuple[str, ...],
             as_json: bool, dry_run: bool) -> None:
@@ -109,7 +76,7 @@ def run_cmd(obj: Obj, flow: str, ticket: str, domain: str, inputs: tuple[str, ..
 
     try:
         result = run_flow(obj.app, flow, ticket, {"domain": domain, **parse_inputs(inputs)},
-                          dry_run=dry_run, progress=None if as_json else click.echo)
+                          dry_run=dry_run, progress=progress_for(as_json))
     except RunnerError as exc:
         fail(exc, as_json, ticket=ticket, flow=flow, domain=domain)
     finish(result, as_json)
@@ -141,25 +108,27 @@ def finish(result: Any, as_json: bool) -> None:
 @click.option("--due", is_flag=True, help="Resume every waiting run whose check time has come.")
 @click.option("--input", "inputs", multiple=True, metavar="KEY=VALUE", help="A flow input.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-@config_option
+@common_options
 @pass_obj
 def resume_cmd(obj: Obj, run_id: str | None, due: bool, inputs: tuple[str, ...],
                as_json: bool) -> None:
     """Continue a paused or failed run from the step it stopped at (never from the start)."""
     from runner.cli.commands import resume_due, resume_run
+    from runner.cli.runs import due_summary, needs_person
 
     if bool(run_id) == due:
         raise click.UsageError("give either RUN_ID or --due")
     try:
         if run_id:
             result = resume_run(obj.app, run_id, parse_inputs(inputs),
-                                progress=None if as_json else click.echo)
+                                progress=progress_for(as_json))
             finish(result, as_json)
-        results = resume_due(obj.app, progress=None if as_json else click.echo)
+        results = resume_due(obj.app, progress=progress_for(as_json))
+        waiting = needs_person(obj.app)
     except RunnerError as exc:
         fail(exc, as_json, run_id=run_id)
-    emit([render(r) for r in results], as_json,
-         "\n".join(summary(r) for r in results) or "no runs are due")
+    emit({"resumed": [render(r) for r in results], "needs_input": waiting}, as_json,
+         due_summary([summary(r) for r in results], waiting))
     sys.exit(ExitCode.FAILED if any(r.status == "failed" for r in results)
              else ExitCode.FINISHED)
 
@@ -167,11 +136,11 @@ def resume_cmd(obj: Obj, run_id: str | None, due: bool, inputs: tuple[str, ...],
 @cli.command("status")
 @click.argument("ref")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-@config_option
+@common_options
 @pass_obj
 def status_cmd(obj: Obj, ref: str, as_json: bool) -> None:
     """Show a run by RUN_ID, or every run of a TICKET."""
-    from runner.cli.commands import status
+    from runner.cli.runs import status
 
     try:
         results = status(obj.app, ref)
@@ -182,6 +151,76 @@ def status_cmd(obj: Obj, ref: str, as_json: bool) -> None:
     emit([render(r) for r in results], as_json, "\n".join(summary(r) for r in results))
 
 
+@cli.group("runs")
+def runs_group() -> None:
+    """List, show and abandon runs (the queue of what waits for whom)."""
+
+
+@runs_group.command("list")
+@click.option("--status", help="Only runs with this status (e.g. needs_input, waiting).")
+@click.option("--ticket", help="Only this ticket's runs.")
+@click.option("--flow", help="Only runs of this flow.")
+@click.option("--limit", type=click.IntRange(min=1), help="At most this many, newest first.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@common_options
+@pass_obj
+def runs_list(obj: Obj, status: str | None, ticket: str | None, flow: str | None,
+              limit: int | None, as_json: bool) -> None:
+    """Runs, newest first: id, ticket, flow, status and where each stopped."""
+    from runner.cli.runs import list_runs, table
+    from runner.engine.contract import statuses
+
+    if status is not None and status not in statuses():
+        raise click.BadParameter(f"{status!r} is not one of {', '.join(statuses())}",
+                                 param_hint="--status")
+    rows = list_runs(obj.app, status=status, ticket=ticket, flow=flow, limit=limit)
+    emit(rows, as_json, table(rows))
+
+
+@runs_group.command("show")
+@click.argument("run_id")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@common_options
+@pass_obj
+def runs_show(obj: Obj, run_id: str, as_json: bool) -> None:
+    """One run in full: its result, every step event, its artifacts and ledger entries."""
+    from runner.cli.runs import detail_text, show
+
+    try:
+        result, detail = show(obj.app, run_id)
+    except RunnerError as exc:
+        fail(exc, as_json, ref=run_id)
+    emit(detail, as_json, detail_text(detail, summary(result)))
+
+
+@runs_group.command("abandon")
+@click.argument("run_id")
+@click.option("--reason", required=True, help="Why (kept in the run's events).")
+@click.option("--force", is_flag=True,
+              help="Even with a side effect whose fate is unknown (check the console first).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@common_options
+@pass_obj
+def runs_abandon(obj: Obj, run_id: str, reason: str, force: bool, as_json: bool) -> None:
+    """Give up a waiting, needs_input or failed run for good."""
+    from runner.cli.runs import abandon
+
+    try:
+        result = abandon(obj.app, run_id, reason, force=force)
+    except RunnerError as exc:
+        fail(exc, as_json, run_id=run_id)
+    finish(result, as_json)
+
+
+@cli.command("schema")
+@common_options
+def schema_cmd() -> None:
+    """Print the JSON Schema (draft 2020-12) of every --json output."""
+    from runner.engine.contract import output_schema
+
+    emit(output_schema(), True, "")
+
+
 @cli.group("flows")
 def flows_group() -> None:
     """List and validate flows."""
@@ -189,6 +228,7 @@ def flows_group() -> None:
 
 @flows_group.command("list")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@common_options
 def flows_list(as_json: bool) -> None:
     """The flows in flows/ with their descriptions."""
     from runner.cli.commands import list_flows
@@ -200,6 +240,7 @@ def flows_list(as_json: bool) -> None:
 @flows_group.command("validate")
 @click.argument("path", type=click.Path(dir_okay=False))
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@common_options
 def flows_validate(path: str, as_json: bool) -> None:
     """Validate a flow file; errors name file, line and field."""
     from runner.cli.commands import validate_flow
@@ -220,7 +261,7 @@ def flows_validate(path: str, as_json: bool) -> None:
                    "`git apply` (never applied by the check).")
 @click.option("--notify-url", envvar="CERTRUNNER_NOTIFY_URL",
               help="POST a JSON summary here when there is drift or an unreachable console.")
-@config_option
+@common_options
 @pass_obj
 def verify_cmd(obj: Obj, as_json: bool, junit: str | None, html: str | None,
                proposals: str | None, notify_url: str | None) -> None:
@@ -233,7 +274,7 @@ def verify_cmd(obj: Obj, as_json: bool, junit: str | None, html: str | None,
 
 
 @cli.command("demo")
-@config_option
+@common_options
 @pass_obj
 def demo_cmd(obj: Obj) -> None:
     """Walk the three cases on the built-in sandbox, printing each step."""
@@ -323,8 +364,16 @@ cli.add_command(_SandboxCommand(
 def main(argv: list[str] | None = None) -> None:
     """Usage errors are part of the contract too: with --json they come back as JSON."""
     args = sys.argv[1:] if argv is None else argv
+    restrict_new_files()  # every state file 0600, every folder 0700, browser's included
     try:
-        cli.main(args=args, prog_name="certrunner", standalone_mode=False)
+        cli.main(args=args, prog_name="certrunner", standalone_mode=False,
+                 obj=Obj(json_output="--json" in args))
+    except RunnerError as exc:  # raised outside a command's own handling (config, clock)
+        fail(exc, "--json" in args)
+    except sqlite3.DatabaseError as exc:  # damage found after the store opened cleanly
+        from runner.engine.store_open import corrupt
+
+        fail(corrupt(None, str(exc)), "--json" in args)
     except click.ClickException as exc:
         if "--json" not in args:
             exc.show()

@@ -13,7 +13,8 @@ from typing import Any
 
 import click
 
-from runner.cli.main import Obj, cli, config_option, emit, fail, parse_inputs, pass_obj
+from runner.cli.main import Obj, cli, emit, fail, parse_inputs, pass_obj
+from runner.cli.options import common_options
 from runner.errors import RunnerError
 
 
@@ -39,7 +40,7 @@ def _celery(obj: Obj, broker: str | None) -> Any:
               "per installation is enough; more are harmless).")
 @click.option("--name", default=None, help="Worker name (default: certrunner-PID@HOST).")
 @click.option("--loglevel", default="INFO", show_default=True, help="Celery's log level.")
-@config_option
+@common_options
 @pass_obj
 def worker_cmd(obj: Obj, broker: str | None, concurrency: int, beat: bool, name: str | None,
                loglevel: str) -> None:
@@ -56,7 +57,7 @@ def worker_cmd(obj: Obj, broker: str | None, concurrency: int, beat: bool, name:
 @cli.command("beat")
 @broker_option
 @click.option("--loglevel", default="INFO", show_default=True, help="Celery's log level.")
-@config_option
+@common_options
 @pass_obj
 def beat_cmd(obj: Obj, broker: str | None, loglevel: str) -> None:
     """Send the schedule's tasks: a sweep of due and orphaned runs (every
@@ -74,7 +75,7 @@ def beat_cmd(obj: Obj, broker: str | None, loglevel: str) -> None:
 @click.option("--input", "inputs", multiple=True, metavar="KEY=VALUE", help="A flow input.")
 @broker_option
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
-@config_option
+@common_options
 @pass_obj
 def enqueue_cmd(obj: Obj, flow: str, ticket: str, domain: str, inputs: tuple[str, ...],
                 broker: str | None, as_json: bool) -> None:

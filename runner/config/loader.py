@@ -1,26 +1,34 @@
-"""The one config loader: YAML in, frozen dataclasses out.
+"""The one config loader: YAML in, checked field by field, frozen dataclasses out.
 
-Relative paths in the config resolve against the current directory, so the same default config
-works from a checkout and from CI. Console URLs of the form ``sandbox:/pm`` are placeholders for
-the built-in sandbox; they are filled in by ``with_sandbox_url`` once the sandbox is listening.
+Every field is checked against ``runner.config.schema`` before anything is built, so a bad file
+is one error listing every problem with its line. State paths (``home``, ``store``,
+``artifacts``, ``sandbox.db``) are absolute in the result: a relative path resolves against the
+state home (``runner.config.home``), never against the current directory, and the environment
+(``CERTRUNNER_HOME``, ``CERTRUNNER_STORE``, ``CERTRUNNER_ARTIFACTS``, ``SANDBOX_DB``) overrides
+the file. Console URLs of the form ``sandbox:/pm`` are placeholders for the built-in sandbox,
+filled in by ``with_sandbox_url`` once the sandbox is listening.
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from runner.config import schema
+from runner.config.home import HOME_VAR, state_home, under
+from runner.config.schema import CONSOLES, SANDBOX_SCHEME, ConfigFileError
 from runner.engine.dialect import is_url
 from runner.errors import ConfigError, ErrorCode
+from runner.language import yaml_lines
+from runner.language.yaml_lines import FlowError
 
-CONSOLES = ("pm", "symantec", "geotrust", "mail", "portal")
 DEFAULT_CONFIG = Path(__file__).resolve().parent / "default.yaml"
-SANDBOX_SCHEME = "sandbox:"
+__all__ = ["CONSOLES", "DEFAULT_CONFIG", "SANDBOX_SCHEME", "BrowserConfig", "Config",
+           "ConsoleConfig", "load_config"]
 
 
 @dataclass(frozen=True)
@@ -47,9 +55,14 @@ class ConsoleConfig:
 @dataclass(frozen=True)
 class BrowserConfig:
     headless: bool = True
-    timeout_ms: int = 10_000
+    timeout: timedelta = timedelta(seconds=10)  # YAML: browser.timeout_ms
     read_retries: int = 2
     trace_on_failure: bool = True  # a Playwright trace of a failed run, for the maintainers
+
+    @property
+    def timeout_ms(self) -> float:
+        """The timeout in Playwright's unit."""
+        return self.timeout.total_seconds() * 1000
 
 
 @dataclass(frozen=True)
@@ -58,6 +71,7 @@ class Config:
     environment: str
     consoles: dict[str, ConsoleConfig]
     refund_window: timedelta
+    home: Path  # every state path below is absolute; by default each sits in the home
     store: Path
     artifacts: Path
     browser: BrowserConfig
@@ -72,6 +86,11 @@ class Config:
     def store_target(self) -> str | Path:
         """What ``RunStore`` opens: the database URL, else the file."""
         return self.store_url or self.store
+
+    @property
+    def login_state(self) -> Path:
+        """Saved console logins (owner-only files), kept between runs."""
+        return self.home / "login-state"
 
     @property
     def is_sandbox(self) -> bool:
@@ -106,58 +125,60 @@ class Config:
         return replace(self, browser=replace(self.browser, headless=headless))
 
 
-def _section(raw: dict[str, Any], key: str, path: Path) -> dict[str, Any]:
-    value = raw.get(key) or {}
-    if not isinstance(value, dict):
-        raise ConfigError(f"{path}: '{key}' must be a mapping", code=ErrorCode.CONFIG_INVALID)
-    return value
 
-
-def load_config(path: Path | str | None = None) -> Config:
-    """Load a config file (default: config/default.yaml); env CERTRUNNER_CONFIG overrides."""
-    chosen = Path(path or os.environ.get("CERTRUNNER_CONFIG") or DEFAULT_CONFIG)
+def _read(chosen: Path) -> Any:
+    """The file's YAML with lines, or a ConfigError naming the file."""
     try:
-        raw = yaml.safe_load(chosen.read_text())
-    except FileNotFoundError:
-        raise ConfigError(f"config file not found: {chosen}",
-                          code=ErrorCode.CONFIG_NOT_FOUND) from None
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{chosen}: malformed YAML: {exc}",
-                          code=ErrorCode.CONFIG_INVALID) from None
-    if not isinstance(raw, dict):
-        raise ConfigError(f"{chosen}: expected a mapping at the top", code=ErrorCode.CONFIG_INVALID)
-    consoles_raw = _section(raw, "consoles", chosen)
-    unknown = set(consoles_raw) - set(CONSOLES)
-    if unknown:
-        raise ConfigError(f"{chosen}: unknown consoles {sorted(unknown)}",
-                          code=ErrorCode.CONFIG_INVALID)
-    for key in ("password", "username"):
-        for name, c in consoles_raw.items():
-            if key in (c or {}):
-                raise ConfigError(f"{chosen}: consoles.{name}.{key}: credentials belong in the "
-                                  f"environment, not in YAML", code=ErrorCode.CONFIG_SECRET_IN_YAML)
-    consoles = {name: ConsoleConfig(name=name, **(consoles_raw.get(name) or {"base_url": ""}))
-                for name in CONSOLES}
-    environment = str(raw.get("environment", "sandbox"))
-    if environment not in ("sandbox", "production"):
-        raise ConfigError(f"{chosen}: environment must be sandbox or production",
-                          code=ErrorCode.CONFIG_INVALID)
-    sandbox = _section(raw, "sandbox", chosen)
-    browser = _section(raw, "browser", chosen)
-    env_db = os.environ.get("SANDBOX_DB")
-    store = str(os.environ.get("CERTRUNNER_STORE") or raw.get("store", "var/runs.db"))
+        return yaml_lines.load(chosen)
+    except FlowError as exc:  # the shared YAML reader's error, re-raised as a config's
+        if exc.issues:
+            raise ConfigFileError(exc.message, exc.issues) from None
+        code = (ErrorCode.CONFIG_NOT_FOUND if exc.code == ErrorCode.FLOW_NOT_FOUND
+                else ErrorCode.CONFIG_UNREADABLE)
+        raise ConfigError(f"config file {exc.message}", code=code) from None
+
+
+def _state_paths(raw: Mapping[str, Any], env: Mapping[str, str]) -> dict[str, Any]:
+    """Home, store, artifacts and sandbox DB: environment first, then the file, then defaults.
+    A ``postgresql://`` store is kept as ``store_url``; ``store`` then stays the default file's
+    path (its folder still holds this machine's logins)."""
+    from_file = raw.get("home") and not env.get(HOME_VAR, "").strip()
+    home = Path(raw["home"]).expanduser() if from_file else state_home(env)
+    sandbox = raw.get("sandbox") or {}
+    store = str(env.get("CERTRUNNER_STORE") or raw.get("store") or "runs.db")
     store_url = store if is_url(store) else None
+    chosen = {
+        "store": "runs.db" if store_url else store,
+        "artifacts": env.get("CERTRUNNER_ARTIFACTS") or raw.get("artifacts") or "artifacts",
+        "sandbox_db": env.get("SANDBOX_DB") or sandbox.get("db") or "sandbox.db",
+    }
+    return {"home": home, "store_url": store_url,
+            **{key: under(home, value) for key, value in chosen.items()}}
+
+
+def load_config(path: Path | str | None = None, env: Mapping[str, str] | None = None) -> Config:
+    """Load a config file (default: the shipped default.yaml); env CERTRUNNER_CONFIG overrides.
+
+    Raises ConfigFileError with every problem of the file at once.
+    """
+    env = os.environ if env is None else env
+    chosen = Path(path or env.get("CERTRUNNER_CONFIG") or DEFAULT_CONFIG).expanduser()
+    raw = _read(chosen)
+    schema.check(raw, str(chosen))
+    given = raw.get("consoles") or {}
+    consoles = {name: ConsoleConfig(name=name, **{k: str(v) for k, v in
+                                                  (given.get(name) or {"base_url": ""}).items()})
+                for name in CONSOLES}
+    browser = dict(raw.get("browser") or {})
+    if "timeout_ms" in browser:
+        browser["timeout"] = timedelta(milliseconds=browser.pop("timeout_ms"))
     return Config(
-        path=chosen,
-        environment=environment,
+        path=chosen.resolve(),
+        environment=str(raw.get("environment", "sandbox")),
         consoles=consoles,
-        refund_window=timedelta(days=float(raw.get("refund_window_days", 30))),
-        store=Path("var/runs.db" if store_url else store),
-        store_url=store_url,
-        artifacts=Path(os.environ.get("CERTRUNNER_ARTIFACTS")
-                       or raw.get("artifacts", "var/artifacts")),
+        refund_window=timedelta(days=raw.get("refund_window_days", 30)),
         browser=BrowserConfig(**browser),
-        sandbox_builtin=bool(sandbox.get("builtin", False)),
-        sandbox_db=Path(env_db or sandbox.get("db", "var/sandbox.db")),
-        canary={str(k): str(v) for k, v in _section(raw, "canary", chosen).items()},
+        sandbox_builtin=bool((raw.get("sandbox") or {}).get("builtin", False)),
+        canary={str(k): str(v) for k, v in (raw.get("canary") or {}).items()},
+        **_state_paths(raw, env),
     )

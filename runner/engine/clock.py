@@ -1,8 +1,10 @@
-"""Where the runner gets "now" from.
+"""Where the runner, the sandbox and the tests get "now" from: the project's one clock.
 
 The refund decision depends on the date, so time is injected rather than read from the system
 deep inside the engine: tests and the sandbox demo fake it, and a production run cannot, because
-moving the clock against real consoles could refund outside the window.
+moving the clock against real consoles could refund outside the window. The sandbox's consoles
+take the same ``Clock`` (sessions, captchas and mails age by it), and tests move a
+``FixedClock`` or an ``OffsetClock`` instead of waiting.
 """
 
 from __future__ import annotations
@@ -15,7 +17,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
 from runner.errors import ConfigError, ErrorCode, InputError
-from runner.language.model import parse_duration
 
 ENV_VAR = "CERTRUNNER_NOW"
 _OFFSET = re.compile(r"([+-])((?:\d+[smhd])+)\Z")
@@ -68,12 +69,18 @@ class OffsetClock:
     def now(self) -> datetime:
         return self.base.now() + self.offset
 
+    def advance(self, delta: timedelta) -> None:
+        """Jump ahead while still ticking (a test ages sessions and mails without waiting)."""
+        self.offset += delta
+
 
 def parse_override(value: str) -> Clock:
     """``2026-05-01T09:00:00+00:00`` fixes the time; ``+31d`` or ``-2h`` shifts real time."""
     text = value.strip()
     shift = _OFFSET.match(text)
     if shift:
+        from runner.language.model import parse_duration  # only here: status starts faster
+
         try:
             delta = parse_duration(shift.group(2))  # one duration syntax for flows and clocks
         except ValueError as exc:
@@ -89,6 +96,9 @@ def parse_override(value: str) -> Clock:
     if at.tzinfo is None:
         raise ConfigError(f"clock override {value!r} has no time zone; add an offset such as "
                           "+00:00", code=ErrorCode.CLOCK_OVERRIDE_INVALID)
+    if not 1970 <= at.year <= 2999:  # arithmetic on the refund window must not overflow
+        raise ConfigError(f"clock override {value!r} is outside the years 1970 to 2999",
+                          code=ErrorCode.CLOCK_OVERRIDE_INVALID)
     return FixedClock(at)
 
 

@@ -24,6 +24,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from runner.engine import store_open
 from runner.engine.dialect import (
     POSTGRESQL,
     SQLITE,
@@ -106,19 +107,40 @@ def _opening_lock(path: Path) -> Iterator[None]:
 
 
 def _connect_sqlite(path: Path, busy_timeout: timedelta) -> Database:
-    raw = sqlite3.connect(path, timeout=busy_timeout.total_seconds(), isolation_level=None)
-    raw.row_factory = sqlite3.Row
+    """A file that cannot be used as it is (corrupt, foreign, locked, unreachable) is refused
+    with what to do (``store_open``), never repaired."""
+    try:
+        raw = sqlite3.connect(path, timeout=busy_timeout.total_seconds(), isolation_level=None)
+    except sqlite3.Error as exc:
+        raise store_open.open_failure(path, exc, busy_timeout) from exc
     db = Database(raw, SQLITE, str(path))
+    try:
+        _open_sqlite(db, path)
+    except (sqlite3.Error, OSError) as exc:
+        raw.close()
+        raise store_open.open_failure(path, exc, busy_timeout) from exc
+    except RunnerError:
+        raw.close()
+        raise
+    return db
+
+
+def _open_sqlite(db: Database, path: Path) -> None:
+    raw = db.raw
+    raw.row_factory = sqlite3.Row
     with _opening_lock(path):
+        store_open.refuse_foreign(raw, path)  # before WAL rewrites the header
         # Switching to WAL takes an exclusive lock that SQLite's busy handler does not wait
         # for; two processes opening a new store at once would see "database is locked".
         raw.execute("PRAGMA journal_mode=WAL")
         with db.transaction():
             _migrate(db, raw.execute("PRAGMA user_version").fetchone()[0])
             raw.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        store_open.check_shape(raw, path, migration_files(SQLITE)["schema"].read_text())
+    if str(path) != ":memory:":
+        store_open.make_private(path)
     raw.execute("PRAGMA synchronous=NORMAL")
     raw.execute("PRAGMA foreign_keys=ON")
-    return db
 
 
 # Two processes opening a new PostgreSQL store at once: the first migrates, the second waits

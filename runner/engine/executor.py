@@ -33,6 +33,7 @@ from runner.logs import get_logger
 
 LEASE = timedelta(minutes=15)
 Progress = Callable[[str], None]
+StepWatch = Callable[[str, int, int], None]  # step id, index, total: as a step starts
 
 
 class Executor:
@@ -40,13 +41,14 @@ class Executor:
 
     def __init__(self, config: Config, store: RunStore, clock: Clock,
                  session_factory: SessionFactory, actions: Mapping[str, ActionSpec],
-                 progress: Progress | None = None) -> None:
+                 progress: Progress | None = None, watch: StepWatch | None = None) -> None:
         self.config = config
         self.store = store
         self.clock = clock
         self.session_factory = session_factory
         self.actions = actions
         self.progress = progress or (lambda _line: None)
+        self.watch = watch or (lambda _step, _index, _total: None)
         self.owner = default_owner()
         self.log = get_logger()
 
@@ -64,9 +66,10 @@ class Executor:
             if run.status is RunStatus.RUNNING:
                 result.next_action = texts.other_process(run.run_id)
                 result.customer_message = texts.customer_in_progress(run.inputs.get("domain"))
-            if any(run.inputs.get(k) != v for k, v in inputs.items()):
+            differs = {k: v for k, v in inputs.items() if run.inputs.get(k) != v}
+            if differs:
                 result.next_action = texts.other_inputs(ticket, run.run_id, flow.name,
-                                                        run.inputs, result.next_action)
+                                                        run.inputs, result.next_action, differs)
             return result
         return self._drive(created.run, flow, dict(secret_inputs or {}), dry_run=dry_run)
 
@@ -139,6 +142,7 @@ class Executor:
             following = self._advance(run, ids, index + 1)
             self._record(run, step, "skipped", 0, index, total)
             return following
+        self.watch(step.id, index, total)
         started = time.monotonic()
         try:
             if dry and dry_run.would_change(step, self.actions):

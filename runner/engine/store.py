@@ -158,16 +158,19 @@ class RunStore:
         return self.list_runs(ticket=ticket, newest_first=False)
 
     def list_runs(self, status: str | None = None, ticket: str | None = None,
-                  flow: str | None = None, limit: int = 100, *,
+                  flow: str | None = None, limit: int | None = None, *,
                   newest_first: bool = True) -> list[Run]:
-        """Runs matching every filter given, newest first (by creation) unless told otherwise."""
+        """Runs matching every filter given, newest first (by creation) unless told otherwise;
+        at most ``limit`` of them (None: all)."""
         order = "DESC" if newest_first else "ASC"
         given = {"status": status, "ticket": ticket, "flow": flow}
         where = [f"{column} = ?" for column, value in given.items() if value is not None]
         rows = self.db.execute(
             "SELECT * FROM runs" + (f" WHERE {' AND '.join(where)}" if where else "")
-            + f" ORDER BY created_at {order}, rowid {order} LIMIT ?",
-            (*(v for v in given.values() if v is not None), max(limit, 0))).fetchall()
+            + f" ORDER BY created_at {order}, rowid {order}"
+            + ("" if limit is None else " LIMIT ?"),
+            (*(v for v in given.values() if v is not None),
+             *(() if limit is None else (max(limit, 0),)))).fetchall()
         return [_run(row) for row in rows]
 
     def _values(self, run: Run, now: str) -> tuple[Any, ...]:
@@ -237,7 +240,8 @@ class RunStore:
         Refused while the ledger shows a side effect this run started and nobody confirmed (it
         may have happened: look at the console first), and while a live process holds the
         run; ``force`` overrides both. A finished run cannot be abandoned; abandoning twice is
-        a no-op. The reason is kept as the run's message and in an ``abandoned`` event.
+        a no-op. The reason is kept in an ``abandoned`` event (the run's message stays the one its
+        customer last got).
         """
         with transaction(self.db) as db:
             row = db.execute(f"SELECT * FROM runs WHERE run_id = ?{db.dialect.lock_row}",
@@ -247,10 +251,10 @@ class RunStore:
             self._may_abandon(db, row, force)
             if row["status"] != RunStatus.ABANDONED:
                 now = self._now()
-                db.execute("UPDATE runs SET status = ?, outcome = 'abandoned', message = ?, "
+                db.execute("UPDATE runs SET status = ?, outcome = 'abandoned', "
                            "next_action = NULL, next_check_at = NULL, updated_at = ?, "
                            "lease_owner = NULL, lease_expires_at = NULL WHERE run_id = ?",
-                           (RunStatus.ABANDONED.value, reason, now, run_id))
+                           (RunStatus.ABANDONED.value, now, run_id))
                 db.execute(_ADD_EVENT, (run_id, run_id, now, None, "abandoned",
                                         RunStatus.ABANDONED.value, None,
                                         dumps({"reason": reason, "forced": force}, "event data")))

@@ -102,8 +102,15 @@ _FAILURE_SUMMARY = {
 }
 
 
+_CONFIGURATION_SUMMARY = ("the runner's configuration or environment is wrong (error.message "
+                          "names what), not the ticket: fix it, then resume this run")
+
+
 def failure(run_id: str, error: RunnerError) -> NextAction:
     """What to do about a failed run; its type comes from the error code's catalogue entry."""
+    if error.code.next_type is NextType.FIX_CONFIGURATION:
+        return NextAction(type=NextType.FIX_CONFIGURATION, summary=_CONFIGURATION_SUMMARY,
+                          command=Command(Verb.RESUME, run_id=run_id))
     inputs = {"domain": "<CORRECTED_DOMAIN>"} if error.kind is Kind.INPUT else {}
     return NextAction(type=error.code.next_type, summary=_FAILURE_SUMMARY[error.kind],
                       command=Command(Verb.RESUME, run_id=run_id, inputs=inputs))
@@ -118,12 +125,18 @@ def other_process(run_id: str) -> NextAction:
 
 
 def other_inputs(ticket: str, run_id: str, flow: str, inputs: dict[str, Any],
-                 previous: NextAction | None) -> OtherInputs:
+                 previous: NextAction | None, given: dict[str, Any] | None = None
+                 ) -> OtherInputs:
+    """Names what the run has and what this trigger gave (``given``: the inputs that differ)."""
+    differs = given or {}
+    had = ", ".join(f"{k}={inputs.get(k)}" for k in differs) or str(inputs)
+    asked = ", ".join(f"{k}={v}" for k, v in differs.items())
     return OtherInputs(
         type=NextType.EXISTING_RUN_OTHER_INPUTS, previous=previous,
-        summary=f"ticket {ticket} already has run {run_id} of {flow} with {inputs}; nothing was "
-                "started. One run per ticket: to correct a failed run's input, resume it with "
-                "--input; for another order, use another ticket")
+        summary=f"ticket {ticket} already has run {run_id} of {flow} for {had}"
+                + (f", not {asked}" if asked else "") + "; nothing was started. One run per "
+                "ticket: to correct a failed run's input, resume it with --input; for another "
+                "order, use another ticket")
 
 
 def would_do(step_id: str, action: str, args: dict[str, Any]) -> WouldDo:
@@ -197,7 +210,13 @@ _CUSTOMER_BY_KIND = {
 
 
 def customer_failure(error: RunnerError, domain: str | None) -> str:
-    """What to tell the customer about a failure: no codes, steps or internal detail."""
+    """What to tell the customer about a failure: no codes, steps or internal detail.
+
+    A flow's own stop (a failed ``end``) brings its text in ``context["customer_message"]``.
+    """
+    own = error.context.get("customer_message")
+    if isinstance(own, str) and own:
+        return own
     template = _CUSTOMER_BY_CODE.get(error.code, _CUSTOMER_BY_KIND[error.kind])
     deadline = error.context.get("deadline")
     when = long_date(datetime.fromisoformat(deadline)) if isinstance(deadline, str) else "now"

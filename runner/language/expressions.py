@@ -3,8 +3,9 @@
 Flows are data that people edit; an expression such as ``order.state == 'issued'`` must not be
 able to reach Python. We parse with ``ast`` and walk a whitelist: dotted names that look values
 up in the run context (plain dicts only, never ``getattr``), constants, comparisons, and/or/not,
-and lists or tuples of constants. Anything else is refused when the flow is validated, so a bad
-expression fails before any browser starts rather than halfway through a refund.
+lists or tuples of constants, and calls of the few pure functions in ``FUNCTIONS`` by name with
+plain arguments. Anything else is refused when the flow is validated, so a bad expression fails
+before any browser starts rather than halfway through a refund.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from runner.domains import same_domain
 from runner.errors import ErrorCode, RunnerError
 
 
@@ -41,8 +43,12 @@ _COMPARE: dict[type[ast.cmpop], Callable[[Any, Any], Any]] = {
     ast.IsNot: operator.is_not,
 }
 _CONSTANT_TYPES = (str, int, float, bool, type(None))
+# The only functions a flow may call: pure, total (they answer for any value, never raise) and
+# with a fixed number of positional arguments. Name -> (arity, function).
+FUNCTIONS: dict[str, tuple[int, Callable[..., Any]]] = {
+    "same_domain": (2, same_domain),
+}
 _REFUSED = {
-    ast.Call: "function calls are not allowed",
     ast.Subscript: "subscripts are not allowed; use dotted names (order.state)",
     ast.Lambda: "lambdas are not allowed",
     ast.BinOp: "arithmetic is not allowed",
@@ -51,8 +57,12 @@ _REFUSED = {
 }
 
 
+MAX_LENGTH = 1000  # a flow's conditions are one line; a longer one is a mistake (or an attack)
+
+
 def _refuse(expr: str, why: str) -> ExpressionError:
-    return ExpressionError(f"expression {expr!r}: {why}", expression=expr)
+    shown = expr if len(expr) <= 80 else expr[:77] + "..."
+    return ExpressionError(f"expression {shown!r}: {why}", expression=shown)
 
 
 def _check_constant(node: ast.expr, expr: str) -> None:
@@ -63,6 +73,24 @@ def _check_constant(node: ast.expr, expr: str) -> None:
             and isinstance(node.operand.value, int | float)):
         return
     raise _refuse(expr, "lists and tuples may hold constants only")
+
+
+def _check_call(node: ast.Call, expr: str) -> None:
+    """A call of a listed function by its bare name, with dotted names or constants only."""
+    allowed = ", ".join(f"{name}({', '.join('xy'[:arity])})"
+                        for name, (arity, _) in FUNCTIONS.items())
+    if not isinstance(node.func, ast.Name):
+        raise _refuse(expr, f"function calls are not allowed, except by name: {allowed}")
+    if node.func.id not in FUNCTIONS:
+        raise _refuse(expr, f"function calls are not allowed, except {allowed} "
+                            f"({node.func.id!r} is not one)")
+    arity = FUNCTIONS[node.func.id][0]
+    if node.keywords or len(node.args) != arity:
+        raise _refuse(expr, f"{node.func.id} takes {arity} positional arguments")
+    for arg in node.args:
+        if not isinstance(arg, ast.Name | ast.Attribute | ast.Constant):
+            raise _refuse(expr, f"arguments of {node.func.id} must be dotted names or constants")
+        _check(arg, expr)
 
 
 def _check(node: ast.AST, expr: str) -> None:
@@ -98,6 +126,8 @@ def _check(node: ast.AST, expr: str) -> None:
             _check(operand, expr)
         case ast.UnaryOp(op=ast.USub(), operand=ast.Constant(value=int() | float())):
             pass
+        case ast.Call():
+            _check_call(node, expr)
         case _:
             why = _REFUSED.get(type(node), f"{type(node).__name__} is not allowed")
             raise _refuse(expr, why)
@@ -108,11 +138,15 @@ def parse(expr: str) -> ast.Expression:
     """Parse and whitelist once; both the validator and the executor go through here."""
     if not isinstance(expr, str) or not expr.strip():
         raise _refuse(str(expr), "empty expression")
+    if len(expr) > MAX_LENGTH:
+        raise _refuse(expr, f"longer than {MAX_LENGTH} characters")
     try:
         tree = ast.parse(expr.strip(), mode="eval")
+        _check(tree, expr)
     except SyntaxError as exc:
         raise _refuse(expr, f"syntax error: {exc.msg}") from exc
-    _check(tree, expr)
+    except (RecursionError, MemoryError) as exc:  # nesting deep enough to exhaust the parser
+        raise _refuse(expr, "nested too deeply") from exc
     return tree
 
 
@@ -132,6 +166,10 @@ def references(expr: str) -> set[str]:
     found: set[str] = set()
 
     def visit(node: ast.AST) -> None:
+        if isinstance(node, ast.Call):  # the function's name is not a value of the run
+            for arg in node.args:
+                visit(arg)
+            return
         if isinstance(node, ast.Attribute | ast.Name):
             name = _dotted(node)
             if name is not None:
@@ -197,6 +235,8 @@ def _eval(node: ast.AST, ctx: Mapping[str, Any], expr: str) -> Any:
                 if result:
                     return result
             return result
+        case ast.Call(func=ast.Name(id=name), args=args):
+            return FUNCTIONS[name][1](*(_eval(a, ctx, expr) for a in args))
         case ast.Compare(left=left, ops=ops, comparators=comparators):
             current = _eval(left, ctx, expr)
             for op, right_node in zip(ops, comparators, strict=True):

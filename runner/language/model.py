@@ -61,7 +61,7 @@ STEP_KEYS: dict[StepKind, tuple[str, ...]] = {
     StepKind.ASK: ("ask", "prompt", "artifact"),
     StepKind.WAIT: ("wait", "with", "until", "every", "deadline", "timeout_code", "waiting_for",
                      "message"),
-    StepKind.END: ("end", "status", "message"),
+    StepKind.END: ("end", "status", "message", "detail"),
 }
 _FLOW_KEYS = ("name", "description", "inputs", "steps")
 _INPUT_KEYS = ("required", "description")
@@ -77,6 +77,9 @@ def did_you_mean(word: str, candidates: Any) -> str:
     return f" (did you mean {close[0]!r}?)" if close else ""
 
 
+_MAX_DURATION_SECONDS = 100 * 366 * 86_400  # past this, a duration is a typo (and overflows)
+
+
 def parse_duration(text: Any) -> timedelta:
     """``90s``, ``5m``, ``6h``, ``14d`` or compounds like ``1d12h``; units keep YAML unambiguous."""
     if not isinstance(text, str) or not _DURATION.match(text.strip()):
@@ -84,6 +87,8 @@ def parse_duration(text: Any) -> timedelta:
     seconds = sum(int(n) * _UNITS[u] for n, u in _DURATION_PART.findall(text))
     if seconds <= 0:
         raise ValueError(f"bad duration {text!r}: must be longer than zero")
+    if seconds > _MAX_DURATION_SECONDS:
+        raise ValueError(f"bad duration {text!r}: longer than 100 years")
     return timedelta(seconds=seconds)
 
 
@@ -161,10 +166,14 @@ class WaitStep(Step):
 
 @dataclass(frozen=True, kw_only=True)
 class EndStep(Step):
+    """``message`` is for the customer; ``detail`` (a failed end only) is the internal
+    ``error.message``: what a person checks, which the customer must not read."""
+
     kind: ClassVar[StepKind] = StepKind.END
     outcome: str
     status: EndStatus = EndStatus.SUCCEEDED
     message: str | None = None
+    detail: str | None = None
 
 
 @dataclass(frozen=True)
@@ -435,9 +444,13 @@ def _end(r: _Reader, raw: LineDict, where: str, common: dict[str, Any]) -> Step 
         r.add(raw.line_of("end"), f"{where}.end", f"outcome {outcome!r} must be lower_snake_case")
     status = r.choice(raw, "status", where, EndStatus, EndStatus.SUCCEEDED)
     message = r.text(raw, "message", where, required=False)
+    detail = r.text(raw, "detail", where, required=False)
+    if detail is not None and status is not EndStatus.FAILED:
+        r.add(raw.line_of("detail"), f"{where}.detail", "only an end with status: failed has a "
+              "detail (the internal error message)")
     if outcome is None:
         return None
-    return EndStep(outcome=outcome, status=status, message=message, **common)
+    return EndStep(outcome=outcome, status=status, message=message, detail=detail, **common)
 
 
 _BUILDERS = {

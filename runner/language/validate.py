@@ -22,6 +22,7 @@ from runner.language.model import (
     INPUTS,
     ActionStep,
     AskStep,
+    EndStatus,
     EndStep,
     Flow,
     GateStep,
@@ -117,6 +118,19 @@ class _Checker:
             case EndStep():
                 if step.message is not None:
                     self.template(step, "message", step.message)
+                if step.detail is not None:
+                    self.template(step, "detail", step.detail)
+                if step.status is EndStatus.FAILED:
+                    self.failed_end(step)
+
+    def failed_end(self, step: EndStep) -> None:
+        """A flow's own failure is a business stop with a declared code callers branch on."""
+        code = lookup(step.outcome)
+        if code is None or code.kind is not Kind.BUSINESS:
+            business = [str(c) for c in codes_of(Kind.BUSINESS)]
+            self.add(*step.where("end"), f"an end with status: failed needs a business error "
+                     f"code declared in runner/error_codes.py as its outcome, not "
+                     f"{step.outcome!r}{did_you_mean(step.outcome, business)}")
 
     def action(self, step: Step, name: str, key: str) -> ActionSpec | None:
         spec = self.actions.get(name)

@@ -8,6 +8,8 @@ PyYAML would otherwise resolve silently in favour of the last one.
 
 from __future__ import annotations
 
+import os
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -16,6 +18,9 @@ import yaml
 from yaml.nodes import MappingNode, Node, SequenceNode
 
 from runner.errors import ErrorCode, RunnerError
+
+# Flows and configs are a few kilobytes; a bigger file is a wrong path, not a flow.
+MAX_BYTES = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -141,14 +146,33 @@ def loads(text: str, path: str | Path = "<string>") -> Any:
     except yaml.YAMLError as exc:
         issue = Issue(str(path), 1, "", f"invalid YAML: {exc}")
         raise FlowError(str(issue), issues=[issue]) from exc
+    except RecursionError as exc:  # PyYAML composes nested nodes recursively
+        issue = Issue(str(path), 1, "", "nested too deeply to read (thousands of levels)")
+        raise FlowError(str(issue), code=ErrorCode.YAML_TOO_DEEP, issues=[issue]) from exc
 
 
 def load(path: str | Path) -> Any:
     """Read and parse a YAML file with line numbers."""
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        # Non-blocking, so that a named pipe cannot hang the open; harmless for a file.
+        with os.fdopen(os.open(path, os.O_RDONLY | os.O_NONBLOCK), "rb") as handle:
+            kind = stat.S_IFMT(os.fstat(handle.fileno()).st_mode)
+            if kind != stat.S_IFREG:  # a device (/dev/zero), a pipe or a folder never ends well
+                raise FlowError(f"{path}: not a regular file", code=ErrorCode.FLOW_UNREADABLE)
+            data = handle.read(MAX_BYTES + 1)
     except FileNotFoundError as exc:
         raise FlowError(f"{path}: no such file", code=ErrorCode.FLOW_NOT_FOUND) from exc
-    except (OSError, UnicodeDecodeError) as exc:
-        raise FlowError(f"{path}: cannot read: {exc}", code=ErrorCode.FLOW_UNREADABLE) from exc
+    except IsADirectoryError as exc:
+        raise FlowError(f"{path}: is a folder, not a file",
+                        code=ErrorCode.FLOW_UNREADABLE) from exc
+    except OSError as exc:
+        raise FlowError(f"{path}: cannot read: {exc.strerror}",
+                        code=ErrorCode.FLOW_UNREADABLE) from exc
+    if len(data) > MAX_BYTES:
+        raise FlowError(f"{path}: larger than {MAX_BYTES} bytes", code=ErrorCode.FLOW_UNREADABLE)
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise FlowError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})",
+                        code=ErrorCode.FLOW_UNREADABLE) from exc
     return loads(text, path)

@@ -16,6 +16,7 @@ import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
+from datetime import timedelta
 from typing import TYPE_CHECKING
 from urllib.parse import urlparse
 
@@ -41,8 +42,8 @@ def patient_navigation(session: RunSession) -> Iterator[None]:
     """
     configured = session.config
     session.context.set_default_navigation_timeout(_patient(session))
-    session.config = replace(configured, browser=replace(configured.browser,
-                                                         timeout_ms=_patient(session)))
+    patient = timedelta(milliseconds=_patient(session))
+    session.config = replace(configured, browser=replace(configured.browser, timeout=patient))
     try:
         yield
     finally:
@@ -102,5 +103,5 @@ def on_page(page_object: PageObject) -> bool:
     return re.fullmatch(re.escape(base) + pattern, path) is not None
 
 
-def _patient(session: RunSession) -> int:
+def _patient(session: RunSession) -> float:
     return max(session.config.browser.timeout_ms, NAVIGATION_TIMEOUT_MS)

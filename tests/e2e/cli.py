@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from tests import contract
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -34,27 +36,35 @@ class Cli:
         self.env.update({
             "SANDBOX_URL": sandbox_url,
             "SANDBOX_DB": str(sandbox_db),
-            "CERTRUNNER_STORE": str(home / "runs.db"),
-            "CERTRUNNER_ARTIFACTS": str(home / "artifacts"),
+            "CERTRUNNER_HOME": str(home),  # runs.db, artifacts/, login-state/
         })
         self.home = home
 
-    def start(self, *args: str, now: str | None = None) -> subprocess.Popen[str]:
+    def start(self, *args: str, now: str | None = None,
+              stderr: int = subprocess.PIPE) -> subprocess.Popen[str]:
+        """Start one command; ``stderr`` may be STDOUT (merged, as agents' shells do) or a pty."""
         env = dict(self.env)
         if now:
             env["CERTRUNNER_NOW"] = now
         return subprocess.Popen([sys.executable, str(ROOT / "run.py"), *args], cwd=self.home,
-                                env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                text=True)
+                                env=env, stdout=subprocess.PIPE, stderr=stderr, text=True)
 
     def __call__(self, *args: str, now: str | None = None, timeout: float = 120) -> Answer:
+        """Run one command; under --json its stdout must be one document, valid by the schema."""
         process = self.start(*args, now=now)
         stdout, stderr = process.communicate(timeout=timeout)
-        try:
-            data = json.loads(stdout) if stdout.strip().startswith(("{", "[")) else None
-        except json.JSONDecodeError:
-            data = None
+        if "--json" in args:
+            data = contract.parse(args, stdout)
+        else:
+            try:
+                data = json.loads(stdout) if stdout.strip().startswith(("{", "[")) else None
+            except json.JSONDecodeError:
+                data = None
         return Answer(process.returncode, data, stdout, stderr)
+
+    def parse(self, args: tuple[str, ...], stdout: str) -> Any:
+        """What a started process printed, checked like ``__call__`` does."""
+        return contract.parse(args, stdout)
 
     def run(self, flow: str, ticket: str, domain: str, *extra: str,
             now: str | None = None) -> Answer:

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from runner.actions import load_catalogue
 from runner.browser.session import RunSession
 from runner.config import DEFAULT_CONFIG, Config
+from sandbox import customer
 from sandbox.server import SandboxServer
 from tests.e2e.cli import Cli
 from tests.e2e.conftest import SandboxClient
@@ -27,9 +27,7 @@ def cli(sandbox: SandboxClient, sandbox_server: SandboxServer, tmp_path: Path) -
 def _customer_cancels(make_session: Callable[[Config], RunSession], config: Config,
                       email: str) -> None:
     """Play the customer: open the GeoTrust mail's only link, press Cancel Certificate."""
-    customer = make_session(config)
-    link = load_catalogue()["mail.access_link"].func(customer, email=email)
-    load_catalogue()["portal.cancel_certificate"].func(customer, link=link.url)
+    customer.cancel_certificate(make_session(config), email)
 
 
 def test_pending_order_is_refunded_straight_away_and_once(cli: Cli, sandbox: SandboxClient) -> None:
@@ -103,6 +101,8 @@ def test_unknown_domain_is_an_input_error_naming_ticket_and_step(cli: Cli) -> No
     same = cli.run("cancel_refund", "T-103", "pending.example")  # same ticket: the same run
     assert same.data["run_id"] == answer.data["run_id"] and same.data["existing"] is True
     assert same.data["next_action"]["type"] == "existing_run_other_inputs"
+    assert ("for domain=nobody.example, not domain=pending.example"
+            in same.data["next_action"]["summary"])
     assert same.data["status"] == "failed"
     fixed = cli.resume(answer.data["run_id"], "domain=pending.example")
     assert fixed.code == 0, fixed.stderr
@@ -135,7 +135,8 @@ def test_issued_order_through_captcha_wait_and_refund_across_processes(
 
     solved = cli("sandbox", "solve-captcha", str(image))
     assert solved.code == 0, solved.stderr
-    second = cli.resume(run_id, f"image_number={solved.stdout.strip()}")
+    second = cli("resume", run_id, "--input", f"image_number={solved.stdout.strip()}", "--json",
+                 "--log-level", "info")
     assert second.code == 3, second.stderr
     assert second.data["status"] == "waiting"
     assert second.data["next_action"]["deadline"] <= second.data["outputs"]["window"][
@@ -201,7 +202,7 @@ def test_customer_who_never_cancels_fails_at_the_deadline(cli: Cli, sandbox: San
     cli.resume(first.data["run_id"], f"image_number={answer}")
     due = cli("resume", "--due", "--json", now="+26d")
     assert due.code == 1, due.stderr
-    (late,) = due.data
+    (late,) = due.data["resumed"]
     assert late["status"] == "failed"
     assert late["error"]["code"] == "customer_did_not_cancel"
     assert late["error"]["kind"] == "business"

@@ -5,7 +5,6 @@ Refund POSTs and access mails are counted at the sandbox, per order."""
 
 from __future__ import annotations
 
-import json
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -69,7 +68,7 @@ def test_run_killed_after_the_refund_click_is_resumed_without_a_second_refund(
 
     cron = cli("resume", "--due", "--json", now=resumed_at)  # what a dead process left
     assert cron.code == 0, cron.stderr
-    (resumed,) = cron.data
+    (resumed,) = cron.data["resumed"]
     assert resumed["run_id"] == run.run_id
     assert (resumed["status"], resumed["outcome"]) == ("succeeded", "refunded")
     refunds = sandbox.refunds(order_id)
@@ -115,7 +114,7 @@ def test_two_triggers_of_one_ticket_at_once_make_one_run_and_one_refund(
     args = ("run", "cancel_refund", "--ticket", "T-702", "--domain", "pending.example", "--json")
     first, second = cli.start(*args), cli.start(*args)
     outputs = [p.communicate(timeout=120)[0] for p in (first, second)]
-    answers = [json.loads(out) for out in outputs]
+    answers = [cli.parse(args, out) for out in outputs]
     assert answers[0]["run_id"] == answers[1]["run_id"]
     assert sorted(a["existing"] for a in answers) == [False, True]
     assert len(sandbox.refunds(order_id)) == 1
@@ -138,12 +137,12 @@ def crowd(cli: Cli, tmp_path: Path) -> Cli:
 
 def at_once(cli: Cli, *commands: list[str]) -> list[dict[str, Any]]:
     """Start every command as its own process at the same moment; their JSON answers."""
-    processes = [cli.start(*command) for command in commands]
+    processes = [(command, cli.start(*command)) for command in commands]
     answers = []
-    for process in processes:
+    for command, process in processes:
         stdout, stderr = process.communicate(timeout=300)
         assert stdout.strip(), stderr
-        answers.append(json.loads(stdout))
+        answers.append(cli.parse(tuple(command), stdout))
     return answers
 
 

@@ -16,7 +16,7 @@ from pages import symantec
 from pages.models import OrderInfo
 from runner.browser.session import RunSession
 from runner.config import Config
-from runner.errors import InputError
+from runner.errors import ConfigError, InputError
 
 if TYPE_CHECKING:
     from tests.e2e.conftest import SandboxClient
@@ -85,13 +85,15 @@ def test_an_expired_session_is_logged_in_again(make_session: Callable[[Config], 
     assert second.login_state_file("symantec").read_text() != saved
 
 
-def test_wrong_password_is_rejected_as_input(session: RunSession,
-                                             monkeypatch: pytest.MonkeyPatch) -> None:
+def test_wrong_password_is_a_configuration_error(session: RunSession,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SYMANTEC_PASSWORD", "not-the-password")
-    with pytest.raises(InputError, match="Symantec refused the login for partner: Invalid "
-                                         "username or password") as caught:
+    with pytest.raises(ConfigError, match="Symantec refused the login for partner: Invalid "
+                                          "username or password; set the right credentials "
+                                          r"in the runner's environment \(SYMANTEC_USERNAME "
+                                          r"and SYMANTEC_PASSWORD\)") as caught:
         symantec.order_info(session, "PO-7700001")
-    assert (caught.value.code, caught.value.kind) == ("credentials_rejected", "input")
+    assert caught.value.code == "credentials_rejected"
     assert "not-the-password" not in str(caught.value)
     assert not session.login_state_file("symantec").exists()
 
@@ -128,11 +130,11 @@ def test_the_scan_finds_a_password_typed_in_a_traced_context(browser: Browser, t
     assert secret_in_zip(tmp_path / "leaky.zip", password(config))
 
 
-def test_the_password_lands_in_no_trace_and_no_login_state(session: RunSession,
-                                                           sandbox: SandboxClient,
-                                                           config: Config,
-                                                           tmp_path: Path) -> None:
+def test_the_password_lands_in_no_trace_and_no_login_state(
+        make_session: Callable[..., RunSession], sandbox: SandboxClient, config: Config,
+        tmp_path: Path) -> None:
     # The run's own trace (what a failed run keeps), recorded since the session opened.
+    session = make_session(config, trace=True)
     symantec.order_info(session, sandbox.order("shop.example")["partner_order_id"])
     assert session.save_trace(tmp_path / "trace.zip") == tmp_path / "trace.zip"
 

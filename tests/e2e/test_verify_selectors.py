@@ -14,6 +14,7 @@ import subprocess
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterator
 from dataclasses import replace
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -272,7 +273,8 @@ def test_drift_on_the_way_to_a_page_names_the_page_it_belongs_to(
         sandbox: SandboxClient, monkeypatch: pytest.MonkeyPatch) -> None:
     # The Transaction page is found through the PM search; break the results table.
     monkeypatch.setattr(pm.ResultsPage, "table", role("table", "Order list", state="matches"))
-    quick = replace(drift_config, browser=replace(drift_config.browser, timeout_ms=500))
+    quick = replace(drift_config, browser=replace(drift_config.browser,
+                                                  timeout=timedelta(milliseconds=500)))
 
     report = check_pages(make_session(quick), quick, pages=[pm.TransactionPage])
 

@@ -1,7 +1,7 @@
 """Fixtures for the sandbox's own tests: a fresh DB and a real HTTP server per test.
 
 Each test gets its own SQLite file under tmp_path and its own server on a free port, driven by
-a FakeClock, so tests share nothing and move time instead of waiting.
+a FixedClock (the runner's one clock), so tests share nothing and move time instead of waiting.
 """
 
 from __future__ import annotations
@@ -13,14 +13,15 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from runner.engine.clock import FixedClock, SystemClock
 from sandbox.app import create_app
 from sandbox.server import SandboxServer
-from sandbox.testing import FakeClock, HttpSession
+from tests.sandbox.browsing import HttpSession
 
 
 @pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
+def clock() -> FixedClock:
+    return FixedClock(SystemClock().now().replace(microsecond=0))
 
 
 @pytest.fixture
@@ -29,7 +30,7 @@ def db_path(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def app(db_path: Path, clock: FakeClock) -> Flask:
+def app(db_path: Path, clock: FixedClock) -> Flask:
     return create_app(db_path, clock)
 
 
@@ -40,7 +41,7 @@ def client(app: Flask) -> FlaskClient:
 
 
 @pytest.fixture
-def server(db_path: Path, clock: FakeClock) -> Iterator[SandboxServer]:
+def server(db_path: Path, clock: FixedClock) -> Iterator[SandboxServer]:
     with SandboxServer(db_path, clock=clock) as running:
         yield running
 

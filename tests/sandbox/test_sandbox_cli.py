@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import json
+import stat
 from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
 
+from runner.engine.clock import FixedClock
 from sandbox import captcha, db
 from sandbox.cli import sandbox
+from sandbox.seed import SEED_ORDERS
 from sandbox.server import SandboxServer
-from sandbox.testing import HttpSession, request_access
+from tests.sandbox.browsing import HttpSession, request_access
 
 
 def run(db_path: Path, *args: str) -> Result:
@@ -31,11 +34,15 @@ def test_db_path_from_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     assert (tmp_path / "env" / "s.db").exists()
 
 
-def test_default_db_is_var_under_cwd(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+def test_default_db_is_in_the_state_home_not_the_cwd(tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch):
     monkeypatch.delenv("SANDBOX_DB", raising=False)
+    monkeypatch.setenv("CERTRUNNER_HOME", str(tmp_path / "home"))
     monkeypatch.chdir(tmp_path)
     assert CliRunner().invoke(sandbox, ["faults", "show"]).exit_code == 0
-    assert (tmp_path / "var" / "sandbox.db").exists()
+    assert (tmp_path / "home" / "sandbox.db").exists()
+    assert stat.S_IMODE((tmp_path / "home").stat().st_mode) == 0o700
+    assert not (tmp_path / "var").exists()
 
 
 def test_add_order_prints_json_and_a_running_server_sees_it(db_path: Path):
@@ -45,8 +52,9 @@ def test_add_order_prints_json_and_a_running_server_sees_it(db_path: Path):
                      "--customer", "Nina New")
         assert result.exit_code == 0, result.output
         order = json.loads(result.output)
-        assert order["domain"] == "new.example" and order["order_id"] == "ORD-10010"
-        assert order["partner_order_id"] == "PO-7700010"
+        number = len(SEED_ORDERS) + 1
+        assert order["domain"] == "new.example" and order["order_id"] == f"ORD-{10000 + number}"
+        assert order["partner_order_id"] == f"PO-{7700000 + number}"
         assert order["purchased_at"] == "2026-11-21T10:00:00+00:00"
         assert order["admin_email"] == "admin@new.example" and order["customer"] == "Nina New"
         header, rows = HttpSession(server.url).get("/pm/search?domain=new.example").view.table(
@@ -151,16 +159,19 @@ def test_reset_reseeds_in_place(db_path: Path):
         layout = conn.execute("SELECT layout FROM faults").fetchone()[0]
     finally:
         conn.close()
-    assert "extra.example" not in domains and len(domains) == 9 and layout == "normal"
+    assert "extra.example" not in domains and len(domains) == len(SEED_ORDERS)
+    assert layout == "normal"
 
 
 def test_canaries_are_redated_whenever_the_db_is_opened(db_path: Path):
     from sandbox.app import create_app
 
     start = datetime.fromisoformat("2026-03-01T09:00:00+00:00")
-    create_app(db_path, lambda: start)
-    later = start + timedelta(days=10)
-    client = create_app(db_path, lambda: later).test_client()
+    clock = FixedClock(start)
+    create_app(db_path, clock)
+    clock.advance(timedelta(days=10))
+    later = clock.now()
+    client = create_app(db_path, clock).test_client()
     orders = {o["domain"]: o for o in client.get("/sandbox/orders").get_json()}
     day_ago = (later - timedelta(days=1)).isoformat()
     assert orders["canary.example"]["purchased_at"] == day_ago

@@ -7,7 +7,7 @@ import time
 import pytest
 
 from sandbox.faults import FaultError, Faults, fails
-from sandbox.testing import HttpSession
+from tests.sandbox.browsing import HttpSession
 
 
 def set_faults(web: HttpSession, **changes: object) -> dict[str, object]:

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import hashlib
-import http.cookiejar
 from collections.abc import Callable
+from datetime import timedelta
 
+from runner.engine.clock import FixedClock
 from sandbox import captcha, db
-from sandbox.testing import FakeClock, HttpSession, solve_captcha, verify_geotrust
+from tests.sandbox.browsing import HttpSession, solve_captcha, text, verify_geotrust
 
 NOT_FOUND = "We could not find a certificate for that domain and email address"
 
@@ -35,35 +36,34 @@ def test_home_page(web: HttpSession):
 
 
 def test_same_challenge_on_reload_and_with_saved_cookies(new_session: Callable[[], HttpSession],
-                                                         clock: FakeClock):
+                                                         clock: FixedClock):
     first = new_session()
     src = shown_image(first)
-    clock.advance(120)
+    clock.advance(timedelta(seconds=120))
     assert shown_image(first) == src
-    restored = HttpSession(first.base_url, cookies=http.cookiejar.CookieJar())
-    for cookie in first.cookies:
-        restored.cookies.set_cookie(cookie)
+    restored = HttpSession(first.base_url)
+    restored.cookies.update(first.cookies)
     assert shown_image(restored) == src  # a new "browser" with the saved cookies
     assert shown_image(new_session()) != src  # another session, another challenge
 
 
-def test_challenge_expires_after_five_minutes(web: HttpSession, clock: FakeClock):
+def test_challenge_expires_after_five_minutes(web: HttpSession, clock: FixedClock):
     challenge_id, answer = solve_captcha(web)
-    clock.advance(301)
+    clock.advance(timedelta(seconds=301))
     assert submit(web, answer) == ["GeoTrust End User Home", "The image number has expired"]
     assert challenge_id not in shown_image(web)
 
 
-def test_expired_challenge_is_replaced_on_reload(web: HttpSession, clock: FakeClock):
+def test_expired_challenge_is_replaced_on_reload(web: HttpSession, clock: FixedClock):
     src = shown_image(web)
-    clock.advance(300)
+    clock.advance(timedelta(seconds=300))
     assert shown_image(web) != src
 
 
 def test_correct_answer_leads_to_request_access(web: HttpSession):
     page = verify_geotrust(web, "fresh-issued.example", "Admin@Fresh-Issued.example")
     assert page.view.h1 == ["Request Access"] and page.view.buttons == ["Request Access"]
-    assert "fresh-issued.example" in page.view.root.find_all("main")[0].text()
+    assert "fresh-issued.example" in text(page.view.soup.main)
 
 
 def test_wrong_answer_is_incorrect_and_uses_the_challenge(web: HttpSession):
@@ -104,7 +104,7 @@ def test_domain_and_email_must_match_an_active_order(web: HttpSession):
         page = verify_geotrust(web, domain, email)
         assert page.view.alerts == [NOT_FOUND], domain
         assert page.view.h1 == ["GeoTrust End User Home"]
-        [field] = page.view.root.find_all("input", name="domain")
+        field = page.view.field("domain")
         assert field.attrs["value"] == domain  # what was typed stays
     assert verify_geotrust(web, "pending.example", "admin@pending.example").view.h1 == [
         "Request Access"]

@@ -8,7 +8,7 @@ from collections.abc import Callable
 import pytest
 
 from sandbox.layouts import BREAKING_CHANGES
-from sandbox.testing import HttpSession, PageView, log_in_symantec, request_access
+from tests.sandbox.browsing import HttpSession, PageView, log_in_symantec, request_access
 
 PAGES = {
     "pm.search": "/pm/",
@@ -62,7 +62,7 @@ def test_cosmetic_keeps_roles_labels_texts_but_changes_ids_and_classes(tour):
         assert after.accessible() == before.accessible(), name
         assert after.ids and not (after.ids & before.ids), name
         assert after.classes and not (after.classes & before.classes), name
-        assert len(after.root.find_all("div")) > len(before.root.find_all("div")), name
+        assert len(after.soup.find_all("div")) > len(before.soup.find_all("div")), name
         assert [after.label_for(c) for c in after.controls] == [
             before.label_for(c) for c in before.controls], name
 

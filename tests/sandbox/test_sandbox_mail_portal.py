@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 
-from sandbox.testing import FakeClock, HttpSession, request_access
+from runner.engine.clock import FixedClock
+from tests.sandbox.browsing import HttpSession, request_access, text
 
 EMAIL = "admin@fresh-issued.example"
 
@@ -22,28 +24,28 @@ def portal_link(web: HttpSession) -> str:
     return links[0][1]
 
 
-def test_request_access_confirms_and_mails_the_admin(web: HttpSession, clock: FakeClock):
+def test_request_access_confirms_and_mails_the_admin(web: HttpSession, clock: FixedClock):
     done = request_access(web, "fresh-issued.example", EMAIL)
     assert done.view.statuses == [
         f"An email with a link to your user portal has been sent to {EMAIL}"]
-    assert inbox(web) == [[EMAIL, "Access to your GeoTrust user portal", clock.now.isoformat()]]
+    assert inbox(web) == [[EMAIL, "Access to your GeoTrust user portal", clock.now().isoformat()]]
     message = web.get(web.get("/mail/").view.link("Access to your GeoTrust user portal")).view
     assert message.h1 == ["Access to your GeoTrust user portal"]
-    assert "fresh-issued.example" in message.root.find_all("main")[0].text()
-    [(text, href)] = message.links
-    assert text == "Open your user portal" and href.startswith("/portal/login/")
+    assert "fresh-issued.example" in text(message.soup.main)
+    [(label, href)] = message.links
+    assert label == "Open your user portal" and href.startswith("/portal/login/")
     order_id = web.get("/sandbox/orders?domain=fresh-issued.example").json()[0]["order_id"]
     assert web.get(f"/sandbox/posts?order_id={order_id}").json() == {
         "refund": 0, "request_access": 1, "access_mails": 1}
 
 
-def test_mail_is_delivered_after_mail_delay(web: HttpSession, clock: FakeClock):
+def test_mail_is_delivered_after_mail_delay(web: HttpSession, clock: FixedClock):
     web.request("POST", "/sandbox/faults", json_body={"mail_delay": 3600})
     request_access(web, "fresh-issued.example", EMAIL)
     assert inbox(web) == [] and web.get("/mail/api/messages").json() == []
-    clock.advance(3599)
+    clock.advance(timedelta(seconds=3599))
     assert inbox(web) == []
-    clock.advance(1)
+    clock.advance(timedelta(seconds=1))
     assert len(inbox(web)) == 1
     [api] = web.get("/mail/api/messages").json()
     assert api["to"] == EMAIL and api["link"].startswith(web.base_url + "/portal/login/")

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sandbox.testing import FakeClock, HttpSession
+from runner.engine.clock import FixedClock
+from tests.sandbox.browsing import HttpSession, text
 
 COLUMNS = ["Domain", "Customer", "Product", "Order ID", "Partner Order ID", "Purchased", "State",
            "Actions"]
@@ -19,7 +20,10 @@ SEED = {  # domain: (customer, state, days ago, admin email)
     "canary.example": ("Canary Monitor", "issued", 1, "canary@canary.example"),
     "canary-pending.example": ("Canary Pending", "pending_setup", 1,
                                "admin@canary-pending.example"),
+    "mismatch.example": ("Max Mismatch", "issued", 4, "admin@mismatch.example"),
+    "no-admin.example": ("Nora Noadmin", "issued", 6, ""),
 }
+COMMON_NAMES = {"mismatch.example": "other-shop.example"}  # Symantec's, where not the domain
 
 
 def rows_by_domain(web: HttpSession, query: str) -> dict[str, dict[str, str]]:
@@ -31,14 +35,15 @@ def order_id(web: HttpSession, domain: str) -> str:
     return rows_by_domain(web, domain)[domain]["Order ID"]
 
 
-def test_seed_orders_are_exactly_the_contract_table(web: HttpSession, clock: FakeClock):
+def test_seed_orders_are_exactly_the_contract_table(web: HttpSession, clock: FixedClock):
     orders = {o["domain"]: o for o in web.get("/sandbox/orders").json()}
     assert set(orders) == set(SEED)
     for domain, (customer, state, days, email) in SEED.items():
         order = orders[domain]
         assert (order["customer"], order["state"], order["admin_email"]) == (customer, state, email)
+        assert order["common_name"] == COMMON_NAMES.get(domain, domain)
         purchased = datetime.fromisoformat(order["purchased_at"])
-        assert purchased == clock.now - timedelta(days=days)
+        assert purchased == clock.now() - timedelta(days=days)
 
 
 def test_search_page_has_domain_textbox_and_search_button(web: HttpSession):
@@ -67,9 +72,9 @@ def test_results_table_columns_ids_and_iso_dates(web: HttpSession):
 def test_setup_button_only_on_pending_rows_transaction_link_on_all(web: HttpSession):
     view = web.get("/pm/search?domain=example").view
     for tr in view.table_rows("Orders"):
-        cells = [td.text() for td in tr.find_all("td")]
-        buttons = [b.text() for b in tr.find_all("button")]
-        links = [a.text() for a in tr.find_all("a")]
+        cells = [text(td) for td in tr.find_all("td")]
+        buttons = [text(b) for b in tr.find_all("button")]
+        links = [text(a) for a in tr.find_all("a")]
         assert buttons == (["Setup"] if cells[6] == "pending_setup" else [])
         assert links == ["Transaction", "My products"]
 
@@ -114,13 +119,13 @@ def test_refund_button_only_when_refundable(web: HttpSession):
     assert "(ref RF-" in refunded.terms["Refund status"]
 
 
-def test_refund_is_idempotent_and_counted_once(web: HttpSession, clock: FakeClock):
+def test_refund_is_idempotent_and_counted_once(web: HttpSession, clock: FixedClock):
     oid = order_id(web, "pending.example")
     first = web.post(f"/pm/orders/{oid}/refund")
     [notice] = first.view.statuses
     assert notice.startswith("Refund issued: ref RF-") and len(notice.split("ref ")[1]) == 11
     ref = notice.split("ref ")[1]
-    assert first.view.terms["Refund status"] == f"refunded on {clock.now.isoformat()} (ref {ref})"
+    assert first.view.terms["Refund status"] == f"refunded on {clock.now().isoformat()} (ref {ref})"
     assert first.view.terms["Certificate state"] == "refunded"
     assert "Refund" not in first.view.buttons
 

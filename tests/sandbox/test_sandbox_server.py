@@ -6,8 +6,9 @@ import socket
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from runner.engine.clock import FixedClock
 from sandbox.server import SandboxServer
-from sandbox.testing import FakeClock, HttpSession
+from tests.sandbox.browsing import HttpSession
 
 
 def test_server_serves_on_a_free_port_and_releases_it(db_path: Path):
@@ -41,9 +42,9 @@ def test_concurrent_refund_clicks_refund_once(web: HttpSession, new_session):
     assert len(web.get(f"/sandbox/refunds?order_id={oid}").json()) == 1
 
 
-def test_add_order_over_http(web: HttpSession, clock: FakeClock):
+def test_add_order_over_http(web: HttpSession, clock: FixedClock):
     created = web.request("POST", "/sandbox/orders", json_body={
-        "domain": "api.example", "purchased_at": clock.now.isoformat(), "state": "pending_setup"})
+        "domain": "api.example", "purchased_at": clock.now().isoformat(), "state": "pending_setup"})
     assert created.status == 201 and created.json()["state"] == "pending_setup"
     refused = web.request("POST", "/sandbox/orders", json_body={
         "domain": "api.example", "purchased_at": "2026-01-01", "state": "issued"})

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
+from runner.engine.clock import FixedClock
+from sandbox.seed import SEED_ORDERS
 from sandbox.symantec import EXPIRED_TEXT
-from sandbox.testing import FakeClock, HttpSession, log_in_symantec
+from tests.sandbox.browsing import HttpSession, log_in_symantec
 
 MENU = ["Dashboard", "Quick Search", "Orders", "Log out"]
 
@@ -57,7 +60,7 @@ def test_no_cookie_redirects_to_login_without_expired(web: HttpSession):
 def test_login_returns_to_next(web: HttpSession):
     login = web.get("/symantec/orders/PO-7700001")
     assert login.view.h1 == ["Symantec Partner Center"]
-    [next_field] = login.view.root.find_all("input", name="next")
+    next_field = login.view.field("next")
     page = web.post("/symantec/login", {"username": "partner", "password": "sandbox-password",
                                         "next": next_field.attrs["value"]})
     assert page.view.h1 == ["Order Information"]
@@ -70,14 +73,14 @@ def test_login_never_redirects_off_the_console(web: HttpSession, target: str):
     assert page.headers["Location"] == "/symantec/"
 
 
-def test_session_expires_after_session_ttl(web: HttpSession, clock: FakeClock):
+def test_session_expires_after_session_ttl(web: HttpSession, clock: FixedClock):
     web.request("POST", "/sandbox/faults", json_body={"session_ttl": 60})
     log_in_symantec(web)
-    clock.advance(59)
+    clock.advance(timedelta(seconds=59))
     assert web.get("/symantec/quick-search").view.h1 == ["Quick Search"]
-    clock.advance(59)  # still alive: every request renews the session
+    clock.advance(timedelta(seconds=59))  # still alive: every request renews the session
     assert web.get("/symantec/quick-search").view.h1 == ["Quick Search"]
-    clock.advance(61)
+    clock.advance(timedelta(seconds=61))
     expired = web.get("/symantec/quick-search", follow=False)
     query = parse_qs(urlsplit(expired.headers["Location"]).query)
     assert query == {"next": ["/symantec/quick-search"], "expired": ["1"]}
@@ -87,10 +90,10 @@ def test_session_expires_after_session_ttl(web: HttpSession, clock: FakeClock):
     assert login.view.alerts == [EXPIRED_TEXT] == ["Your session has expired. Please log in again."]
 
 
-def test_shortening_session_ttl_cuts_existing_sessions(web: HttpSession, clock: FakeClock):
+def test_shortening_session_ttl_cuts_existing_sessions(web: HttpSession, clock: FixedClock):
     log_in_symantec(web)
     web.request("POST", "/sandbox/faults", json_body={"session_ttl": 5})
-    clock.advance(6)
+    clock.advance(timedelta(seconds=6))
     assert web.get("/symantec/").view.alerts == [EXPIRED_TEXT]
 
 
@@ -127,4 +130,4 @@ def test_orders_page_lists_partner_orders(web: HttpSession):
     log_in_symantec(web)
     page = web.get(web.get("/symantec/").view.link("Orders")).view
     header, rows = page.table("Partner orders")
-    assert header[:2] == ["Partner Order ID", "Common Name"] and len(rows) == 9
+    assert header[:2] == ["Partner Order ID", "Common Name"] and len(rows) == len(SEED_ORDERS)

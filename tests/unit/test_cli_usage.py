@@ -9,13 +9,21 @@ import subprocess
 import sys
 from pathlib import Path
 
+from tests import contract
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def run_cli(*args: str, cwd: Path) -> tuple[int, str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CERTRUNNER_")}
-    done = subprocess.run([sys.executable, str(ROOT / "run.py"), *args], cwd=cwd, env=env,
-                          capture_output=True, text=True, timeout=60)
+def run_cli(*args: str, cwd: Path, env: dict[str, str] | None = None) -> tuple[int, str, str]:
+    """One CLI process with its own state home; under --json its stdout is checked against the
+    output schema."""
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("CERTRUNNER_")}
+    clean["CERTRUNNER_HOME"] = str(cwd / "home")
+    done = subprocess.run([sys.executable, str(ROOT / "run.py"), *args], cwd=cwd,
+                          env={**clean, **(env or {})}, capture_output=True, text=True,
+                          timeout=60)
+    if "--json" in args:
+        contract.parse(args, done.stdout)
     return done.returncode, done.stdout, done.stderr
 
 
@@ -37,7 +45,7 @@ def test_invalid_flow_names_file_line_and_field(tmp_path: Path) -> None:
     assert error["code"] == "flow_invalid"
     assert error["issues"] == [f"{flow}:4: steps[0].action: unknown action 'pm.refnd' "
                                "(did you mean 'pm.refund'?)"]
-    assert not (tmp_path / "var").exists()  # nothing started, nothing stored
+    assert not (tmp_path / "home").exists()  # nothing started, nothing stored
 
 
 def test_unknown_flow_and_unknown_input(tmp_path: Path) -> None:
@@ -66,7 +74,7 @@ def test_misspelt_on_error_code_is_refused_before_anything_runs(tmp_path: Path) 
     line = shipped.splitlines().index(
         "    on_error: {captcha_incorrect: captcha, captcha_expired: captcha}") + 1
     assert error["issues"] == [
-        f"{flow}:{line}: steps[9].on_error: captcha_incorect: unknown error code; "
+        f"{flow}:{line}: steps[11].on_error: captcha_incorect: unknown error code; "
         "geotrust.request_access never raises 'captcha_incorect' (did you mean "
         "'captcha_incorrect'?) (it raises: browser_error, captcha_expired, captcha_incorrect, "
         "console_server_error, console_timeout, console_unreachable, geotrust_no_match, "

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import stat
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
 from runner.cli.app import App
 from runner.config import load_config
+from runner.config.home import private_dir, state_home
+from runner.config.schema import ConfigFileError
 from runner.errors import ConfigError
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -60,3 +64,66 @@ def test_missing_and_malformed_config_files(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as malformed:
         load_config(bad)
     assert malformed.value.code == "config_invalid"
+
+
+def test_every_problem_is_reported_at_once_with_its_line(tmp_path: Path) -> None:
+    path = tmp_path / "bad.yaml"
+    path.write_text("environment: sandbox\n"
+                    "consoles:\n"
+                    "  pm: http://pm.example\n"
+                    "refund_window_days: thirty\n"
+                    "browser:\n"
+                    "  timeout: 1\n"
+                    "  timeout_ms: '10s'\n")
+    with pytest.raises(ConfigFileError) as caught:
+        load_config(path)
+    assert [str(issue) for issue in caught.value.issues] == [
+        f"{path}:3: consoles.pm: this must be a mapping of keys to values, got 'http://pm.example'",
+        f"{path}:4: refund_window_days: expected a whole number of days, got 'thirty'",
+        f"{path}:6: browser.timeout: unknown key (did you mean 'timeout_ms'?); known: headless, "
+        "timeout_ms, read_retries, trace_on_failure",
+        f"{path}:7: browser.timeout_ms: expected a whole number of milliseconds, got '10s'",
+    ]
+    assert caught.value.to_dict()["issues"] == [str(i) for i in caught.value.issues]
+
+
+def test_state_paths_are_absolute_in_the_home_whatever_the_cwd(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    env = {"CERTRUNNER_HOME": str(tmp_path / "home")}
+    config = load_config(ROOT / "runner" / "config" / "default.yaml", env=env)
+    assert config.home == tmp_path / "home"
+    assert config.store == tmp_path / "home" / "runs.db"
+    assert config.artifacts == tmp_path / "home" / "artifacts"
+    assert config.sandbox_db == tmp_path / "home" / "sandbox.db"
+    assert config.login_state == tmp_path / "home" / "login-state"
+    moved = load_config(ROOT / "runner" / "config" / "default.yaml",
+                        env={**env, "CERTRUNNER_STORE": "elsewhere/r.db"})
+    assert moved.store == tmp_path / "home" / "elsewhere" / "r.db"
+
+
+def test_the_default_home_follows_xdg_and_never_the_cwd() -> None:
+    assert state_home({"XDG_STATE_HOME": "/xdg"}) == Path("/xdg/certrunner")
+    assert state_home({"XDG_STATE_HOME": "relative"}) == Path.home() / ".local/state/certrunner"
+    assert state_home({}) == Path.home() / ".local" / "state" / "certrunner"
+    with pytest.raises(ConfigError) as caught:
+        state_home({"CERTRUNNER_HOME": "state"})
+    assert caught.value.code == "home_invalid"
+
+
+def test_production_takes_its_home_from_the_file_and_durations_become_timedeltas() -> None:
+    config = load_config(ROOT / "runner" / "config" / "production.example.yaml", env={})
+    assert config.home == Path("/var/lib/certrunner")
+    assert config.store == Path("/var/lib/certrunner/runs.db")
+    assert config.browser.timeout == timedelta(seconds=20)
+    assert config.refund_window == timedelta(days=30)
+
+
+def test_private_dir_makes_owner_only_folders(tmp_path: Path) -> None:
+    made = private_dir(tmp_path / "a" / "b")
+    assert stat.S_IMODE(made.stat().st_mode) == 0o700
+    assert stat.S_IMODE((tmp_path / "a").stat().st_mode) == 0o700
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(ConfigError) as caught:
+        private_dir(tmp_path / "file" / "c")
+    assert caught.value.code == "state_path_invalid"

@@ -38,6 +38,9 @@ CTX = {
     ("order.refund or 'none yet'", "none yet"),
     ("True", True),
     ("'shop' in inputs.domain", True),
+    ("same_domain(inputs.domain, 'WWW.Shop.Example.')", True),
+    ("not same_domain(inputs.domain, order.state)", True),
+    ("same_domain(inputs.domain, None)", False),
 ])
 def test_allowed_forms(expr, value):
     assert evaluate(expr, CTX) == value
@@ -49,7 +52,13 @@ def test_allowed_forms(expr, value):
     ("order.__class__", "attributes starting with '_' are not allowed"),
     ("order.__class__.__mro__", "attributes starting with '_'"),
     ("order._private", "attributes starting with '_'"),
-    ("len(order)", "function calls are not allowed"),
+    ("len(order)", "function calls are not allowed, except same_domain(x, y) ('len' is not"),
+    ("same_domain(inputs.domain)", "same_domain takes 2 positional arguments"),
+    ("same_domain(inputs.domain, y=order)", "same_domain takes 2 positional arguments"),
+    ("same_domain(*order, order)", "must be dotted names or constants"),
+    ("same_domain(order.state.upper(), order)", "must be dotted names or constants"),
+    ("same_domain(order._secret, order)", "attributes starting with '_'"),
+    ("order.same_domain(order, order)", "except by name"),
     ("order.state.upper()", "function calls are not allowed"),
     ("order['state']", "subscripts are not allowed"),
     ("order.count + 1", "arithmetic is not allowed"),
@@ -106,6 +115,8 @@ def test_references():
         "order.state", "window.eligible", "inputs.domain"}
     assert references("True") == set()
     assert references("order") == {"order"}
+    assert references("same_domain(info.common_name, inputs.domain)") == {
+        "info.common_name", "inputs.domain"}  # the function's name is not a value
 
 
 class TestTemplates:

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, MutableMapping
+from typing import Any
 
 import pytest
 import structlog
+from structlog.testing import capture_logs
 
 from runner import logs
 from runner.engine.result import RunResult
@@ -19,17 +22,38 @@ def test_secret_keys_are_redacted_at_any_depth() -> None:
     assert "hunter2" not in json.dumps(event) and "12345" not in json.dumps(event)
 
 
-def test_json_logs_one_object_per_event(capsys: pytest.CaptureFixture[str]) -> None:
-    logs.configure(level="info", json_logs=True)
-    structlog.contextvars.bind_contextvars(run_id="run-1", ticket="T-1")
+def _logged(emit: Callable[[], None], **bound: str) -> list[MutableMapping[str, Any]]:
+    """What the configured chain (all but its renderer) makes of the events ``emit`` logs,
+    with ``bound`` bound as the executor binds run and ticket."""
+    chain = structlog.get_config()["processors"][:-1]
+    structlog.contextvars.bind_contextvars(**bound)
     try:
-        logs.get_logger().info("step", step="order", duration_ms=12, status="done")
+        with capture_logs(processors=chain) as events:
+            emit()
     finally:
         structlog.contextvars.clear_contextvars()
-    line = capsys.readouterr().err.strip()
-    record = json.loads(line)
-    assert {k: record[k] for k in ("event", "run_id", "ticket", "step", "status")} == {
-        "event": "step", "run_id": "run-1", "ticket": "T-1", "step": "order", "status": "done"}
+    return events
+
+
+def test_json_logs_one_object_per_event_with_the_run_bound() -> None:
+    logs.configure(level="info", json_logs=True)
+    assert isinstance(structlog.get_config()["processors"][-1], structlog.processors.JSONRenderer)
+
+    events = _logged(lambda: logs.get_logger().info("step", step="order", status="done"),
+                     run_id="run-1", ticket="T-1")
+
+    assert [{k: e[k] for k in ("event", "run_id", "ticket", "step", "status", "log_level")}
+            for e in events] == [{"event": "step", "run_id": "run-1", "ticket": "T-1",
+                                  "step": "order", "status": "done", "log_level": "info"}]
+
+
+def test_a_secret_passed_to_the_logger_is_redacted_before_any_output() -> None:
+    logs.configure(level="info", json_logs=True)
+
+    events = _logged(lambda: logs.get_logger().warning("retry", password="hunter2",
+                                                       code="console_timeout"))
+
+    assert events[0]["password"] == "[redacted]" and events[0]["code"] == "console_timeout"
 
 
 @pytest.mark.parametrize(("status", "kind", "code"), [

@@ -115,6 +115,17 @@ class TestRuns:
         assert caught.value.code == "secret_in_store"
         assert store.find_runs_by_ticket("T-3") == []
 
+    def test_what_stands_for_a_secret_is_stored(self, store):
+        """A suggested command's placeholder, a given answer's marker: not secrets themselves."""
+        run, _ = store.create_run("T-6", "f")
+        run.next_action = {"type": "provide_input",
+                           "command": {"verb": "resume", "inputs": {"image_number": "<VALUE>"}}}
+        run.context = {"steps": {"image_number": {"value": "[given]"}}}
+        assert store.save_run(run).next_action == run.next_action
+        run.next_action["command"]["inputs"]["image_number"] = "12345"
+        with pytest.raises(StoreError, match="next_action.command.inputs.image_number"):
+            store.save_run(run)
+
     def test_secret_inside_a_dataclass_is_refused(self, store):
         @dataclass
         class Login:
@@ -301,7 +312,7 @@ class TestListAndAbandon:
         assert [r.flow for r in store.list_runs(ticket="T-2")] == ["cancel_only", "cancel_refund"]
         assert [r.ticket for r in store.list_runs(flow="cancel_refund", limit=1)] == ["T-2"]
         assert store.list_runs(status="running", ticket="T-2", flow="cancel_refund") == []
-        assert len(store.list_runs(limit=0)) == 0
+        assert len(store.list_runs(limit=0)) == 0 and len(store.list_runs(limit=None)) == 3
 
     def test_abandon_keeps_the_reason_and_an_event(self, store, clock):
         run, _ = store.create_run("T-1", "f")
@@ -309,7 +320,7 @@ class TestListAndAbandon:
         store.save_run(run)
         gone = store.abandon_run(run.run_id, "customer withdrew the ticket")
         assert (gone.status, gone.outcome) == (RunStatus.ABANDONED, "abandoned")
-        assert gone.message == "customer withdrew the ticket" and gone.next_check_at is None
+        assert gone.message == run.message and gone.next_check_at is None
         (event,) = store.events(run.run_id)
         assert (event.step, event.kind, event.data) == (
             None, "abandoned", {"reason": "customer withdrew the ticket", "forced": False})

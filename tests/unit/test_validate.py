@@ -22,6 +22,7 @@ from runner.language.model import (
 )
 from runner.language.validate import FlowInvalid, check_inputs, load_flow, validate_text
 from runner.language.yaml_lines import FlowError, Issue
+from tests.unit.flowtext import flow_yaml
 
 
 def only(issues: list[Issue]) -> Issue:
@@ -48,26 +49,22 @@ def test_the_reference_flow_is_valid(valid_flow, cancel_refund):
 
 
 def test_issue_text_names_file_line_and_field(flow_issues, write_flow):
-    issue = only(flow_issues("""
-        name: x
-        steps:
+    issue = only(flow_issues(flow_yaml("""
           - id: a
             action: pm.refnd
             with: {order_id: "1"}
           - id: done
             end: ok
-        """))
+        """)))
     assert str(issue) == (f"{write_flow('x')}:4: steps[0].action: unknown action 'pm.refnd' "
                           "(did you mean 'pm.refund'?)")
 
 
 def test_bad_yaml_names_line_and_snippet(write_flow, actions):
-    path = write_flow("""
-        name: x
-        steps:
+    path = write_flow(flow_yaml("""
           - id: a
             action: pm.find_order: oops
-        """)
+        """))
     with pytest.raises(FlowError) as caught:
         load_flow(path, actions)
     assert caught.value.code == "flow_yaml_invalid"
@@ -104,63 +101,53 @@ def test_empty_steps_and_typo_key(flow_issues):
 
 
 def test_step_with_no_kind(flow_issues):
-    issue = only(flow_issues("""
-        name: x
-        steps:
+    issue = only(flow_issues(flow_yaml("""
           - id: a
             acton: pm.find_order
           - id: done
             end: ok
-        """))
+        """)))
     assert (issue.line, issue.field) == (3, "steps[0]")
     assert "no kind" in issue.message and "did you mean 'action'" in issue.message
 
 
 def test_step_with_two_kinds(flow_issues):
-    issue = only(flow_issues("""
-        name: x
-        steps:
+    issue = only(flow_issues(flow_yaml("""
           - id: a
             action: pm.find_order
             with: {domain: d}
             end: found
-        """))
+        """)))
     assert (issue.line, issue.field) == (6, "steps[0]")
     assert "more than one kind (action and end)" in issue.message
 
 
 def test_unknown_field_for_kind(flow_issues):
-    issue = only(flow_issues("""
-        name: x
-        steps:
+    issue = only(flow_issues(flow_yaml("""
           - id: a
             action: pm.find_order
             with: {domain: d}
             until: "a.state == 'x'"
           - id: done
             end: ok
-        """))
+        """)))
     assert (issue.line, issue.field) == (6, "steps[0].until")
 
 
 def test_unknown_action_suggests(flow_issues):
-    issue = only(flow_issues("""
-        name: x
-        steps:
+    issue = only(flow_issues(flow_yaml("""
           - id: order
             action: pm.find_ordr
             with: {domain: d}
           - id: done
             end: ok
-        """))
+        """)))
     assert (issue.line, issue.field) == (4, "steps[0].action")
     assert issue.message == "unknown action 'pm.find_ordr' (did you mean 'pm.find_order'?)"
 
 
 def test_duplicate_step_id(flow_issues):
-    issue = only(flow_issues("""
-        name: x
-        steps:
+    issue = only(flow_issues(flow_yaml("""
           - id: order
             action: pm.find_order
             with: {domain: d}
@@ -169,18 +156,16 @@ def test_duplicate_step_id(flow_issues):
             with: {domain: e}
           - id: done
             end: ok
-        """))
+        """)))
     assert (issue.line, issue.field) == (6, "steps[1].id")
     assert "duplicate step id 'order' (first on line 3)" in issue.message
 
 
 def test_bad_step_id(flow_issues):
-    issue = only(flow_issues("""
-        name: x
-        steps:
+    issue = only(flow_issues(flow_yaml("""
           - id: inputs
             end: ok
-        """))
+        """)))
     assert (issue.line, issue.field) == (3, "steps[0].id")
 
 
@@ -197,10 +182,7 @@ def test_bad_step_id(flow_issues):
     ("${order.__class__}", "attributes starting with '_' are not allowed"),
 ])
 def test_references_in_templates(flow_issues, valid_flow, expr, message):
-    text = f"""
-        name: x
-        inputs: {{domain: {{required: true}}, extra: {{}}}}
-        steps:
+    text = flow_yaml(f"""
           - id: order
             action: pm.find_order
             with: {{domain: "${{inputs.domain}}"}}
@@ -212,7 +194,7 @@ def test_references_in_templates(flow_issues, valid_flow, expr, message):
             prompt: anything
           - id: done
             end: ok
-        """
+        """, inputs="{domain: {required: true}, extra: {}}")
     if message is None:
         valid_flow(text)
         return
@@ -222,22 +204,18 @@ def test_references_in_templates(flow_issues, valid_flow, expr, message):
 
 
 def test_action_without_declared_outputs_accepts_any_field(valid_flow):
-    valid_flow("""
-        name: x
-        steps:
+    valid_flow(flow_yaml("""
           - id: note
             action: pm.note
             with: {text: hello}
           - id: done
             end: ok
             message: "${note.anything}"
-        """)
+        """))
 
 
 def test_reference_in_when_to_later_step(flow_issues):
-    issue = only(flow_issues("""
-        name: x
-        steps:
+    issue = only(flow_issues(flow_yaml("""
           - id: early
             when: "late.state == 'x'"
             end: early
@@ -246,15 +224,13 @@ def test_reference_in_when_to_later_step(flow_issues):
             with: {domain: d}
           - id: done
             end: ok
-        """))
+        """)))
     assert (issue.line, issue.field) == (4, "steps[0].when")
     assert "comes later (steps[1], line 6)" in issue.message
 
 
 def test_when_cannot_read_own_outputs_but_until_can(flow_issues):
-    issue = only(flow_issues("""
-        name: x
-        steps:
+    issue = only(flow_issues(flow_yaml("""
           - id: poll
             when: "poll.state == 'x'"
             wait: pm.find_order
@@ -264,29 +240,25 @@ def test_when_cannot_read_own_outputs_but_until_can(flow_issues):
             deadline: 1d
           - id: done
             end: ok
-        """))
+        """)))
     assert (issue.line, issue.field) == (4, "steps[0].when")
     assert "cannot use its own outputs" in issue.message
 
 
 def test_disallowed_expression_in_when(flow_issues):
-    issue = only(flow_issues("""
-        name: x
-        steps:
+    issue = only(flow_issues(flow_yaml("""
           - id: a
             when: "__import__('os').system('true')"
             end: x
           - id: done
             end: ok
-        """))
+        """)))
     assert (issue.line, issue.field) == (4, "steps[0].when")
     assert "function calls are not allowed" in issue.message
 
 
 def test_missing_and_unknown_with_keys(flow_issues):
-    issues = flow_issues("""
-        name: x
-        steps:
+    issues = flow_issues(flow_yaml("""
           - id: captcha
             action: geotrust.read_captcha
             with:
@@ -294,7 +266,7 @@ def test_missing_and_unknown_with_keys(flow_issues):
               emial: e
           - id: done
             end: ok
-        """)
+        """))
     assert [(i.line, i.field) for i in issues] == [(5, "steps[0].with"), (7, "steps[0].with.emial")]
     assert issues[0].message == "missing input 'email' for geotrust.read_captcha"
     assert "did you mean 'email'?" in issues[1].message
@@ -302,21 +274,17 @@ def test_missing_and_unknown_with_keys(flow_issues):
 
 
 def test_missing_with_entirely(flow_issues):
-    issue = only(flow_issues("""
-        name: x
-        steps:
+    issue = only(flow_issues(flow_yaml("""
           - id: order
             action: pm.find_order
           - id: done
             end: ok
-        """))
+        """)))
     assert (issue.line, issue.field) == (4, "steps[0].with")
 
 
 def test_side_effect_before_gate(flow_issues):
-    issue = only(flow_issues("""
-        name: x
-        steps:
+    issue = only(flow_issues(flow_yaml("""
           - id: refund
             action: pm.refund
             with: {order_id: "1"}
@@ -326,30 +294,26 @@ def test_side_effect_before_gate(flow_issues):
             purchased_at: "2026-01-01T00:00:00+00:00"
           - id: done
             end: ok
-        """))
+        """)))
     assert (issue.line, issue.field) == (4, "steps[0].action")
     assert "comes before the refund_window gate (steps[1], line 7)" in issue.message
 
 
 def test_side_effect_without_gate(flow_issues):
-    issue = only(flow_issues("""
-        name: x
-        steps:
+    issue = only(flow_issues(flow_yaml("""
           - id: refund
             action: pm.refund
             with: {order_id: "1"}
             key: "1"
           - id: done
             end: ok
-        """))
+        """)))
     assert (issue.line, issue.field) == (4, "steps[0].action")
     assert "no refund_window gate" in issue.message
 
 
 def test_refund_after_a_gate_that_does_not_deny(flow_issues):
-    issue = only(flow_issues("""
-        name: x
-        steps:
+    issue = only(flow_issues(flow_yaml("""
           - id: window
             gate: refund_window
             purchased_at: "2026-01-01T00:00:00+00:00"
@@ -360,15 +324,13 @@ def test_refund_after_a_gate_that_does_not_deny(flow_issues):
             key: "1"
           - id: done
             end: ok
-        """))
+        """)))
     assert (issue.line, issue.field) == (8, "steps[1].action")
     assert "pays money out" in issue.message and "on_expired: continue" in issue.message
 
 
 def test_side_effect_needs_a_key(flow_issues):
-    issue = only(flow_issues("""
-        name: x
-        steps:
+    issue = only(flow_issues(flow_yaml("""
           - id: window
             gate: refund_window
             purchased_at: "2026-01-01T00:00:00+00:00"
@@ -377,15 +339,13 @@ def test_side_effect_needs_a_key(flow_issues):
             with: {order_id: "1"}
           - id: done
             end: ok
-        """))
+        """)))
     assert (issue.line, issue.field) == (7, "steps[1].action")
     assert "needs key:" in issue.message
 
 
 def test_key_is_a_checked_template(flow_issues):
-    issue = only(flow_issues("""
-        name: x
-        steps:
+    issue = only(flow_issues(flow_yaml("""
           - id: window
             gate: refund_window
             purchased_at: "2026-01-01T00:00:00+00:00"
@@ -395,7 +355,7 @@ def test_key_is_a_checked_template(flow_issues):
             key: "${order.order_id}"
           - id: done
             end: ok
-        """))
+        """)))
     assert (issue.line, issue.field) == (9, "steps[1].key")
     assert "no step or input named 'order'" in issue.message
 
@@ -412,9 +372,7 @@ def test_key_is_a_checked_template(flow_issues):
     ("[captcha]", "must map error codes to step ids"),
 ])
 def test_on_error_only_goes_back(flow_issues, valid_flow, on_error, message):
-    text = f"""
-        name: x
-        steps:
+    text = flow_yaml(f"""
           - id: window
             gate: refund_window
             purchased_at: "2026-01-01T00:00:00+00:00"
@@ -428,7 +386,7 @@ def test_on_error_only_goes_back(flow_issues, valid_flow, on_error, message):
             on_error: {on_error}
           - id: done
             end: ok
-        """
+        """)
     if message is None:
         valid_flow(text)
         return
@@ -438,36 +396,30 @@ def test_on_error_only_goes_back(flow_issues, valid_flow, on_error, message):
 
 
 def test_conditional_gate_is_refused(flow_issues):
-    issue = only(flow_issues("""
-        name: x
-        steps:
+    issue = only(flow_issues(flow_yaml("""
           - id: window
             when: "True"
             gate: refund_window
             purchased_at: "2026-01-01T00:00:00+00:00"
           - id: done
             end: ok
-        """))
+        """)))
     assert (issue.line, issue.field) == (4, "steps[0].when")
 
 
 def test_unknown_gate_kind(flow_issues):
-    issue = only(flow_issues("""
-        name: x
-        steps:
+    issue = only(flow_issues(flow_yaml("""
           - id: window
             gate: refund_windw
             purchased_at: "2026-01-01T00:00:00+00:00"
           - id: done
             end: ok
-        """))
+        """)))
     assert (issue.line, issue.field) == (4, "steps[0].gate")
 
 
 def test_wait_on_side_effect(flow_issues):
-    issue = only(flow_issues("""
-        name: x
-        steps:
+    issue = only(flow_issues(flow_yaml("""
           - id: window
             gate: refund_window
             purchased_at: "2026-01-01T00:00:00+00:00"
@@ -479,7 +431,7 @@ def test_wait_on_side_effect(flow_issues):
             deadline: 2d
           - id: done
             end: ok
-        """))
+        """)))
     assert (issue.line, issue.field) == (7, "steps[1].wait")
     assert "has side effects (use a read-only action)" in issue.message
 
@@ -492,9 +444,7 @@ def test_wait_on_side_effect(flow_issues):
     ("15d", "14d", 7, "must not be longer than the deadline"),
 ])
 def test_bad_durations(flow_issues, every, deadline, line, message):
-    issue = only(flow_issues(f"""
-        name: x
-        steps:
+    issue = only(flow_issues(flow_yaml(f"""
           - id: poll
             wait: pm.find_order
             with: {{domain: d}}
@@ -503,48 +453,81 @@ def test_bad_durations(flow_issues, every, deadline, line, message):
             deadline: {deadline}
           - id: done
             end: ok
-        """))
+        """)))
     assert issue.line == line
     assert message in issue.message
 
 
 def test_missing_wait_fields(flow_issues):
-    issues = flow_issues("""
-        name: x
-        steps:
+    issues = flow_issues(flow_yaml("""
           - id: poll
             wait: pm.find_order
             with: {domain: d}
           - id: done
             end: ok
-        """)
+        """))
     assert [(i.line, i.field) for i in issues] == [
         (3, "steps[0].until"), (3, "steps[0].every"), (3, "steps[0].deadline")]
 
 
 def test_unknown_end_status(flow_issues):
-    issue = only(flow_issues("""
-        name: x
-        steps:
+    issue = only(flow_issues(flow_yaml("""
           - id: done
             end: ok
             status: succeded
-        """))
+        """)))
     assert (issue.line, issue.field) == (5, "steps[0].status")
     assert "did you mean 'succeeded'" in issue.message
 
 
 def test_end_status_and_message(valid_flow):
-    flow = valid_flow("""
-        name: x
-        steps:
+    flow = valid_flow(flow_yaml("""
           - id: done
             end: not_ours
             status: denied
             message: "We cannot help with this order."
-        """)
+        """))
     end = flow.steps[0]
     assert isinstance(end, EndStep) and end.status is EndStatus.DENIED
+
+
+def test_a_failed_end_has_a_customer_message_and_an_internal_detail(valid_flow):
+    flow = valid_flow("""
+        name: x
+        inputs:
+          domain: {required: true}
+        steps:
+          - id: mismatch
+            when: "not same_domain(inputs.domain, 'shop.example')"
+            end: common_name_mismatch
+            status: failed
+            message: "We are checking the order for ${inputs.domain}."
+            detail: "common name is not ${inputs.domain}"
+          - id: done
+            end: ok
+        """)
+    end = flow.steps[0]
+    assert isinstance(end, EndStep) and end.status is EndStatus.FAILED
+    assert end.detail == "common name is not ${inputs.domain}"
+
+
+def test_detail_only_on_a_failed_end_and_its_references_checked(flow_issues):
+    issues = flow_issues("""
+        name: x
+        steps:
+          - id: checked
+            end: odd
+            status: failed
+            detail: "no ${order.domain} here"
+          - id: done
+            end: ok
+            detail: "internal"
+        """)
+    assert [(i.line, i.field) for i in issues] == [
+        (4, "steps[0].end"), (6, "steps[0].detail"), (9, "steps[1].detail")]
+    assert "needs a business error code declared in runner/error_codes.py" in issues[0].message
+    assert "'order'" in issues[1].message
+    assert "only an end with status: failed has a detail" in issues[2].message
 
 
 def test_ask_must_name_a_declared_input(flow_issues):
@@ -564,25 +547,20 @@ def test_ask_must_name_a_declared_input(flow_issues):
 
 
 def test_ask_output_is_value(flow_issues):
-    issue = only(flow_issues("""
-        name: x
-        inputs: {code: {}}
-        steps:
+    issue = only(flow_issues(flow_yaml("""
           - id: answer
             ask: code
             prompt: Give the code
           - id: done
             end: ok
             message: "${answer.text}"
-        """))
+        """, inputs="{code: {}}")))
     assert (issue.line, issue.field) == (9, "steps[1].message")
     assert "has no output 'text'" in issue.message and "outputs: value" in issue.message
 
 
 def test_gate_outputs(flow_issues):
-    issue = only(flow_issues("""
-        name: x
-        steps:
+    issue = only(flow_issues(flow_yaml("""
           - id: window
             gate: refund_window
             purchased_at: "2026-01-01T00:00:00+00:00"
@@ -592,26 +570,22 @@ def test_gate_outputs(flow_issues):
             end: ok
           - id: end
             end: other
-        """))
+        """)))
     assert (issue.line, issue.field) == (8, "steps[1].when")
     assert "did you mean 'eligible'" in issue.message
 
 
 def test_last_step_must_be_an_unconditional_end(flow_issues):
-    issue = only(flow_issues("""
-        name: x
-        steps:
+    issue = only(flow_issues(flow_yaml("""
           - id: order
             action: pm.find_order
             with: {domain: d}
-        """))
+        """)))
     assert (issue.line, issue.field) == (3, "steps[0]")
 
 
 def test_unreachable_step_after_end(flow_issues):
-    issue = only(flow_issues("""
-        name: x
-        steps:
+    issue = only(flow_issues(flow_yaml("""
           - id: done
             end: ok
           - id: order
@@ -619,7 +593,7 @@ def test_unreachable_step_after_end(flow_issues):
             with: {domain: d}
           - id: really_done
             end: ok
-        """))
+        """)))
     assert (issue.line, issue.field) == (5, "steps[1]")
     assert "unreachable" in issue.message
 
@@ -646,30 +620,27 @@ def test_all_problems_are_reported_together_in_line_order(flow_issues):
 
 
 def test_one_broken_step_does_not_cascade(flow_issues):
-    issue = only(flow_issues("""
-        name: x
-        steps:
+    issue = only(flow_issues(flow_yaml("""
           - id: order
             action: pm.find_order
             with: {domain: d}
-            every: 2h
             bogus: 1
           - id: done
             end: ok
             message: "${order.state}"
-        """.replace("            every: 2h\n", "")))
+        """)))
     assert (issue.line, issue.field) == (6, "steps[0].bogus")
 
 
 def test_validate_text_without_a_file(actions):
-    flow = validate_text("name: x\nsteps:\n  - id: done\n    end: ok\n", "inline.yaml", actions)
+    flow = validate_text(flow_yaml("- id: done\n  end: ok"), "inline.yaml", actions)
     assert flow.path == "inline.yaml"
     with pytest.raises(FlowInvalid, match=r"inline.yaml:4: steps\[0\].end"):
-        validate_text("name: x\nsteps:\n  - id: done\n    end: Not OK\n", "inline.yaml", actions)
+        validate_text(flow_yaml("- id: done\n  end: Not OK"), "inline.yaml", actions)
 
 
 def test_flow_invalid_serialises_its_issues(flow_issues, write_flow, actions):
-    path = write_flow("name: x\nsteps:\n  - id: a\n    action: nope\n  - id: d\n    end: ok\n")
+    path = write_flow(flow_yaml("- id: a\n  action: nope\n- id: d\n  end: ok"))
     with pytest.raises(FlowInvalid) as caught:
         load_flow(path, actions)
     data = caught.value.to_dict()
@@ -705,8 +676,7 @@ class TestCheckInputs:
 
 def test_default_catalog_is_used_when_none_given(tmp_path: Path):
     path = tmp_path / "f.yaml"
-    path.write_text("name: x\nsteps:\n  - id: a\n    action: surely.not_registered\n"
-                    "  - id: d\n    end: ok\n")
+    path.write_text(flow_yaml("- id: a\n  action: surely.not_registered\n- id: d\n  end: ok"))
     with pytest.raises(FlowInvalid, match="unknown action 'surely.not_registered'"):
         load_flow(path)
 

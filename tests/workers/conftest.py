@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
+from runner.engine.clock import OffsetClock
 from sandbox.server import SandboxServer
-from tests.e2e.conftest import SandboxClient, SandboxClock
+from tests.e2e.conftest import SandboxClient
 from tests.servers import REDIS_URL, postgres_schema, require
 from tests.workers.cluster import Cluster
 
@@ -32,9 +34,9 @@ def broker_url() -> str:
 @pytest.fixture
 def consoles(tmp_path: Path) -> Iterator[SandboxClient]:
     """A sandbox of this test's own (its orders and refunds are this test's alone)."""
-    clock = SandboxClock()
+    clock = OffsetClock(timedelta())
     server = SandboxServer(tmp_path / "sandbox.db", port=0, clock=clock).start()
-    yield SandboxClient(server.url, clock)
+    yield SandboxClient(server, clock)
     server.stop()
 
 

@@ -1,4 +1,10 @@
-"""An end step: the run has its outcome and, for the customer, the flow's message."""
+"""An end step: the run has its outcome and, for the customer, the flow's message.
+
+An end with ``status: failed`` is the flow's own stop on a check the order did not pass (the
+procedure's step 4): a business failure whose code is the outcome (a declared business code,
+checked when the flow is validated), whose ``error.message`` is the rendered ``detail`` (for
+the support agent) and whose customer message is the flow's ``message``.
+"""
 
 from __future__ import annotations
 
@@ -7,11 +13,22 @@ from typing import Any
 from runner.engine import texts
 from runner.engine.steps.context import End, StepContext
 from runner.engine.store import RunStatus
+from runner.error_codes import declared
+from runner.errors import BusinessError
 from runner.language.expressions import render_value
-from runner.language.model import EndStep
+from runner.language.model import EndStatus, EndStep
+
+
+def _text(template: str | None, values: dict[str, Any]) -> str | None:
+    rendered = render_value(template, values) if template else None
+    return " ".join(str(rendered).split()) if rendered else None
 
 
 def run(sc: StepContext, step: EndStep) -> dict[str, Any]:
-    message = render_value(step.message, sc.expressions()) if step.message else None
-    text = " ".join(str(message).split()) if message else texts.customer_finished(sc.domain)
-    raise End(RunStatus(step.status.value), step.outcome, text)
+    values = sc.expressions()
+    message = _text(step.message, values)
+    if step.status is EndStatus.FAILED:
+        detail = _text(step.detail, values) or message or step.outcome
+        raise BusinessError(detail, code=declared(step.outcome), customer_message=message)
+    raise End(RunStatus(step.status.value), step.outcome,
+              message or texts.customer_finished(sc.domain))

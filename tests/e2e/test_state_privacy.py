@@ -1,0 +1,62 @@
+"""State is private: failure traces carry no session cookie, and every state file is 0600 in
+0700 folders. Real runs through the CLI, real Chromium, real sandbox."""
+
+from __future__ import annotations
+
+import json
+import stat
+import urllib.parse
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from sandbox.server import SandboxServer
+from tests.e2e.cli import Cli
+from tests.e2e.conftest import SandboxClient
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def cli(sandbox: SandboxClient, sandbox_server: SandboxServer, tmp_path: Path) -> Cli:
+    return Cli(sandbox.url, Path(sandbox_server.db_path), tmp_path / "home")
+
+
+def _hits(archive: Path, secret: str) -> list[str]:
+    needles = {secret.encode(), urllib.parse.quote(secret).encode(),
+               secret.encode("utf-16-le")}
+    with zipfile.ZipFile(archive) as trace:
+        return [name for name in trace.namelist() if any(n in trace.read(name) for n in needles)]
+
+
+def test_a_failure_trace_of_a_logged_in_console_holds_no_session_cookie(
+        cli: Cli, sandbox: SandboxClient) -> None:
+    cli.home.mkdir()
+    sandbox.faults(down="geotrust")  # fails after the Symantec login, at the GeoTrust step
+    answer = cli.run("cancel_refund", "T-950", "fresh-issued.example")
+    assert answer.code == 1, answer.stderr
+    assert answer.data["error"]["kind"] == "console"
+    (trace,) = [Path(p) for p in answer.data["artifacts"] if p.endswith(".zip")]
+    state = json.loads((cli.home / "login-state" / "symantec.json").read_text())
+    (session_cookie,) = [c["value"] for c in state["cookies"] if c["name"] == "symantec_session"]
+    assert len(session_cookie) >= 16
+    with zipfile.ZipFile(trace) as archive:  # the trace recorded the Symantec pages...
+        network = archive.read("trace.network").decode()
+    assert "/symantec/" in network and '"name":"Cookie","value":"[masked]"' in network
+    assert _hits(trace, session_cookie) == []  # ...but not the cookie that logs in there
+
+
+def test_every_state_file_is_owner_only(cli: Cli, sandbox: SandboxClient) -> None:
+    cli.home.mkdir(mode=0o700)
+    paused = cli.run("cancel_refund", "T-951", "fresh-issued.example")
+    assert paused.code == 3, paused.stderr  # waits for the captcha: an image in the artifacts
+    assert any(p.endswith(".png") for p in paused.data["artifacts"])
+    sandbox.faults(down="pm")
+    failed = cli.run("cancel_refund", "T-952", "pending.example")
+    assert failed.code == 1, failed.stderr  # a screenshot and a trace
+    kinds = {p.suffix for p in cli.home.rglob("*")}
+    assert {".db", ".json", ".png", ".zip"} <= kinds
+    loose = [f"{oct(stat.S_IMODE(p.stat().st_mode))} {p}" for p in cli.home.rglob("*")
+             if stat.S_IMODE(p.stat().st_mode) != (0o700 if p.is_dir() else 0o600)]
+    assert loose == []

@@ -1,0 +1,75 @@
+"""The published contract agrees with the code: the schema is a valid draft 2020-12 schema, it
+covers every field of the result, and docs/contract.md names every value the code can emit."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import fields
+from pathlib import Path
+
+import pytest
+from jsonschema import Draft202012Validator
+
+from runner.engine.contract import (
+    KIND_MEANING,
+    NEXT_ACTION_MEANING,
+    STATUS_MEANING,
+    STEP_STATUSES,
+    output_schema,
+    statuses,
+)
+from runner.engine.result import RunResult, StepReport
+from runner.error_codes import ErrorCode
+from runner.language.model import EndStep
+from runner.language.validate import load_flow
+from tests import contract
+from tests.unit.test_cli_usage import ROOT, run_cli
+
+DOC = (ROOT / "docs" / "contract.md").read_text()
+
+
+def documented(value: str) -> bool:
+    return f"`{value}`" in DOC
+
+
+def test_schema_is_valid_and_printed_by_the_cli(tmp_path: Path) -> None:
+    Draft202012Validator.check_schema(output_schema())
+    code, out, _ = run_cli("schema", cwd=tmp_path)
+    assert code == 0 and json.loads(out) == output_schema()
+
+
+def test_every_result_field_is_in_the_schema_and_the_docs() -> None:
+    properties = output_schema()["$defs"]["run_result"]["properties"]
+    for f in fields(RunResult):
+        assert f.name in properties
+        assert documented(f.name) or f.name == "message", f.name
+
+
+def test_every_status_kind_and_next_action_has_a_meaning_and_a_doc_line() -> None:
+    assert set(statuses()) == set(STATUS_MEANING)
+    for value in [*statuses(), *KIND_MEANING, *NEXT_ACTION_MEANING, *STEP_STATUSES]:
+        assert documented(value), value
+
+
+def test_error_codes_are_the_catalogue() -> None:
+    code = output_schema()["$defs"]["error"]["properties"]["code"]
+    assert [c["const"] for c in code["oneOf"]] == [str(c) for c in ErrorCode]
+    assert "errors.md" in DOC
+
+
+def test_every_outcome_of_the_shipped_flows_is_documented() -> None:
+    for path in sorted((ROOT / "runner" / "flows").glob("*.yaml")):
+        for step in load_flow(path).steps:
+            if isinstance(step, EndStep):
+                assert documented(step.outcome), (path.name, step.outcome)
+
+
+@pytest.mark.parametrize("status", ["succeeded", "waiting", "abandoned"])
+def test_results_validate_and_bad_ones_do_not(status: str) -> None:
+    result = RunResult("run-1", "T-1", "cancel_refund", status,
+                       steps=[StepReport("order", "done", 12)], artifacts=["/tmp/a.png"])
+    contract.check(("run",), result.to_dict())
+    with pytest.raises(AssertionError, match="broke the output contract"):
+        contract.check(("run",), {**result.to_dict(), "status": "lost"})
+    with pytest.raises(AssertionError, match="broke the output contract"):
+        contract.check(("run",), {**result.to_dict(), "artifacts": ["relative/a.png"]})

@@ -1,0 +1,36 @@
+"""The commands an agent calls most start without Playwright, Flask or Pillow: their imports
+alone cost more than the whole command should (bench/startup.py measures the time)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.unit.test_cli_usage import ROOT
+
+HEAVY = ("playwright", "flask", "PIL", "werkzeug", "jsonschema")
+
+
+def imported(*args: str, cwd: Path) -> set[str]:
+    """Top-level names of every module the command imported (python -X importtime)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CERTRUNNER_")}
+    env["CERTRUNNER_STORE"] = str(cwd / "runs.db")
+    done = subprocess.run([sys.executable, "-X", "importtime", str(ROOT / "run.py"), *args],
+                          cwd=cwd, env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode in (0, 2), done.stderr[-2000:]
+    names = {line.rsplit("|", 1)[-1].strip() for line in done.stderr.splitlines()
+             if line.startswith("import time:")}
+    assert "runner.cli.main" in names  # the measurement itself works
+    return {name.split(".")[0] for name in names}
+
+
+@pytest.mark.parametrize("args", [
+    ("--help",), ("--version",), ("status", "T-1", "--json"), ("runs", "list", "--json"),
+    ("schema",), ("flows", "list", "--json"),
+])
+def test_no_heavy_imports(tmp_path: Path, args: tuple[str, ...]) -> None:
+    assert imported(*args, cwd=tmp_path) & set(HEAVY) == set()
