@@ -114,7 +114,7 @@ def measure(reads: int, scratch: Path) -> dict[str, Any]:
     clock = FixedClock(NOW)
     statements: list[str] = []
     with RunStore(config.store, clock) as store:
-        store.db.set_trace_callback(statements.append)
+        store.db.raw.set_trace_callback(statements.append)
         executor = Executor(config, store, clock, lambda _dir, _cookies: NoSession(), actions)
         result = executor.start(flow, "T-1", {"domain": "a.example"})
     begins = [s for s in statements if s.strip().upper().startswith("BEGIN")]

@@ -134,6 +134,26 @@ class ErrorCode(enum.StrEnum):
     BAD_DATETIME = "bad_datetime", Kind.INPUT, "a value is not an ISO 8601 date and time"
     BAD_WINDOW = "bad_window", Kind.INPUT, "the configured refund window is not positive"
 
+    # the service (certrunner serve, certrunner mcp) and its HTTP doors
+    BAD_WORKERS = "bad_workers", Kind.INPUT, "--workers is below 1"
+    API_TOKEN_WEAK = "api_token_weak", Kind.INPUT, "CERTRUNNER_API_TOKEN is too short"
+    API_TOKEN_REQUIRED = ("api_token_required", Kind.INPUT,
+                          "the service would listen beyond loopback without CERTRUNNER_API_TOKEN")
+    CHROMIUM_FAILED = ("chromium_failed", Kind.INPUT,
+                       "the service's Chromium exited before it listened (the error has its "
+                       "last output)")
+    UNAUTHORIZED = "unauthorized", Kind.INPUT, "the request lacks the service's bearer token"
+    BODY_TOO_LARGE = "body_too_large", Kind.INPUT, "the request body is over the service's limit"
+    BAD_REQUEST = "bad_request", Kind.INPUT, "the request body or query is malformed"
+    NOT_FOUND = "not_found", Kind.INPUT, "the service has no such path"
+    METHOD_NOT_ALLOWED = "method_not_allowed", Kind.INPUT, "the path does not take that method"
+    HTTP_ERROR = "http_error", Kind.INPUT, "another HTTP-level refusal (the message says which)"
+    UNKNOWN_ARTIFACT = "unknown_artifact", Kind.INPUT, "the run lists no artifact of that name"
+    RUN_ABANDONED = ("run_abandoned", Kind.INPUT,
+                     "the run was abandoned; a new run needs a new ticket")
+    SERVICE_STOPPING = ("service_stopping", Kind.CONSOLE,
+                        "the service is stopping and started nothing; retry once it is back")
+
     # flows, runs and their inputs
     UNKNOWN_FLOW = "unknown_flow", Kind.INPUT, "no flow of that name"
     FLOW_NOT_FOUND = "flow_not_found", Kind.INPUT, "the flow file does not exist"
@@ -158,6 +178,8 @@ class ErrorCode(enum.StrEnum):
     SIDE_EFFECT_UNCONFIRMED = ("side_effect_unconfirmed", Kind.INPUT,
                                "the run started a side effect nobody confirmed: check the "
                                "console first (`runs abandon` names it), or --force")
+    INPUT_NOT_QUEUED = ("input_not_queued", Kind.INPUT,
+                        "an input a person types when asked never goes through the queue")
     MISSING_INPUT = "missing_input", Kind.INPUT, "a required input was not given"
     DOMAIN_INVALID = ("domain_invalid", Kind.INPUT,
                       "the domain is not a valid domain name (error.message says why)")
@@ -210,6 +232,8 @@ class ErrorCode(enum.StrEnum):
     STORE_TOO_NEW = "store_too_new", Kind.INPUT, "the run store was written by a newer runner"
     STORE_CORRUPT = ("store_corrupt", Kind.DRIFT,
                      "the runs database is damaged or not a runs database; it is left untouched")
+    STORE_TOO_OLD = ("store_too_old", Kind.INPUT,
+                     "the run store's schema is older than any migration this runner has")
     LEDGER_MISSING = "ledger_missing", Kind.DRIFT, "a side effect was confirmed without intent"
     LEDGER_CONFIRMED = "ledger_confirmed", Kind.DRIFT, "a confirmed side effect cannot be undone"
     LEDGER_NOT_OURS = ("ledger_not_ours", Kind.DRIFT,

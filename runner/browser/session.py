@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 from pathlib import Path
 from typing import Any, cast
 
@@ -24,19 +25,28 @@ from runner.config.home import private_dir
 
 
 def _write_private(path: Path, data: Any) -> None:
-    """Write JSON readable by its owner only, created that way (no window of wider access)."""
+    """Write JSON readable by its owner only, created that way (no window of wider access),
+    and swapped in whole: a service's other workers may be reading the file at that moment."""
     private_dir(path.parent)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    partial = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}")
+    fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as handle:
         json.dump(data, handle)
-    os.chmod(path, 0o600)
+    os.chmod(partial, 0o600)
+    os.replace(partial, path)
 
 
 class BrowserHost:
-    """Owns Playwright and the one Chromium process; hands out run sessions."""
+    """Owns Playwright and the one Chromium process; hands out run sessions.
 
-    def __init__(self, config: Config) -> None:
+    With ``cdp_url`` it attaches to a Chromium another owner started (the service's shared
+    one, runner.browser.launcher.SharedChromium) instead of launching its own; closing then
+    only detaches.
+    """
+
+    def __init__(self, config: Config, cdp_url: str | None = None) -> None:
         self.config = config
+        self.cdp_url = cdp_url
         self._pw: Playwright | None = None
         self._browser: Browser | None = None
 
@@ -50,7 +60,11 @@ class BrowserHost:
     def browser(self) -> Browser:
         if self._browser is None:
             self._pw = sync_playwright().start()
-            self._browser = self._pw.chromium.launch(**launch_options(self.config.browser.headless))
+            if self.cdp_url:
+                self._browser = self._pw.chromium.connect_over_cdp(self.cdp_url)
+            else:
+                self._browser = self._pw.chromium.launch(
+                    **launch_options(self.config.browser.headless))
         return self._browser
 
     def session(self, run_dir: Path, cookies_file: Path | None = None, *, trace: bool = True,

@@ -61,7 +61,7 @@ class App:
             from runner.engine.store import RunStore
 
             private_dir(self.config.store.parent)
-            self._store = RunStore(self.config.store)
+            self._store = RunStore(self.config.store_target)
         return self._store
 
     def live_config(self) -> Config:

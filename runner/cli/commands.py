@@ -101,7 +101,7 @@ def _dry_run(app: App, flow: Flow, ticket: str, keep: dict[str, Any], secrets: d
 def _load_run(app: App, run_id: str) -> Run:
     run = app.store.get_run(run_id)
     if run is None:
-        raise InputError(f"no run {run_id} in {app.config.store}", code=ErrorCode.UNKNOWN_RUN)
+        raise InputError(f"no run {run_id} in {app.store.where}", code=ErrorCode.UNKNOWN_RUN)
     return run
 
 

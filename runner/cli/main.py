@@ -14,7 +14,7 @@ from typing import Any
 
 import click
 
-from runner.cli.options import Obj, common_options, parse_inputs, pass_obj
+from runner.cli.options import Obj, common_options, config_option, parse_inputs, pass_obj
 from runner.config.home import restrict_new_files
 from runner.error_codes import ErrorCode, ExitCode, exit_code
 from runner.errors import RunnerError
@@ -283,6 +283,64 @@ def demo_cmd(obj: Obj) -> None:
     sys.exit(run_demo(obj.app, echo=click.echo))
 
 
+def service_options(func: Any) -> Any:
+    """The options `serve` and `mcp` share: how many runs at once, and the scheduler."""
+    func = click.option("--workers", type=click.IntRange(1, 32), default=2, show_default=True,
+                        envvar="CERTRUNNER_WORKERS", help="Runs at once (one browser "
+                        "context each, all in one Chromium).")(func)
+    func = click.option("--poll", type=click.IntRange(1), default=30, show_default=True,
+                        help="Seconds between looks for due runs.")(func)
+    return click.option("--grace", type=click.IntRange(0), default=60, show_default=True,
+                        help="Seconds SIGTERM lets running runs reach their next pause.")(func)
+
+
+def _options(obj: Obj, **given: Any) -> Any:
+    from datetime import timedelta
+
+    from runner.service.options import ServiceOptions
+
+    return ServiceOptions(
+        workers=given.pop("workers"), poll=timedelta(seconds=given.pop("poll")),
+        grace=timedelta(seconds=given.pop("grace")), config_path=obj.config_path,
+        headed=obj.headed, **given).with_token_from_env()
+
+
+@cli.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True, envvar="CERTRUNNER_HOST",
+              help="Address to listen on; beyond loopback CERTRUNNER_API_TOKEN is required.")
+@click.option("--port", type=click.IntRange(0, 65535), default=8700, show_default=True,
+              envvar="CERTRUNNER_PORT", help="Port to listen on.")
+@service_options
+@config_option
+@pass_obj
+def serve_cmd(obj: Obj, **given: Any) -> None:
+    """Serve the HTTP API (OpenAPI at /openapi.json) and MCP (/mcp) with a warm browser."""
+    from runner.service.serve import serve
+
+    try:
+        options = _options(obj, **given)
+        options.check()
+    except RunnerError as exc:
+        fail(exc, False)
+    sys.exit(serve(options))
+
+
+@cli.command("mcp")
+@service_options
+@config_option
+@pass_obj
+def mcp_cmd(obj: Obj, **given: Any) -> None:
+    """Serve the MCP tools over stdio (for an agent host that starts certrunner itself)."""
+    from runner.service.serve import serve_mcp_stdio
+
+    try:
+        options = _options(obj, **given)
+        options.check()
+    except RunnerError as exc:
+        fail(exc, False)
+    sys.exit(serve_mcp_stdio(options))
+
+
 class _SandboxCommand(click.Group):
     """``sandbox ...``, loaded on first use: its web app (Flask, Pillow) costs every other
     command nothing."""
@@ -331,3 +389,6 @@ def main(argv: list[str] | None = None) -> None:
 
 if __name__ == "__main__":
     main()
+
+
+from runner.cli import queue as _queue  # noqa: E402, F401 - registers worker, beat, enqueue

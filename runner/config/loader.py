@@ -21,6 +21,7 @@ from typing import Any
 from runner.config import schema
 from runner.config.home import HOME_VAR, state_home, under
 from runner.config.schema import CONSOLES, SANDBOX_SCHEME, ConfigFileError
+from runner.engine.dialect import is_url
 from runner.errors import ConfigError, ErrorCode
 from runner.language import yaml_lines
 from runner.language.yaml_lines import FlowError
@@ -77,6 +78,14 @@ class Config:
     sandbox_builtin: bool
     sandbox_db: Path
     canary: dict[str, str] = field(default_factory=dict)
+    # A PostgreSQL store (``postgresql://...``) shared by several machines; None: the SQLite
+    # file ``store``. Other state (logins, artifacts) stays beside ``store`` on each machine.
+    store_url: str | None = None
+
+    @property
+    def store_target(self) -> str | Path:
+        """What ``RunStore`` opens: the database URL, else the file."""
+        return self.store_url or self.store
 
     @property
     def login_state(self) -> Path:
@@ -129,17 +138,22 @@ def _read(chosen: Path) -> Any:
         raise ConfigError(f"config file {exc.message}", code=code) from None
 
 
-def _state_paths(raw: Mapping[str, Any], env: Mapping[str, str]) -> dict[str, Path]:
-    """Home, store, artifacts and sandbox DB: environment first, then the file, then defaults."""
+def _state_paths(raw: Mapping[str, Any], env: Mapping[str, str]) -> dict[str, Any]:
+    """Home, store, artifacts and sandbox DB: environment first, then the file, then defaults.
+    A ``postgresql://`` store is kept as ``store_url``; ``store`` then stays the default file's
+    path (its folder still holds this machine's logins)."""
     from_file = raw.get("home") and not env.get(HOME_VAR, "").strip()
     home = Path(raw["home"]).expanduser() if from_file else state_home(env)
     sandbox = raw.get("sandbox") or {}
+    store = str(env.get("CERTRUNNER_STORE") or raw.get("store") or "runs.db")
+    store_url = store if is_url(store) else None
     chosen = {
-        "store": env.get("CERTRUNNER_STORE") or raw.get("store") or "runs.db",
+        "store": "runs.db" if store_url else store,
         "artifacts": env.get("CERTRUNNER_ARTIFACTS") or raw.get("artifacts") or "artifacts",
         "sandbox_db": env.get("SANDBOX_DB") or sandbox.get("db") or "sandbox.db",
     }
-    return {"home": home, **{key: under(home, value) for key, value in chosen.items()}}
+    return {"home": home, "store_url": store_url,
+            **{key: under(home, value) for key, value in chosen.items()}}
 
 
 def load_config(path: Path | str | None = None, env: Mapping[str, str] | None = None) -> Config:

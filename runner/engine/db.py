@@ -1,13 +1,16 @@
-"""The SQLite file under the run store and the ledger: opening, transactions, schema, migrations.
+"""The database under the run store and the ledger: opening, transactions, schema, migrations.
 
-All SQL of the embedded store lives in three modules: this one (tables and migrations),
-``store`` (runs, leases, events) and ``ledger`` (side effects). Another backend (PostgreSQL)
-replaces these three and keeps the public API of ``RunStore`` and ``Ledger``.
+The store is a SQLite file (the embedded default) or a PostgreSQL database (``postgresql://``
+URL, past one machine); ``Database`` hides which. All SQL of the store lives in three modules:
+this one (opening and migrating), ``store`` (runs, leases, events) and ``ledger`` (side
+effects); what differs between the two databases is in ``runner.engine.dialect``, the tables
+in the versioned files of ``runner/engine/migrations/``.
 
-Several processes open one file at once (a CLI run, a cron ``resume --due``), so every write is
-one ``BEGIN IMMEDIATE`` transaction: it takes the write lock first, so read-then-write inside it
-cannot race. Values are checked before they are written: JSON only, and no secret-looking key
-holding a value (``runner.jsonable``).
+Several processes use one store at once (CLI runs, cron, service and Celery workers), so every
+write is one transaction in which a read before a write cannot race (SQLite: ``BEGIN
+IMMEDIATE``; PostgreSQL: rows read ``FOR UPDATE``, or one conditional statement). Values are
+checked before they are written: JSON only, and no secret-looking key holding a value
+(``runner.jsonable``).
 """
 
 from __future__ import annotations
@@ -15,98 +18,26 @@ from __future__ import annotations
 import fcntl
 import json
 import sqlite3
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from runner.engine import store_open
+from runner.engine.dialect import (
+    POSTGRESQL,
+    SQLITE,
+    Dialect,
+    is_url,
+    migration_files,
+    redacted,
+    statements,
+)
 from runner.errors import ErrorCode, InputError, RunnerError
 from runner.jsonable import find_secret, to_json
 
 SCHEMA_VERSION = 2
-
-_RUNS = """
-CREATE TABLE runs (
-    run_id TEXT PRIMARY KEY,
-    ticket TEXT NOT NULL,
-    flow TEXT NOT NULL,
-    status TEXT NOT NULL CHECK (status IN ('running', 'succeeded', 'denied', 'waiting',
-                                           'needs_input', 'failed', 'abandoned')),
-    current_step TEXT,
-    context TEXT NOT NULL DEFAULT '{}',
-    inputs TEXT NOT NULL DEFAULT '{}',
-    outcome TEXT,
-    message TEXT,
-    next_action TEXT,
-    error TEXT,
-    next_check_at TEXT,
-    deadline TEXT,
-    created_at TEXT NOT NULL,
-    updated_at TEXT NOT NULL,
-    lease_owner TEXT,
-    lease_expires_at TEXT,
-    UNIQUE (ticket, flow)
-)"""
-
-# One row per side effect on one order: (action, order_key) is what is acted on, whichever
-# ticket or run asks; ``ticket`` and ``run_id`` say who made the attempt.
-_LEDGER = """
-CREATE TABLE ledger (
-    action TEXT NOT NULL,
-    order_key TEXT NOT NULL,
-    ticket TEXT NOT NULL,
-    run_id TEXT NOT NULL,
-    status TEXT NOT NULL CHECK (status IN ('attempting', 'confirmed', 'abandoned')),
-    evidence TEXT NOT NULL DEFAULT '{}',
-    attempted_at TEXT NOT NULL,
-    confirmed_at TEXT,
-    UNIQUE (action, order_key)
-)"""
-
-_EVENTS = """
-CREATE TABLE events (
-    run_id TEXT NOT NULL REFERENCES runs (run_id),
-    seq INTEGER NOT NULL,
-    ts TEXT NOT NULL,
-    step TEXT,
-    kind TEXT NOT NULL,
-    status TEXT,
-    duration_ms INTEGER,
-    data TEXT NOT NULL DEFAULT '{}',
-    PRIMARY KEY (run_id, seq)
-)"""
-
-SCHEMA_SQL = ";\n".join((_RUNS, _EVENTS, _LEDGER)) + ";"  # the tables this runner reads
-
-_INDEXES = (
-    "CREATE INDEX IF NOT EXISTS runs_due ON runs (status, next_check_at)",
-    "CREATE INDEX IF NOT EXISTS runs_by_ticket ON runs (ticket)",
-    "CREATE INDEX IF NOT EXISTS ledger_order ON ledger (order_key)",
-    "CREATE INDEX IF NOT EXISTS ledger_run ON ledger (run_id)",
-)
-
-# Schema 1 -> 2: the ledger keyed by (action, order) instead of (ticket, action, order), runs
-# may be ``abandoned``, and a run's history lives only in ``events`` (``context.log`` dropped).
-# Several tickets' rows for one order merge into one: confirmed beats attempting beats
-# abandoned, the earliest attempt first; the others only repeated what that row knows.
-_FROM_1 = (
-    _RUNS.replace("CREATE TABLE runs", "CREATE TABLE runs_v2"),
-    "INSERT INTO runs_v2 SELECT run_id, ticket, flow, status, current_step, "
-    "json_remove(context, '$.log'), inputs, outcome, message, next_action, error, "
-    "next_check_at, deadline, created_at, updated_at, lease_owner, lease_expires_at FROM runs",
-    "DROP TABLE runs",
-    "ALTER TABLE runs_v2 RENAME TO runs",
-    _LEDGER.replace("CREATE TABLE ledger", "CREATE TABLE ledger_v2"),
-    "INSERT INTO ledger_v2 SELECT action, order_key, ticket, run_id, status, evidence, "
-    "attempted_at, confirmed_at FROM ledger AS l WHERE l.rowid = ("
-    " SELECT m.rowid FROM ledger AS m WHERE m.action = l.action AND m.order_key = l.order_key"
-    " ORDER BY CASE m.status WHEN 'confirmed' THEN 0 WHEN 'attempting' THEN 1 ELSE 2 END,"
-    " m.attempted_at, m.rowid LIMIT 1)",
-    "DROP TABLE ledger",
-    "ALTER TABLE ledger_v2 RENAME TO ledger",
-)
 
 
 class StoreError(RunnerError):
@@ -114,6 +45,50 @@ class StoreError(RunnerError):
 
     def __init__(self, message: str, code: ErrorCode, **context: Any) -> None:
         super().__init__(message, code, context)
+
+
+class Database:
+    """One connection to the store's database, SQLite or PostgreSQL, speaking the store's SQL.
+
+    Statements are written once, in SQLite's spelling; ``execute`` hands each to the database
+    in its own (``runner.engine.dialect``). Rows answer by column name in both. A connection
+    belongs to one thread at a time (a worker thread opens its own).
+    """
+
+    def __init__(self, raw: Any, dialect: Dialect, where: str) -> None:
+        self.raw = raw
+        self.dialect = dialect
+        self.where = where  # for messages: a path, or a URL without its password
+
+    def execute(self, statement: str, params: Sequence[Any] = ()) -> Any:
+        """A cursor (``fetchone``, ``fetchall``, ``rowcount``) over the statement's rows."""
+        return self.raw.execute(self.dialect.sql(statement), tuple(params))
+
+    @contextmanager
+    def transaction(self) -> Iterator[Database]:
+        """A write transaction in which a read before a write cannot race another process:
+        SQLite locks the file up front; PostgreSQL reads the rows it changes ``FOR UPDATE``."""
+        self.raw.execute(self.dialect.begin)
+        try:
+            yield self
+        except BaseException:
+            self.raw.execute("ROLLBACK")
+            raise
+        self.raw.execute("COMMIT")
+
+    def close(self) -> None:
+        self.raw.close()
+
+
+def transaction(db: Database) -> AbstractContextManager[Database]:
+    return db.transaction()
+
+
+def connect(target: str | Path, busy_timeout: timedelta) -> Database:
+    """Open (creating or migrating) the store: a file path, or a ``postgresql://`` URL."""
+    if is_url(target):
+        return _connect_postgresql(str(target), busy_timeout)
+    return _connect_sqlite(Path(target), busy_timeout)
 
 
 @contextmanager
@@ -131,72 +106,91 @@ def _opening_lock(path: Path) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def connect(path: Path, busy_timeout: timedelta) -> sqlite3.Connection:
-    """Open (creating or migrating) the store file; autocommit, writes go in ``transaction``.
-
-    A file that cannot be used as it is (corrupt, foreign, locked, unreachable) is refused with
-    what to do (``store_open``), never repaired.
-    """
+def _connect_sqlite(path: Path, busy_timeout: timedelta) -> Database:
+    """A file that cannot be used as it is (corrupt, foreign, locked, unreachable) is refused
+    with what to do (``store_open``), never repaired."""
     try:
-        db = sqlite3.connect(path, timeout=busy_timeout.total_seconds(), isolation_level=None)
+        raw = sqlite3.connect(path, timeout=busy_timeout.total_seconds(), isolation_level=None)
     except sqlite3.Error as exc:
         raise store_open.open_failure(path, exc, busy_timeout) from exc
+    db = Database(raw, SQLITE, str(path))
     try:
-        _open(db, path)
+        _open_sqlite(db, path)
     except (sqlite3.Error, OSError) as exc:
-        db.close()
+        raw.close()
         raise store_open.open_failure(path, exc, busy_timeout) from exc
     except RunnerError:
-        db.close()
+        raw.close()
         raise
     return db
 
 
-def _open(db: sqlite3.Connection, path: Path) -> None:
-    db.row_factory = sqlite3.Row
+def _open_sqlite(db: Database, path: Path) -> None:
+    raw = db.raw
+    raw.row_factory = sqlite3.Row
     with _opening_lock(path):
-        store_open.refuse_foreign(db, path)  # before WAL rewrites the header
+        store_open.refuse_foreign(raw, path)  # before WAL rewrites the header
         # Switching to WAL takes an exclusive lock that SQLite's busy handler does not wait
         # for; two processes opening a new store at once would see "database is locked".
-        db.execute("PRAGMA journal_mode=WAL")
-        _migrate(db, path)
-        store_open.check_shape(db, path, SCHEMA_SQL)
+        raw.execute("PRAGMA journal_mode=WAL")
+        with db.transaction():
+            _migrate(db, raw.execute("PRAGMA user_version").fetchone()[0])
+            raw.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        store_open.check_shape(raw, path, migration_files(SQLITE)["schema"].read_text())
     if str(path) != ":memory:":
         store_open.make_private(path)
-    db.execute("PRAGMA synchronous=NORMAL")
-    db.execute("PRAGMA foreign_keys=ON")
+    raw.execute("PRAGMA synchronous=NORMAL")
+    raw.execute("PRAGMA foreign_keys=ON")
 
 
-@contextmanager
-def transaction(db: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
-    """A write transaction that takes the write lock up front, so read-then-write is atomic."""
-    db.execute("BEGIN IMMEDIATE")
+# Two processes opening a new PostgreSQL store at once: the first migrates, the second waits
+# on this transaction-scoped lock and then finds the version current.
+_PG_MIGRATION_LOCK = "SELECT pg_advisory_xact_lock(hashtext('certrunner.schema'))"
+_PG_VERSION_TABLE = "CREATE TABLE IF NOT EXISTS certrunner_schema (version INTEGER NOT NULL)"
+
+
+def _connect_postgresql(url: str, busy_timeout: timedelta) -> Database:
+    import psycopg
+    from psycopg.rows import dict_row
+
+    where = redacted(url)
     try:
-        yield db
-    except BaseException:
-        db.execute("ROLLBACK")
-        raise
-    db.execute("COMMIT")
+        raw = psycopg.connect(url, autocommit=True, row_factory=dict_row,
+                              connect_timeout=max(1, int(busy_timeout.total_seconds())))
+    except psycopg.OperationalError as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise StoreError(f"cannot open the run store at {where}: {first}",
+                         ErrorCode.STORE_UNREACHABLE, store=where) from None
+    db = Database(raw, POSTGRESQL, where)
+    with db.transaction():
+        raw.execute(_PG_MIGRATION_LOCK)
+        raw.execute(_PG_VERSION_TABLE)
+        row = raw.execute("SELECT COALESCE(MAX(version), 0) AS version "
+                          "FROM certrunner_schema").fetchone()
+        if _migrate(db, row["version"] if row else 0):
+            raw.execute("DELETE FROM certrunner_schema")
+            raw.execute("INSERT INTO certrunner_schema (version) VALUES (%s)", (SCHEMA_VERSION,))
+    return db
 
 
-def _migrate(db: sqlite3.Connection, path: Path) -> None:
-    with transaction(db):
-        version = db.execute("PRAGMA user_version").fetchone()[0]
-        if version > SCHEMA_VERSION:
-            raise StoreError(f"{path} was written by a newer runner "
-                             f"(schema {version} > {SCHEMA_VERSION})", ErrorCode.STORE_TOO_NEW)
-        if version == SCHEMA_VERSION:
-            return
-        if version == 0:
-            for table in (_RUNS, _EVENTS, _LEDGER):
-                db.execute(table)
-        if version == 1:
-            for statement in _FROM_1:
-                db.execute(statement)
-        for index in _INDEXES:
-            db.execute(index)
-        db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
-
+def _migrate(db: Database, version: int) -> bool:
+    """Bring the schema from ``version`` to the current one, inside the caller's transaction:
+    a new database gets ``schema.sql``, an older one each ``from_N.sql`` in turn. True if
+    anything changed."""
+    if version > SCHEMA_VERSION:
+        raise StoreError(f"{db.where} was written by a newer runner "
+                         f"(schema {version} > {SCHEMA_VERSION})", ErrorCode.STORE_TOO_NEW)
+    if version == SCHEMA_VERSION:
+        return False
+    files = migration_files(db.dialect)
+    steps = ["schema"] if version == 0 else [f"from_{v}" for v in range(version, SCHEMA_VERSION)]
+    for step in steps:
+        if step not in files:
+            raise StoreError(f"{db.where} is at schema {version}, and this runner has no "
+                             f"{db.dialect.name} migration {step}.sql", ErrorCode.STORE_TOO_OLD)
+        for statement in statements(files[step]):
+            db.raw.execute(statement)
+    return True
 
 def ts(value: datetime | None) -> str | None:
     """A moment as stored: UTC ISO text with microseconds, which sorts as time does."""

@@ -12,13 +12,12 @@ Decisions (probe the console, wait for another run, ask a person) are made by
 from __future__ import annotations
 
 import enum
-import sqlite3
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from runner.engine.db import StoreError, at, dt, dumps, loads, transaction, ts
+from runner.engine.db import Database, StoreError, at, dt, dumps, loads, transaction, ts
 from runner.errors import ErrorCode
 
 
@@ -51,7 +50,7 @@ _KEY = "action = ? AND order_key = ?"
 class Ledger:
     """Side effects per order, on the store's connection (``RunStore.ledger``)."""
 
-    def __init__(self, db: sqlite3.Connection, now: Callable[[], str]) -> None:
+    def __init__(self, db: Database, now: Callable[[], str]) -> None:
         self.db = db
         self._now = now
 
@@ -62,18 +61,22 @@ class Ledger:
         earlier attempt never happened, so a new one is safe.
         """
         with transaction(self.db) as db:
+            # One statement decides, so two runs (or two machines) asking at once cannot both
+            # win: it inserts the row, or re-arms an abandoned one, and returns it; any other
+            # row stays as it is and nothing is returned. PostgreSQL locks the conflicting row
+            # and judges the WHERE on its latest version; SQLite holds the file's write lock.
+            row = db.execute(
+                "INSERT INTO ledger (action, order_key, ticket, run_id, status, attempted_at) "
+                "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (action, order_key) DO UPDATE SET "
+                "ticket = excluded.ticket, run_id = excluded.run_id, status = excluded.status, "
+                "evidence = '{}', attempted_at = excluded.attempted_at, confirmed_at = NULL "
+                "WHERE ledger.status = ? RETURNING *",
+                (action, order_key, ticket, run_id, LedgerStatus.ATTEMPTING.value, self._now(),
+                 LedgerStatus.ABANDONED.value)).fetchone()
+            if row is not None:
+                return Claim(_entry(row), True)
             row = db.execute(f"SELECT * FROM ledger WHERE {_KEY}", (action, order_key)).fetchone()
-            if row is not None and row["status"] != LedgerStatus.ABANDONED:
-                return Claim(_entry(row), False)
-            db.execute("INSERT INTO ledger (action, order_key, ticket, run_id, status, "
-                       "attempted_at) VALUES (?, ?, ?, ?, ?, ?) "
-                       "ON CONFLICT (action, order_key) DO UPDATE SET ticket = excluded.ticket, "
-                       "run_id = excluded.run_id, status = excluded.status, evidence = '{}', "
-                       "attempted_at = excluded.attempted_at, confirmed_at = NULL",
-                       (action, order_key, ticket, run_id, LedgerStatus.ATTEMPTING.value,
-                        self._now()))
-            row = db.execute(f"SELECT * FROM ledger WHERE {_KEY}", (action, order_key)).fetchone()
-        return Claim(_entry(row), True)
+        return Claim(_entry(row), False)
 
     def take_over(self, entry: LedgerEntry, *, run_id: str, ticket: str) -> LedgerEntry | None:
         """Make another run's unconfirmed attempt this run's, if nobody changed it meanwhile.
@@ -138,14 +141,13 @@ class Ledger:
 
     def for_run(self, run_id: str, status: LedgerStatus | None = None) -> list[LedgerEntry]:
         """The attempts one run made (optionally only those in ``status``)."""
-        wanted = status.value if status else None
-        rows = self.db.execute("SELECT * FROM ledger WHERE run_id = ? AND (? IS NULL OR "
-                               "status = ?) ORDER BY attempted_at, rowid",
-                               (run_id, wanted, wanted)).fetchall()
+        only, args = (" AND status = ?", (run_id, status.value)) if status else ("", (run_id,))
+        rows = self.db.execute(f"SELECT * FROM ledger WHERE run_id = ?{only} "
+                               "ORDER BY attempted_at, rowid", args).fetchall()
         return [_entry(row) for row in rows]
 
 
-def _entry(row: sqlite3.Row) -> LedgerEntry:
+def _entry(row: Mapping[str, Any]) -> LedgerEntry:
     return LedgerEntry(row["action"], row["order_key"], row["ticket"], row["run_id"],
                        LedgerStatus(row["status"]), loads(row["evidence"]) or {},
                        at(row["attempted_at"]), dt(row["confirmed_at"]))

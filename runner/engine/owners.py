@@ -9,7 +9,8 @@ from __future__ import annotations
 import os
 import secrets
 import socket
-import sqlite3
+from collections.abc import Mapping
+from typing import Any
 
 
 def new_run_id() -> str:
@@ -36,7 +37,7 @@ def owner_dead(owner: str) -> bool:
     return False
 
 
-def held(row: sqlite3.Row, now: str) -> bool:
+def held(row: Mapping[str, Any], now: str) -> bool:
     """A lease a live owner holds: set, not expired, and its process (if local) still there."""
     owner, expires = row["lease_owner"], row["lease_expires_at"]
     return (owner is not None and expires is not None and expires > now

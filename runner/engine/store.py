@@ -1,9 +1,9 @@
-"""The run store: runs, their leases and their events, in one SQLite file shared by processes.
+"""The run store: runs, their leases and their events, in one database shared by processes.
 
 A run can wait days for a customer, so its state lives here rather than in a process. Each
 step costs one write transaction (``record_step``: the run row, the step's event and the lease
 renewal together); the run's history is its events, nothing else. A lease with an expiry keeps
-two processes off the same run. The side-effect ledger shares the file (``RunStore.ledger``,
+two processes off the same run. The side-effect ledger shares the database (``RunStore.ledger``,
 ``runner.engine.ledger``). Secrets never come here: values under secret-looking keys are
 refused, not scrubbed, so a leak is a bug that fails loudly.
 
@@ -16,7 +16,6 @@ The public API, which any other backend keeps: ``create_run``, ``get_run``,
 from __future__ import annotations
 
 import enum
-import sqlite3
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -26,6 +25,7 @@ from typing import Any, NamedTuple
 from runner.engine.clock import Clock, SystemClock
 from runner.engine.db import (
     SCHEMA_VERSION,
+    Database,
     StoreError,
     at,
     connect,
@@ -35,6 +35,7 @@ from runner.engine.db import (
     transaction,
     ts,
 )
+from runner.engine.dialect import is_url
 from runner.engine.ledger import Claim, Ledger, LedgerEntry, LedgerStatus
 from runner.engine.owners import default_owner, held, new_run_id
 from runner.errors import ErrorCode
@@ -100,14 +101,20 @@ _ADD_EVENT = ("INSERT INTO events (run_id, seq, ts, step, kind, status, duration
 
 
 class RunStore:
-    """One SQLite file shared by every process that runs or inspects runs."""
+    """One database shared by every process that runs or inspects runs: a SQLite file (a
+    path) or PostgreSQL (a ``postgresql://`` URL), with the same tables and behaviour."""
 
     def __init__(self, path: str | Path, clock: Clock | None = None,
                  busy_timeout: timedelta = timedelta(seconds=10)) -> None:
-        self.path = Path(path)
+        self.path = path if is_url(path) else Path(path)
         self.clock = clock or SystemClock()
         self.db = connect(self.path, busy_timeout)
         self.ledger = Ledger(self.db, self._now)
+
+    @property
+    def where(self) -> str:
+        """The store as it may be shown: a path, or a URL without its password."""
+        return self.db.where
 
     def close(self) -> None:
         self.db.close()
@@ -128,18 +135,20 @@ class RunStore:
         """Start a run, or hand back the one this ticket already has for this flow."""
         inputs_json = dumps(dict(inputs or {}), "inputs")
         context_json = dumps(dict(context or {}), "context")
+        run_id, now = new_run_id(), self._now()
         with transaction(self.db) as db:
-            row = db.execute("SELECT * FROM runs WHERE ticket = ? AND flow = ?",
-                             (ticket, flow)).fetchone()
+            # One statement decides: of two triggers at once, one inserts, the other (waiting
+            # on the first's row in PostgreSQL, on the file lock in SQLite) inserts nothing.
+            row = db.execute("INSERT INTO runs (run_id, ticket, flow, status, context, inputs, "
+                             "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+                             "ON CONFLICT (ticket, flow) DO NOTHING RETURNING *",
+                             (run_id, ticket, flow, RunStatus.RUNNING.value, context_json,
+                              inputs_json, now, now)).fetchone()
             if row is not None:
-                return Created(_run(row), False)
-            run_id, now = new_run_id(), self._now()
-            db.execute("INSERT INTO runs (run_id, ticket, flow, status, context, inputs, "
-                       "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                       (run_id, ticket, flow, RunStatus.RUNNING.value, context_json,
-                        inputs_json, now, now))
-            row = db.execute("SELECT * FROM runs WHERE run_id = ?", (run_id,)).fetchone()
-        return Created(_run(row), True)
+                return Created(_run(row), True)
+        row = self.db.execute("SELECT * FROM runs WHERE ticket = ? AND flow = ?",
+                              (ticket, flow)).fetchone()
+        return Created(_run(row), False)
 
     def get_run(self, run_id: str) -> Run | None:
         row = self.db.execute("SELECT * FROM runs WHERE run_id = ?", (run_id,)).fetchone()
@@ -154,11 +163,14 @@ class RunStore:
         """Runs matching every filter given, newest first (by creation) unless told otherwise;
         at most ``limit`` of them (None: all)."""
         order = "DESC" if newest_first else "ASC"
+        given = {"status": status, "ticket": ticket, "flow": flow}
+        where = [f"{column} = ?" for column, value in given.items() if value is not None]
         rows = self.db.execute(
-            "SELECT * FROM runs WHERE (? IS NULL OR status = ?) AND (? IS NULL OR ticket = ?) "
-            f"AND (? IS NULL OR flow = ?) ORDER BY created_at {order}, rowid {order} LIMIT ?",
-            (status, status, ticket, ticket, flow, flow,
-             -1 if limit is None else max(limit, 0))).fetchall()
+            "SELECT * FROM runs" + (f" WHERE {' AND '.join(where)}" if where else "")
+            + f" ORDER BY created_at {order}, rowid {order}"
+            + ("" if limit is None else " LIMIT ?"),
+            (*(v for v in given.values() if v is not None),
+             *(() if limit is None else (max(limit, 0),)))).fetchall()
         return [_run(row) for row in rows]
 
     def _values(self, run: Run, now: str) -> tuple[Any, ...]:
@@ -196,13 +208,13 @@ class RunStore:
             if not changed:
                 self._refuse_lost(db, run.run_id, owner)
             seq = db.execute(_ADD_EVENT, (run.run_id, run.run_id, now, step, kind, status,
-                                          duration_ms, data_json)).fetchone()[0]
+                                          duration_ms, data_json)).fetchone()["seq"]
         run.updated_at, run.lease_owner, run.lease_expires_at = moment, owner, expires
         return Event(run.run_id, seq, moment, step, kind, status, duration_ms,
                      loads(data_json) or {})
 
     @staticmethod
-    def _refuse_lost(db: sqlite3.Connection, run_id: str, owner: str | None) -> None:
+    def _refuse_lost(db: Database, run_id: str, owner: str | None) -> None:
         if not db.execute("SELECT 1 FROM runs WHERE run_id = ?", (run_id,)).fetchone():
             raise StoreError(f"no run {run_id}", ErrorCode.UNKNOWN_RUN, run=run_id)
         raise StoreError(f"run {run_id} is no longer leased to {owner}", ErrorCode.LEASE_LOST,
@@ -232,7 +244,8 @@ class RunStore:
         customer last got).
         """
         with transaction(self.db) as db:
-            row = db.execute("SELECT * FROM runs WHERE run_id = ?", (run_id,)).fetchone()
+            row = db.execute(f"SELECT * FROM runs WHERE run_id = ?{db.dialect.lock_row}",
+                             (run_id,)).fetchone()
             if row is None:
                 raise StoreError(f"no run {run_id}", ErrorCode.UNKNOWN_RUN, run=run_id)
             self._may_abandon(db, row, force)
@@ -248,7 +261,7 @@ class RunStore:
             row = db.execute("SELECT * FROM runs WHERE run_id = ?", (run_id,)).fetchone()
         return _run(row)
 
-    def _may_abandon(self, db: sqlite3.Connection, row: sqlite3.Row, force: bool) -> None:
+    def _may_abandon(self, db: Database, row: Mapping[str, Any], force: bool) -> None:
         run_id = row["run_id"]
         if row["status"] in (RunStatus.SUCCEEDED, RunStatus.DENIED):
             raise StoreError(f"run {run_id} already finished ({row['status']}); there is "
@@ -274,8 +287,8 @@ class RunStore:
         """Take or renew the run for ``owner``; False while another live owner holds it."""
         now = self.clock.now()
         with transaction(self.db) as db:
-            row = db.execute("SELECT lease_owner, lease_expires_at FROM runs WHERE run_id = ?",
-                             (run_id,)).fetchone()
+            row = db.execute("SELECT lease_owner, lease_expires_at FROM runs WHERE run_id = ?"
+                             + db.dialect.lock_row, (run_id,)).fetchone()
             if row is None:
                 raise StoreError(f"no run {run_id}", ErrorCode.UNKNOWN_RUN, run=run_id)
             free = row["lease_owner"] == owner or not held(row, ts(now) or "")
@@ -306,8 +319,10 @@ class RunStore:
         data_json = dumps(dict(data or {}), "event data") or "{}"
         moment = self.clock.now()
         with transaction(self.db) as db:
+            # The run's row lock orders this event against the lease holder's (PostgreSQL).
+            db.execute(f"SELECT 1 FROM runs WHERE run_id = ?{db.dialect.lock_row}", (run_id,))
             seq = db.execute(_ADD_EVENT, (run_id, run_id, ts(moment), step, kind, status,
-                                          duration_ms, data_json)).fetchone()[0]
+                                          duration_ms, data_json)).fetchone()["seq"]
         return Event(run_id, seq, moment, step, kind, status, duration_ms, loads(data_json) or {})
 
     def events(self, run_id: str) -> list[Event]:
@@ -316,7 +331,7 @@ class RunStore:
         return [_event(row) for row in rows]
 
 
-def _run(row: sqlite3.Row) -> Run:
+def _run(row: Mapping[str, Any]) -> Run:
     return Run(
         run_id=row["run_id"], ticket=row["ticket"], flow=row["flow"],
         status=RunStatus(row["status"]), created_at=at(row["created_at"]),
@@ -328,6 +343,6 @@ def _run(row: sqlite3.Row) -> Run:
         lease_owner=row["lease_owner"], lease_expires_at=dt(row["lease_expires_at"]))
 
 
-def _event(row: sqlite3.Row) -> Event:
+def _event(row: Mapping[str, Any]) -> Event:
     return Event(row["run_id"], row["seq"], at(row["ts"]), row["step"],
                  row["kind"], row["status"], row["duration_ms"], loads(row["data"]) or {})

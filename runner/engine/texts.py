@@ -167,6 +167,12 @@ def customer_in_progress(domain: str | None) -> str:
             "you do not need to do anything right now.")
 
 
+def customer_abandoned(domain: str | None) -> str:
+    """A run a support agent gave up for good (the customer withdrew, or a duplicate)."""
+    return (f"We have closed your request about {_certificate(domain)}; nothing more will be "
+            "done on it. Reply to this ticket if you still need help.")
+
+
 def customer_waiting(domain: str | None, deadline: datetime) -> str:
     """A wait step without a message of its own."""
     return (f"Your request about {_certificate(domain)} is in progress. We are waiting for the "

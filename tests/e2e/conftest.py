@@ -9,6 +9,7 @@ RunSession on pytest-playwright's ``context``, so ``--tracing retain-on-failure`
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 from datetime import timedelta
@@ -21,6 +22,7 @@ from pytest_playwright.pytest_playwright import CreateContextCallback
 from runner.browser.session import RunSession
 from runner.config import Config, load_config
 from runner.engine.clock import OffsetClock
+from sandbox import faults as sandbox_faults
 from sandbox.control import Sandbox
 from sandbox.server import SandboxServer
 
@@ -119,3 +121,18 @@ def session(context: BrowserContext, config: Config, tmp_path: Path) -> Iterator
 def drift_config(config: Config) -> Config:
     """Short waits: a missing locator should fail fast."""
     return replace(config, browser=replace(config.browser, timeout=timedelta(seconds=1)))
+
+
+@pytest.fixture
+def held_answers(monkeypatch: pytest.MonkeyPatch) -> Iterator[threading.Event]:
+    """Make the sandbox's `hold` fault signal when a POST was done and its answer is held."""
+    holding, release = threading.Event(), threading.Event()
+
+    def hold(faults: sandbox_faults.Faults, method: str) -> None:
+        if method == "POST" and faults.write_fault == "hold":
+            holding.set()
+            release.wait(timeout=60)
+
+    monkeypatch.setattr(sandbox_faults, "hold_answer", hold)
+    yield holding
+    release.set()

@@ -6,7 +6,7 @@ Refund POSTs and access mails are counted at the sandbox, per order."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +16,6 @@ from runner.actions import load_catalogue
 from runner.browser.session import RunSession
 from runner.config import DEFAULT_CONFIG, Config
 from runner.engine.store import LedgerStatus, RunStore
-from sandbox import faults as sandbox_faults
 from sandbox.server import SandboxServer
 from tests.e2e.cli import Cli
 from tests.e2e.conftest import SandboxClient
@@ -25,21 +24,6 @@ from tests.e2e.conftest import SandboxClient
 @pytest.fixture
 def cli(sandbox: SandboxClient, sandbox_server: SandboxServer, tmp_path: Path) -> Cli:
     return Cli(sandbox.url, Path(sandbox_server.db_path), tmp_path)
-
-
-@pytest.fixture
-def held_answers(monkeypatch: pytest.MonkeyPatch) -> Iterator[threading.Event]:
-    """Make the sandbox's `hold` fault signal when a POST was done and its answer is held."""
-    holding, release = threading.Event(), threading.Event()
-
-    def hold(faults: sandbox_faults.Faults, method: str) -> None:
-        if method == "POST" and faults.write_fault == "hold":
-            holding.set()
-            release.wait(timeout=60)
-
-    monkeypatch.setattr(sandbox_faults, "hold_answer", hold)
-    yield holding
-    release.set()
 
 
 @pytest.mark.parametrize("resumed_at", [None, "+30d"], ids=["soon", "after_the_window"])

@@ -1,12 +1,15 @@
-"""The side-effect ledger: one row per (action, order), whatever ticket or run asks."""
+"""The side-effect ledger: one row per (action, order), whatever ticket or run asks; in SQLite
+and in PostgreSQL alike (``store_target``)."""
 
 from __future__ import annotations
 
 import sqlite3
+import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import psycopg
 import pytest
 
 from runner.engine.clock import FixedClock
@@ -23,8 +26,8 @@ def clock() -> FixedClock:
 
 
 @pytest.fixture
-def store(tmp_path: Path, clock: FixedClock) -> Iterator[RunStore]:
-    with RunStore(tmp_path / "runs.db", clock) as opened:
+def store(store_target: str | Path, clock: FixedClock) -> Iterator[RunStore]:
+    with RunStore(store_target, clock) as opened:
         yield opened
 
 
@@ -34,9 +37,9 @@ def ledger(store: RunStore) -> Ledger:
 
 
 @pytest.fixture
-def other(tmp_path: Path, clock: FixedClock, store: RunStore) -> Iterator[Ledger]:
-    """The same file through a second connection, as another process would have it."""
-    with RunStore(tmp_path / "runs.db", clock) as opened:
+def other(store_target: str | Path, clock: FixedClock, store: RunStore) -> Iterator[Ledger]:
+    """The same store through a second connection, as another process would have it."""
+    with RunStore(store_target, clock) as opened:
         yield opened.ledger
 
 
@@ -46,7 +49,7 @@ def test_one_row_per_order_whatever_ticket_asks(ledger: Ledger, other: Ledger) -
     assert (entry.run_id, entry.ticket) == ("run-a", "T-1")
     again, created_again = other.begin(*REFUND, run_id="run-b", ticket="T-2")
     assert not created_again and again == entry  # the second ticket reads the first's row
-    assert ledger.db.execute("SELECT COUNT(*) FROM ledger").fetchone()[0] == 1
+    assert ledger.db.execute("SELECT COUNT(*) AS n FROM ledger").fetchone()["n"] == 1
     _, another_action = ledger.begin("geotrust.request_access", "ORD-1", run_id="run-b",
                                      ticket="T-2")
     assert another_action
@@ -54,7 +57,7 @@ def test_one_row_per_order_whatever_ticket_asks(ledger: Ledger, other: Ledger) -
 
 def test_the_key_is_a_constraint(ledger: Ledger) -> None:
     ledger.begin(*REFUND, run_id="run-a", ticket="T-1")
-    with pytest.raises(sqlite3.IntegrityError):
+    with pytest.raises((sqlite3.IntegrityError, psycopg.IntegrityError)):
         ledger.db.execute("INSERT INTO ledger (action, order_key, ticket, run_id, status, "
                           "attempted_at) VALUES (?, ?, 'T-9', 'run-x', 'attempting', 'now')",
                           REFUND)
@@ -126,3 +129,31 @@ def test_evidence_secrets_refused(ledger: Ledger) -> None:
     ledger.begin(*REFUND, run_id="run-a", ticket="T-1")
     with pytest.raises(StoreError, match="secret"):
         ledger.confirm(*REFUND, {"api_key": "x"})
+
+
+@pytest.mark.parametrize("rearm", [False, True], ids=["new", "abandoned"])
+def test_many_connections_at_once_make_one_claim(store_target: str | Path, clock: FixedClock,
+                                                 store: RunStore, rearm: bool) -> None:
+    """Eight processes' worth of connections ask for the same refund at the same moment (a
+    barrier releases them together): exactly one may click, whether the row is new or an
+    abandoned attempt being re-armed. In PostgreSQL this is the row lock at work."""
+    if rearm:
+        store.ledger.begin(*REFUND, run_id="run-0", ticket="T-0")
+        store.ledger.abandon(*REFUND, run_id="run-0", evidence={"console": "not refunded"})
+    barrier = threading.Barrier(8)
+    claims: list[bool] = []
+
+    def ask(n: int) -> None:
+        with RunStore(store_target, clock) as own:  # a connection belongs to its thread
+            barrier.wait()
+            claims.append(own.ledger.begin(*REFUND, run_id=f"run-{n + 1}",
+                                           ticket=f"T-{n + 1}").created)
+
+    threads = [threading.Thread(target=ask, args=(n,)) for n in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(claims) == [False] * 7 + [True]
+    entry = store.ledger.get(*REFUND)
+    assert entry is not None and entry.status is LedgerStatus.ATTEMPTING

@@ -4,6 +4,7 @@ order, is walked here; the end-to-end tests walk them for real."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -62,8 +63,9 @@ def console() -> FakeConsole:
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> RunStore:
-    return RunStore(tmp_path / "runs.db")
+def store(store_target: str | Path) -> Iterator[RunStore]:
+    with RunStore(store_target) as opened:
+        yield opened
 
 
 def guard_for(store: RunStore, console: FakeConsole) -> LedgerGuard:

@@ -1,5 +1,6 @@
-"""The SQLite run store: one run per ticket and flow, leases, events, one write per step,
-listing and abandoning runs, and the migration of files written by schema 1."""
+"""The run store, in SQLite and in PostgreSQL alike (``store_target``): one run per ticket and
+flow, leases, events, one write per step, listing and abandoning runs; and what only one of them
+has: the migration of SQLite files written by schema 1, PostgreSQL's schema versions."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+import psycopg
 import pytest
 
 from runner.engine.clock import FixedClock
@@ -30,21 +32,25 @@ def clock() -> FixedClock:
     return FixedClock(T0)
 
 
+INTEGRITY_ERRORS = (sqlite3.IntegrityError, psycopg.IntegrityError)
+
+
 @pytest.fixture
 def db_path(tmp_path):
+    """A SQLite file, for what only SQLite has (its journal, its file format's versions)."""
     return tmp_path / "runs.db"
 
 
 @pytest.fixture
-def store(db_path, clock):
-    with RunStore(db_path, clock) as opened:
+def store(store_target, clock):
+    with RunStore(store_target, clock) as opened:
         yield opened
 
 
 @pytest.fixture
-def other(db_path, clock):
-    """A second connection to the same file, as another process would have."""
-    with RunStore(db_path, clock) as opened:
+def other(store_target, clock):
+    """A second connection to the same store, as another process would have."""
+    with RunStore(store_target, clock) as opened:
         yield opened
 
 
@@ -61,14 +67,14 @@ class TestRuns:
         assert [r.flow for r in store.find_runs_by_ticket("T-1")] == [
             "cancel_refund", "cancel_only"]
 
-    def test_concurrent_creates_make_one_run(self, db_path, clock):
+    def test_concurrent_creates_make_one_run(self, store_target, clock):
         results = []
 
         def trigger():
-            with RunStore(db_path, clock) as own:
+            with RunStore(store_target, clock) as own:
                 results.append(own.create_run("T-9", "cancel_refund"))
 
-        RunStore(db_path, clock).close()  # schema in place before the race
+        RunStore(store_target, clock).close()  # schema in place before the race
         threads = [threading.Thread(target=trigger) for _ in range(8)]
         for thread in threads:
             thread.start()
@@ -80,7 +86,7 @@ class TestRuns:
     def test_get_unknown_run(self, store):
         assert store.get_run("run-000000000000") is None
 
-    def test_save_and_reopen(self, store, db_path, clock):
+    def test_save_and_reopen(self, store, store_target, clock):
         run, _ = store.create_run("T-2", "cancel_refund", {"domain": "a.example"})
         run.status = RunStatus.WAITING
         run.current_step = "cancelled"
@@ -92,14 +98,15 @@ class TestRuns:
         saved = store.save_run(run)
         assert saved.updated_at == T0 + timedelta(minutes=1)
         store.close()
-        with RunStore(db_path, clock) as reopened:
+        with RunStore(store_target, clock) as reopened:
             back = reopened.get_run(run.run_id)
         assert back == saved
         assert back.context["order"]["purchased_at"] == T0.isoformat()  # stored as JSON
         assert back.next_check_at == T0 + timedelta(hours=6)
 
-    def test_wal_mode(self, store):
-        assert store.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    def test_wal_mode(self, db_path):
+        with RunStore(db_path) as store:
+            assert store.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
     @pytest.mark.parametrize("where", ["inputs", "context"])
     def test_secrets_are_refused(self, store, where):
@@ -128,6 +135,15 @@ class TestRuns:
         run, _ = store.create_run("T-4", "f")
         run.context = {"login": Login("partner", "sandbox-password")}
         with pytest.raises(StoreError, match="context.login.password"):
+            store.save_run(run)
+
+    def test_a_placeholder_under_a_secret_key_is_stored(self, store):
+        """A run paused for the captcha tells the caller what to type: not a secret."""
+        run, _ = store.create_run("T-5", "f")
+        run.next_action = {"command": {"inputs": {"image_number": "<IMAGE_NUMBER>"}}}
+        store.save_run(run)
+        run.next_action = {"command": {"inputs": {"image_number": "48213"}}}
+        with pytest.raises(StoreError, match="image_number"):
             store.save_run(run)
 
     def test_naive_datetime_refused(self, store):
@@ -205,7 +221,7 @@ class TestEvents:
         assert events[1].ts == T0 + timedelta(seconds=2)
 
     def test_event_for_unknown_run_is_refused(self, store):
-        with pytest.raises(sqlite3.IntegrityError):
+        with pytest.raises(INTEGRITY_ERRORS):
             store.append_event("run-000000000000", None, "step")
 
 
@@ -219,26 +235,22 @@ def test_newer_schema_is_refused(db_path, clock):
     assert caught.value.code == "store_too_new"
 
 
-def test_lease_contention_across_processes(db_path):
-    """Real processes, real file locks: of four contenders exactly one gets the run."""
-    with RunStore(db_path) as store:
+def test_lease_contention_across_processes(store_target):
+    """Real processes, real locks: of four contenders exactly one gets the run."""
+    with RunStore(store_target) as store:
         run, _ = store.create_run("T-p", "f")
     script = (
         "import sys; from datetime import timedelta; from runner.engine.store import RunStore\n"
         "with RunStore(sys.argv[1]) as s:\n"
         "    print(s.acquire_lease(sys.argv[2], sys.argv[3], timedelta(minutes=5)))\n")
-    procs = [subprocess.Popen([sys.executable, "-c", script, str(db_path), run.run_id, f"p{i}"],
-                              stdout=subprocess.PIPE, text=True) for i in range(4)]
+    procs = [subprocess.Popen([sys.executable, "-c", script, str(store_target), run.run_id,
+                               f"p{i}"], stdout=subprocess.PIPE, text=True) for i in range(4)]
     answers = [proc.communicate(timeout=30)[0].strip() for proc in procs]
     assert sorted(answers) == ["False", "False", "False", "True"]
 
 
-def test_orphaned_runs_are_those_no_live_process_holds(tmp_path):
-    from datetime import timedelta
-
-    from runner.engine.store import RunStatus, RunStore
-
-    with RunStore(tmp_path / "runs.db") as store:
+def test_orphaned_runs_are_those_no_live_process_holds(store_target):
+    with RunStore(store_target) as store:
         held = store.create_run("T-1", "f").run
         dead = store.create_run("T-2", "f").run
         done = store.create_run("T-3", "f").run
@@ -253,13 +265,15 @@ class TestRecordStep:
     def test_one_write_transaction_saves_run_event_and_lease(self, store, other, clock):
         run, _ = store.create_run("T-1", "f")
         assert store.acquire_lease(run.run_id, "A", timedelta(minutes=5))
+        if store.db.dialect.name != "sqlite":
+            pytest.skip("counts SQLite's statements (its trace callback)")
         statements: list[str] = []
-        store.db.set_trace_callback(statements.append)
+        store.db.raw.set_trace_callback(statements.append)
         clock.advance(timedelta(minutes=4))
         run.current_step, run.context = "window", {"steps": {"order": {"order_id": "ORD-1"}}}
         event = store.record_step(run, "order", "action", "done", owner="A",
                                   lease=timedelta(minutes=5), duration_ms=12)
-        store.db.set_trace_callback(None)
+        store.db.raw.set_trace_callback(None)
         assert [s for s in statements if s.startswith("BEGIN")] == ["BEGIN IMMEDIATE"]
         assert not [s for s in statements if s.startswith("SELECT")]  # nothing re-read
         assert (event.seq, event.step, event.status, event.duration_ms) == (1, "order", "done",
@@ -408,3 +422,25 @@ def test_a_schema_1_file_is_migrated(db_path, clock):
         store.append_event("run-a", None, "note")  # the events' reference to runs still holds
     with RunStore(db_path, clock) as again:  # opening a migrated file changes nothing
         assert again.get_run("run-a").status == "abandoned"
+
+
+def test_postgresql_schema_version_is_kept_and_a_newer_one_refused(clock):
+    """The version lives in certrunner_schema; opening twice migrates once; newer: refused."""
+    from tests.servers import postgres_schema
+
+    with postgres_schema() as url:
+        RunStore(url, clock).close()
+        with RunStore(url, clock) as again:
+            rows = again.db.execute("SELECT version FROM certrunner_schema").fetchall()
+            assert [row["version"] for row in rows] == [SCHEMA_VERSION]
+            again.db.execute("UPDATE certrunner_schema SET version = ?", (SCHEMA_VERSION + 1,))
+        with pytest.raises(StoreError) as caught:
+            RunStore(url, clock)
+        assert caught.value.code == "store_too_new"
+
+
+def test_postgresql_unreachable_is_a_clear_error(clock):
+    with pytest.raises(StoreError) as caught:
+        RunStore("postgresql://nobody:hunter2@127.0.0.1:1/none", clock)
+    assert caught.value.code == "store_unreachable"
+    assert "hunter2" not in str(caught.value) and "***" in str(caught.value)

@@ -1,1 +1,0 @@
-"""The engine: flows, runs, the store, browser sessions and selector checks."""

@@ -1,5 +1,0 @@
-"""``python -m runner``: the same command as ``certrunner``."""
-
-from runner.cli.main import main
-
-main()

@@ -1,1 +1,0 @@
-"""Browser sessions: the one Chromium launcher and per-run contexts with saved logins."""

@@ -1,1 +1,0 @@
-"""The command layer: the certrunner CLI, its commands, the demo."""

@@ -1,1 +1,0 @@
-"""The run engine: the executor loop, the store, the ledger, the refund window, the clock."""

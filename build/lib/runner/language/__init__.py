@@ -1,1 +1,0 @@
-"""The flow language: YAML with lines, the flow model, safe expressions, validation."""

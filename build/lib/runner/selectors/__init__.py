@@ -1,1 +1,0 @@
-"""The nightly selector check: walk every page read-only, report drift."""

@@ -1,0 +1,94 @@
+"""The commands past one machine: ``worker``, ``beat`` and ``enqueue`` (Celery on Redis).
+
+Registered on the one CLI by ``runner.cli.main``; Celery is imported only when one of them
+runs, so every other command costs nothing more.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import sys
+from typing import Any
+
+import click
+
+from runner.cli.main import Obj, cli, emit, fail, parse_inputs, pass_obj
+from runner.cli.options import common_options
+from runner.errors import RunnerError
+
+
+def broker_option(func: click.decorators.FC) -> click.decorators.FC:
+    return click.option("--broker", envvar="CERTRUNNER_BROKER", default=None,
+                        help="The Redis broker's URL (default: redis://127.0.0.1:6379/0).")(func)
+
+
+def _celery(obj: Obj, broker: str | None) -> Any:
+    if obj.config_path:  # worker processes read it at start (runner.workers.tasks)
+        os.environ["CERTRUNNER_CONFIG"] = obj.config_path
+    from runner.workers.celery_app import use_broker
+
+    return use_broker(broker)
+
+
+@cli.command("worker")
+@broker_option
+@click.option("--concurrency", type=click.IntRange(1, 32), default=2, show_default=True,
+              envvar="CERTRUNNER_WORKER_CONCURRENCY",
+              help="Runs at once in this process (one browser context each, one Chromium).")
+@click.option("--beat", is_flag=True, help="Also run the beat schedule in this process (one "
+              "per installation is enough; more are harmless).")
+@click.option("--name", default=None, help="Worker name (default: certrunner-PID@HOST).")
+@click.option("--loglevel", default="INFO", show_default=True, help="Celery's log level.")
+@common_options
+@pass_obj
+def worker_cmd(obj: Obj, broker: str | None, concurrency: int, beat: bool, name: str | None,
+               loglevel: str) -> None:
+    """Advance runs taken from the queue; runs live in the store (CERTRUNNER_STORE)."""
+    app = _celery(obj, broker)
+    argv = ["worker", "--pool=threads", f"--concurrency={concurrency}", f"--loglevel={loglevel}",
+            "--without-gossip", "--without-mingle",
+            "-n", name or f"certrunner-{os.getpid()}@{socket.gethostname()}"]
+    if beat:
+        argv.append("--beat")
+    app.worker_main(argv)
+
+
+@cli.command("beat")
+@broker_option
+@click.option("--loglevel", default="INFO", show_default=True, help="Celery's log level.")
+@common_options
+@pass_obj
+def beat_cmd(obj: Obj, broker: str | None, loglevel: str) -> None:
+    """Send the schedule's tasks: a sweep of due and orphaned runs (every
+    CERTRUNNER_SWEEP_SECONDS, default 60) and the nightly selector check."""
+    app = _celery(obj, broker)
+    state = obj.app.config.store.parent / "celerybeat-schedule"
+    state.parent.mkdir(parents=True, exist_ok=True)
+    app.start(["beat", f"--loglevel={loglevel}", f"--schedule={state}"])
+
+
+@cli.command("enqueue")
+@click.argument("flow")
+@click.option("--ticket", required=True, help="Support ticket id; one run per ticket and flow.")
+@click.option("--domain", required=True, help="The certificate's domain, exactly as ordered.")
+@click.option("--input", "inputs", multiple=True, metavar="KEY=VALUE", help="A flow input.")
+@broker_option
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@common_options
+@pass_obj
+def enqueue_cmd(obj: Obj, flow: str, ticket: str, domain: str, inputs: tuple[str, ...],
+                broker: str | None, as_json: bool) -> None:
+    """Create the run for a ticket and queue it for the workers (exit 0 once queued)."""
+    _celery(obj, broker)
+    from runner.workers.enqueue import enqueue_run
+
+    try:
+        done = enqueue_run(obj.app, flow, ticket, {"domain": domain, **parse_inputs(inputs)})
+    except RunnerError as exc:
+        fail(exc, as_json, ticket=ticket, flow=flow, domain=domain)
+    payload = done.to_dict()
+    what = "queued" if done.queued else f"not queued: the ticket has it ({payload['status']})"
+    emit(payload, as_json, f"{payload['run_id']} {what}; `certrunner status "
+                           f"{payload['run_id']}` follows it")
+    sys.exit(0)

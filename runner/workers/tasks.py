@@ -1,0 +1,91 @@
+"""The tasks workers run. Each may be delivered twice (at-least-once), so each is idempotent.
+
+``advance`` drives one run as far as it goes (to its end, or its next pause) through the CLI's
+own ``resume_run``; a second delivery finds the run finished, paused and not yet due, or held
+by the live worker that has it, and does nothing. A run whose worker died mid-step is resumed
+from its last saved step, and before any click the ledger guard reads the console (was the
+refund made?), so the ledger, not the queue, keeps a refund to one per order.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import datetime
+from typing import Any
+
+from celery.signals import worker_init, worker_shutdown
+
+from runner.engine.claims import claim_due_runs
+from runner.engine.store import Run, RunStatus
+from runner.errors import RunnerError
+from runner.logs import get_logger
+from runner.workers import runtime
+from runner.workers.celery_app import celery, claim_ttl
+
+log = get_logger()
+
+
+@worker_init.connect
+def _start_browser(**_kwargs: Any) -> None:
+    runtime.start(os.environ.get("CERTRUNNER_CONFIG"))
+
+
+@worker_shutdown.connect
+def _stop_browser(**_kwargs: Any) -> None:
+    runtime.stop()
+
+
+def _should_drive(run: Run, now: datetime, held: bool) -> bool:
+    """Running and nobody on it (new, or its worker died), or waiting and due."""
+    if run.status is RunStatus.RUNNING:
+        return not held
+    return (run.status is RunStatus.WAITING and run.next_check_at is not None
+            and run.next_check_at <= now)
+
+
+@celery.task(name="certrunner.advance")
+def advance(run_id: str, claim: str | None = None) -> dict[str, Any]:
+    """Drive one run; ``claim`` is the queue's hold on it, given back before driving."""
+    from runner.cli.commands import resume_run
+
+    app = runtime.app()
+    if claim:
+        app.store.release_lease(run_id, claim)
+    run = app.store.get_run(run_id)
+    if run is None:
+        log.warning("advance_unknown_run", run_id=run_id)
+        return {"run_id": run_id, "driven": False}
+    if not _should_drive(run, app.clock.now(), app.store.lease_alive(run_id)):
+        log.info("advance_skipped", run_id=run_id, status=str(run.status))
+        return {"run_id": run_id, "driven": False, "status": str(run.status)}
+    try:
+        result = resume_run(app, run_id, {})
+    except RunnerError as exc:  # the run could not start (its flow changed): a person looks
+        log.warning("advance_refused", run_id=run_id, code=str(exc.code), error=str(exc))
+        return {"run_id": run_id, "driven": False, "error": exc.to_dict()}
+    return {"run_id": run_id, "driven": True, "status": result.status,
+            "outcome": result.outcome}
+
+
+@celery.task(name="certrunner.sweep")
+def sweep() -> int:
+    """Beat's periodic task: hand every due or orphaned run to the queue (claimed first, so a
+    sweep on another machine does not enqueue it too)."""
+    claims = claim_due_runs(runtime.app().store, claim_ttl())
+    for claim in claims:
+        advance.apply_async((claim.run_id, claim.owner), task_id=claim.token)
+    if claims:
+        log.info("sweep_enqueued", runs=len(claims))
+    return len(claims)
+
+
+@celery.task(name="certrunner.verify_selectors")
+def verify_selectors() -> int:
+    """The nightly selector check, on a worker's warm browser; alerts go to
+    ``CERTRUNNER_NOTIFY_URL``. Returns the check's exit code (0 clean, 1 drift, 2 down)."""
+    from runner.selectors.command import Outputs, run_check
+
+    outputs = Outputs(as_json=True, notify_url=os.environ.get("CERTRUNNER_NOTIFY_URL"))
+    code = run_check(runtime.app(), outputs, echo=lambda *_a, **_k: None)
+    log.info("selector_check_done", exit_code=code)
+    return code
