@@ -1,6 +1,6 @@
 # The two commands of the README: `make demo` (set up, then run the demo on the built-in
 # sandbox) and `make test` (set up, then the whole suite).
-.PHONY: setup demo test test-fast lint serve
+.PHONY: setup demo test test-fast test-faults lint serve
 
 setup:
 	@bash scripts/setup.sh
@@ -16,6 +16,10 @@ test: setup
 # The unit tier alone: no browser, no sandbox server (pytest-playwright not even loaded).
 test-fast:
 	.venv/bin/python -m pytest -q -p no:playwright tests/unit
+
+# The whole fault-and-kill matrix (tests/e2e/test_fault_matrix.py); `make test` runs its fast cases.
+test-faults: setup
+	.venv/bin/python -m pytest -q -m 'faults or not faults' tests/e2e/test_fault_matrix.py
 
 lint: setup
 	.venv/bin/ruff check .

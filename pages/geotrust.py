@@ -22,8 +22,8 @@ from pages.base import (
     text_of,
 )
 from pages.models import AccessRequest, AccessStatus, Captcha
-from runner.actions import ActionContext, Effect, RunContext, action
-from runner.errors import ConsoleError, ErrorCode, InputError
+from runner.actions import NOT_CLICKED, ActionContext, Effect, RunContext, action
+from runner.errors import ConsoleError, DriftError, ErrorCode, InputError
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 # What the home page's alert says -> the error code a caller can act on.
@@ -140,17 +140,24 @@ def access_status(ctx: ActionContext, domain: str, email: str) -> AccessStatus:
         raises=(ErrorCode.CAPTCHA_INCORRECT, ErrorCode.CAPTCHA_EXPIRED,
                 ErrorCode.GEOTRUST_NO_MATCH, ErrorCode.GEOTRUST_REFUSED))
 def request_access(ctx: ActionContext, domain: str, email: str, image_number: str) -> AccessRequest:
-    """Fill domain, email and image number, Continue, then Request Access (mails the customer)."""
-    home = HomePage.of(ctx).open()
-    home.fill_and_continue(domain.strip(), email.strip(), str(image_number).strip())
-    request = RequestAccessPage(home.page, home.base_url)
-    arrived, _ = first_visible((request, request.request_button), (home, home.error))
-    if arrived is home:
-        raise home.refusal()
+    """Fill domain, email and image number, Continue, then Request Access (mails the customer).
+
+    Only the Request Access click sends mail: a console failure before it is marked
+    ``not_clicked``, so the ledger knows nothing was sent and the run may ask afresh.
+    """
+    try:
+        home = HomePage.of(ctx).open()
+        home.fill_and_continue(domain.strip(), email.strip(), str(image_number).strip())
+        request = RequestAccessPage(home.page, home.base_url)
+        arrived, _ = first_visible((request, request.request_button), (home, home.error))
+        if arrived is home:
+            raise home.refusal()
+    except (ConsoleError, DriftError) as exc:
+        raise exc.with_context(**{NOT_CLICKED: True}) from None
     request.submit(request.request_button)
     done = AccessRequestedPage(home.page, home.base_url)
     arrived, _ = first_visible((done, done.confirmation), (home, home.error))
-    if arrived is home:
-        raise home.refusal()
+    if arrived is home:  # GeoTrust said no (its alert): no mail went out
+        raise home.refusal().with_context(**{NOT_CLICKED: True})
     return AccessRequest(domain=domain, email=email,
                          confirmation=text_of(done.loc(done.confirmation)))

@@ -27,6 +27,9 @@ if TYPE_CHECKING:
 
 DEFAULT_ACTION_MODULES = ("pages",)
 ALREADY_DONE = "already_done"  # an output of every side effect: the console showed it done first
+# Error context a side effect's page sets when it failed before the click that has the effect
+# (e.g. GeoTrust failed on the form before Request Access): the ledger forgets the attempt.
+NOT_CLICKED = "not_clicked"
 
 
 class Effect(enum.Enum):

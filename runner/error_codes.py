@@ -48,6 +48,8 @@ class NextType(enum.StrEnum):
     WAIT_FOR_OTHER_PROCESS = "wait_for_other_process"
     WOULD_DO = "would_do"
     WOULD_ASK = "would_ask"
+    CHECK_ORDER = "check_order"
+    ALERT_CONSOLE_DOWN = "alert_console_down"
 
 
 NEXT_MEANING = {
@@ -68,6 +70,10 @@ NEXT_MEANING = {
     NextType.WAIT_FOR_OTHER_PROCESS: "another process holds the run: ask for its status again",
     NextType.WOULD_DO: "dry run: the side effect the real run would do next",
     NextType.WOULD_ASK: "dry run: the input the real run would ask for next",
+    NextType.CHECK_ORDER: "a person checks the order on the consoles (the captcha answer was "
+                          "rejected too often), then resumes the run, which asks again",
+    NextType.ALERT_CONSOLE_DOWN: "a console failed on every automatic retry: alert the "
+                                 "maintainers (`summary`); resume the run once it is back",
 }
 NEXT_BY_KIND = {Kind.BUSINESS: NextType.TELL_CUSTOMER, Kind.CONSOLE: NextType.RETRY_LATER,
                 Kind.DRIFT: NextType.ALERT_MAINTAINERS, Kind.INPUT: NextType.FIX_TICKET}
@@ -195,6 +201,12 @@ class ErrorCode(enum.StrEnum):
                                "the Symantec backend has no such partner order")
     CAPTCHA_INCORRECT = "captcha_incorrect", Kind.INPUT, "GeoTrust says the image number is wrong"
     CAPTCHA_EXPIRED = "captcha_expired", Kind.INPUT, "GeoTrust says the image number has expired"
+    ANSWER_MISSING = ("answer_missing", Kind.INPUT,
+                      "a single-use answer (the captcha) was lost in an interruption: the run "
+                      "goes back and asks again (recorded as a retry, never a failure)")
+    ANSWER_EXPIRED = ("answer_expired", Kind.INPUT,
+                      "the image to answer expired before an answer came: the run reads a new "
+                      "one (recorded as a retry, never a failure)")
     GEOTRUST_NO_MATCH = ("geotrust_no_match", Kind.INPUT,
                          "GeoTrust finds no certificate for the domain and email")
     BROWSER_MISSING = ("browser_missing", Kind.INPUT,
@@ -253,6 +265,10 @@ class ErrorCode(enum.StrEnum):
                             "Symantec's common name for the order is not the ticket's domain")
     ADMIN_EMAIL_MISSING = ("admin_email_missing", Kind.BUSINESS,
                            "Symantec shows no admin email for the order")
+    ANSWER_TRIES_EXHAUSTED = ("answer_tries_exhausted", Kind.BUSINESS,
+                              "the console rejected the captcha answer too often: a person "
+                              "checks the order; a resume then asks again",
+                              NextType.CHECK_ORDER)
 
 
 # What a page action may always run into, whatever it does: the action decorator adds these.

@@ -22,6 +22,7 @@ from runner.config import schema
 from runner.config.home import HOME_VAR, state_home, under
 from runner.config.schema import CONSOLES, SANDBOX_SCHEME, ConfigFileError
 from runner.engine.dialect import is_url
+from runner.engine.retry import RetryPolicy
 from runner.errors import ConfigError, ErrorCode
 from runner.language import yaml_lines
 from runner.language.yaml_lines import FlowError
@@ -81,6 +82,7 @@ class Config:
     # A PostgreSQL store (``postgresql://...``) shared by several machines; None: the SQLite
     # file ``store``. Other state (logins, artifacts) stays beside ``store`` on each machine.
     store_url: str | None = None
+    retries: RetryPolicy = field(default_factory=RetryPolicy)
 
     @property
     def store_target(self) -> str | Path:
@@ -156,6 +158,19 @@ def _state_paths(raw: Mapping[str, Any], env: Mapping[str, str]) -> dict[str, An
             **{key: under(home, value) for key, value in chosen.items()}}
 
 
+def _retries(given: Mapping[str, Any], path: Path) -> RetryPolicy:
+    """``retries:`` (each key range-checked by the schema): how often and how far apart a run
+    that failed on a console is tried again."""
+    default = RetryPolicy()
+    first = timedelta(seconds=given.get("first_delay_s", default.first.total_seconds()))
+    cap = timedelta(seconds=given.get("max_delay_s", default.cap.total_seconds()))
+    if cap < first:
+        raise ConfigError(f"{path}: retries.max_delay_s is below retries.first_delay_s",
+                          code=ErrorCode.CONFIG_INVALID)
+    return RetryPolicy(attempts=int(given.get("console_attempts", default.attempts)),
+                       first=first, cap=cap)
+
+
 def load_config(path: Path | str | None = None, env: Mapping[str, str] | None = None) -> Config:
     """Load a config file (default: the shipped default.yaml); env CERTRUNNER_CONFIG overrides.
 
@@ -180,5 +195,6 @@ def load_config(path: Path | str | None = None, env: Mapping[str, str] | None = 
         browser=BrowserConfig(**browser),
         sandbox_builtin=bool((raw.get("sandbox") or {}).get("builtin", False)),
         canary={str(k): str(v) for k, v in (raw.get("canary") or {}).items()},
+        retries=_retries(raw.get("retries") or {}, chosen),
         **_state_paths(raw, env),
     )

@@ -116,6 +116,9 @@ SCHEMA = Section({
     "browser": Section({"headless": boolean, "timeout_ms": whole(100, 600_000, "milliseconds"),
                         "read_retries": whole(0, 10, "retries"), "trace_on_failure": boolean}),
     "canary": Section({"issued_domain": text, "pending_domain": text}),
+    "retries": Section({"console_attempts": whole(1, 100, "failures"),
+                        "first_delay_s": whole(1, 86_400, "seconds"),
+                        "max_delay_s": whole(1, 7 * 86_400, "seconds")}),
 })
 SECRET_KEYS = ("password", "username")
 

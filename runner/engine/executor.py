@@ -26,12 +26,13 @@ from runner.engine.lazy_session import SessionFactory, SessionHolder
 from runner.engine.result import RunResult, result_of
 from runner.engine.steps import End, Jump, Pause, StepContext, run_step
 from runner.engine.store import Run, RunStatus, RunStore, default_owner
-from runner.errors import ConsoleError, ErrorCode, InputError, RunnerError
+from runner.errors import ConsoleError, ErrorCode, InputError, Kind, RunnerError
 from runner.language.expressions import truthy
 from runner.language.model import Flow, Step
 from runner.logs import get_logger
 
 LEASE = timedelta(minutes=15)
+CONSOLE_FAILURES = "console_failures"  # in the run's context: console failures in a row
 Progress = Callable[[str], None]
 StepWatch = Callable[[str, int, int], None]  # step id, index, total: as a step starts
 
@@ -173,6 +174,7 @@ class Executor:
             self._fail(sc, error, started, index, total)
             return None
         run.context["steps"][step.id] = outputs
+        run.context.pop(CONSOLE_FAILURES, None)  # failures count in a row
         following = self._advance(run, ids, index + 1)
         self._record(run, step, "done", _ms(started), index, total)
         return following
@@ -202,8 +204,29 @@ class Executor:
         run.message = texts.customer_failure(exc, sc.domain)
         run.context.setdefault("artifacts", []).extend(failure_artifacts(sc.session, step.id))
         run.next_action = texts.failure(run.run_id, exc).to_dict()
+        run.next_check_at = None
+        if exc.kind is Kind.CONSOLE:
+            self._schedule_retry(run, exc)
         self._record(run, step, "failed", _ms(started), index, total,
                      detail=f"{exc.kind}/{exc.code}: {exc}")
+
+    def _schedule_retry(self, run: Run, exc: RunnerError) -> None:
+        """A console failure is retried by ``resume --due`` (``next_check_at``) with backoff,
+        until ``retries.console_attempts`` failures in a row; then the maintainers are told."""
+        policy = self.config.retries
+        failures = int(run.context.get(CONSOLE_FAILURES, 0)) + 1
+        run.context[CONSOLE_FAILURES] = failures
+        assert run.error is not None
+        if policy.exhausted(failures):
+            run.error["retries_exhausted"] = True
+            run.next_action = texts.console_down(run.run_id, exc, failures).to_dict()
+            run.message = texts.CUSTOMER_CONSOLE_DOWN
+            return
+        retry_at = self.clock.now() + policy.delay(failures)
+        run.next_check_at = retry_at
+        run.error["retry_after"] = retry_at.isoformat()
+        run.next_action = texts.retry_later(run.run_id, retry_at, failures,
+                                            policy.attempts).to_dict()
 
     def _record(self, run: Run, step: Step, status: str, duration_ms: int, index: int,
                 total: int, detail: str = "") -> None:

@@ -110,6 +110,9 @@ class ProvideInput(NextAction):
     input: str
     prompt: str
     artifact: str | None = None
+    expires_at: str | None = None  # the answer is refused after this (the captcha's lifetime)
+    previous_answer: str | None = None  # rejected | expired: what became of the last answer
+    tries_left: int | None = None  # answers the console may still reject before a person checks
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -164,7 +167,20 @@ class WouldAsk(NextAction):
     input: str
 
 
+@dataclass(frozen=True, kw_only=True)
+class RetryLater(NextAction):
+    """A console failed: ``resume --due`` tries again at ``retry_after`` (retry_later), or, after
+    ``failures`` of ``attempts`` in a row, nobody does until a maintainer looks
+    (alert_console_down, ``retry_after`` null)."""
+
+    types: ClassVar[tuple[NextType, ...]] = (NextType.RETRY_LATER, NextType.ALERT_CONSOLE_DOWN)
+    retry_after: str | None = None
+    failures: int = 1
+    attempts: int = 1
+
+
 _SUBCLASSES: tuple[type[NextAction], ...] = (ProvideInput, Wait, ConfirmSideEffect,
-                                             OfferCancelOnly, OtherInputs, WouldDo, WouldAsk)
+                                             OfferCancelOnly, OtherInputs, WouldDo, WouldAsk,
+                                             RetryLater)
 _JSON_NAMES = {"with_": "with"}
 _PY_NAMES = {v: k for k, v in _JSON_NAMES.items()}

@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from runner.engine import texts
 from runner.engine.next_action import Command, NextAction
 from runner.error_codes import ExitCode, exit_code
 
@@ -105,11 +106,16 @@ def result_of(run: Run, events: Iterable[Event]) -> RunResult:
             last[event.step] = StepReport(event.step, event.status, event.duration_ms or 0)
     artifacts = list(run.context.get("artifacts", []))
     action = NextAction.from_dict(run.next_action) if run.next_action else None
+    message = run.message
+    if str(run.status) == "running":
+        # A process holds the run, or died holding it (``resume --due`` picks that up).
+        action = action or texts.other_process(run.run_id)
+        message = message or texts.customer_in_progress(run.inputs.get("domain"))
     artifact = getattr(action, "artifact", None)
     if artifact:
         artifacts.append(artifact)
     return RunResult(
         run_id=run.run_id, ticket=run.ticket, flow=run.flow, status=str(run.status),
-        outcome=run.outcome, customer_message=run.message, next_action=action,
+        outcome=run.outcome, customer_message=message, next_action=action,
         outputs=run.context.get("steps", {}), steps=list(last.values()), error=run.error,
         artifacts=artifacts)

@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from runner.actions import ALREADY_DONE, ActionSpec
+from runner.actions import ALREADY_DONE, NOT_CLICKED, ActionSpec
 from runner.engine.ledger import LedgerEntry, LedgerStatus
 from runner.engine.store import RunStore
 from runner.errors import BusinessError, InputError, RunnerError
@@ -189,7 +189,12 @@ class LedgerGuard:
             self.ledger.abandon(spec.name, order_key, run_id=attempt.run_id,
                                 evidence={"refused": exc.code, "message": exc.message})
             raise
-        except RunnerError:
+        except RunnerError as exc:
+            if exc.context.get(NOT_CLICKED):
+                # The page failed before the click that has the effect (its form never sent).
+                self.ledger.abandon(spec.name, order_key, run_id=attempt.run_id,
+                                    evidence={"not_clicked": exc.code, "message": exc.message})
+                raise
             # Console or drift error mid-action: unknown whether it clicked. Leave "attempting";
             # a resume reads the console before anything else.
             raise

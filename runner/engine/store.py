@@ -221,10 +221,13 @@ class RunStore:
                          run=run_id)
 
     def due_runs(self, now: datetime | None = None) -> list[Run]:
-        """Waiting runs whose next check has come, oldest first."""
+        """Runs whose next check has come, oldest first: waiting ones, and failed ones whose
+        retry time came (only a console failure gets one: ``Executor._schedule_retry``)."""
         rows = self.db.execute(
-            "SELECT * FROM runs WHERE status = ? AND next_check_at <= ? ORDER BY next_check_at",
-            (RunStatus.WAITING.value, ts(now or self.clock.now()))).fetchall()
+            "SELECT * FROM runs WHERE status IN (?, ?) AND next_check_at <= ? "
+            "ORDER BY next_check_at",
+            (RunStatus.WAITING.value, RunStatus.FAILED.value,
+             ts(now or self.clock.now()))).fetchall()
         return [_run(row) for row in rows]
 
     def orphaned_runs(self, now: datetime | None = None) -> list[Run]:

@@ -19,6 +19,7 @@ from runner.engine.next_action import (
     OfferCancelOnly,
     OtherInputs,
     ProvideInput,
+    RetryLater,
     Verb,
     Wait,
     WouldAsk,
@@ -47,11 +48,50 @@ def offer_cancel_only(ticket: str, domain: str | None) -> OfferCancelOnly:
                         domain=domain or "<DOMAIN>"))
 
 
-def provide_input(run_id: str, name: str, prompt: str, artifact: str | None) -> ProvideInput:
+def provide_input(run_id: str, name: str, prompt: str, artifact: str | None, *,
+                  expires_at: datetime | None = None, previous: str | None = None,
+                  tries_left: int | None = None) -> ProvideInput:
+    before = f"the answer to the previous image was {previous}; " if previous else ""
+    after = "".join([f" (image: {artifact})" if artifact else "",
+                     f"; answer before {expires_at.isoformat()}" if expires_at else "",
+                     f"; {tries_left} wrong answer(s) left before a person must check the order"
+                     if tries_left is not None else ""])
     return ProvideInput(
         type=NextType.PROVIDE_INPUT, input=name, prompt=prompt, artifact=artifact,
-        summary=prompt + (f" (image: {artifact})" if artifact else ""),
+        expires_at=expires_at.isoformat() if expires_at else None, previous_answer=previous,
+        tries_left=tries_left, summary=before + prompt + after,
         command=Command(Verb.RESUME, run_id=run_id, inputs={name: "<VALUE>"}))
+
+
+def retry_later(run_id: str, retry_after: datetime, failures: int, attempts: int) -> RetryLater:
+    return RetryLater(
+        type=NextType.RETRY_LATER, retry_after=retry_after.isoformat(), failures=failures,
+        attempts=attempts,
+        summary=f"a console is down or slow (failure {failures} of {attempts} allowed in a "
+                f"row): `certrunner resume --due` (cron) tries again after "
+                f"{retry_after.isoformat()}; the command tries now",
+        command=Command(Verb.RESUME, run_id=run_id))
+
+
+def console_down(run_id: str, error: RunnerError, failures: int) -> RetryLater:
+    """The alert after the last automatic retry: for the maintainers, with what failed."""
+    where = error.context.get("page") or error.context.get("url") or "a console"
+    return RetryLater(
+        type=NextType.ALERT_CONSOLE_DOWN, retry_after=None, failures=failures,
+        attempts=failures,
+        summary=f"ALERT: {where} failed {failures} times in a row ({error.code}: "
+                f"{error.message}); automatic retries have stopped. Tell the maintainers; "
+                "once the console works again, resume this run",
+        command=Command(Verb.RESUME, run_id=run_id))
+
+
+def check_order(run_id: str, name: str, rejected: int) -> NextAction:
+    return NextAction(
+        type=NextType.CHECK_ORDER,
+        summary=f"the console rejected {rejected} answers for {name}: a person checks the order "
+                "(does GeoTrust know this domain and admin email? is the image readable?), then "
+                "resumes this run, which reads a new image and asks again",
+        command=Command(Verb.RESUME, run_id=run_id))
 
 
 def wait(run_id: str, waiting_for: str, next_check: datetime, deadline: datetime) -> Wait:
@@ -102,14 +142,25 @@ _FAILURE_SUMMARY = {
 }
 
 
+# Input failures a corrected domain fixes; any other input failure is not the ticket's domain.
+_DOMAIN_CODES = (ErrorCode.DOMAIN_NOT_FOUND, ErrorCode.DOMAIN_AMBIGUOUS,
+                 ErrorCode.GEOTRUST_NO_MATCH, ErrorCode.DOMAIN_INVALID)
 _CONFIGURATION_SUMMARY = ("the runner's configuration or environment is wrong (error.message "
                           "names what), not the ticket: fix it, then resume this run")
 
 
 def failure(run_id: str, error: RunnerError) -> NextAction:
     """What to do about a failed run; its type comes from the error code's catalogue entry."""
+    if error.code is ErrorCode.ANSWER_TRIES_EXHAUSTED:
+        return check_order(run_id, str(error.context.get("input", "the answer")),
+                           int(error.context.get("rejected", 0)))
     if error.code.next_type is NextType.FIX_CONFIGURATION:
         return NextAction(type=NextType.FIX_CONFIGURATION, summary=_CONFIGURATION_SUMMARY,
+                          command=Command(Verb.RESUME, run_id=run_id))
+    if error.kind is Kind.INPUT and error.code not in _DOMAIN_CODES:
+        return NextAction(type=error.code.next_type,
+                          summary=f"{error.code.meaning}: see error.message for what to fix, "
+                                  "then resume this run",
                           command=Command(Verb.RESUME, run_id=run_id))
     inputs = {"domain": "<CORRECTED_DOMAIN>"} if error.kind is Kind.INPUT else {}
     return NextAction(type=error.code.next_type, summary=_FAILURE_SUMMARY[error.kind],
@@ -191,11 +242,18 @@ _CUSTOMER_BY_CODE = {
                                        "user portal by {deadline}, so we have stopped waiting "
                                        "and no refund has been made. If you still want to "
                                        "cancel, reply to this ticket and we will send a new link.",
+    ErrorCode.ANSWER_TRIES_EXHAUSTED: "We need to check a detail of {certificate} with the "
+                                      "certificate provider; a member of our team will look "
+                                      "into it and update you. You do not need to do anything "
+                                      "right now.",
     ErrorCode.WAIT_DEADLINE_PASSED: "What we were waiting for on your request about "
                                     "{certificate} did not happen by {deadline}, so we have "
                                     "stopped. Reply to this ticket if you would like us to try "
                                     "again.",
 }
+CUSTOMER_CONSOLE_DOWN = ("The certificate provider's systems have not been responding for a "
+                         "while. Our team has been told and will update you; you do not need "
+                         "to do anything.")
 _CUSTOMER_BY_KIND = {
     Kind.CONSOLE: "The certificate provider's systems are not responding right now. We will try "
                   "again shortly; you do not need to do anything.",

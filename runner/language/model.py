@@ -58,7 +58,7 @@ _COMMON_KEYS = ("id", "when", "description")
 STEP_KEYS: dict[StepKind, tuple[str, ...]] = {
     StepKind.ACTION: ("action", "with", "key", "on_error"),
     StepKind.GATE: ("gate", "purchased_at", "on_expired"),
-    StepKind.ASK: ("ask", "prompt", "artifact"),
+    StepKind.ASK: ("ask", "prompt", "artifact", "expires_in", "renew", "tries"),
     StepKind.WAIT: ("wait", "with", "until", "every", "deadline", "timeout_code", "waiting_for",
                      "message"),
     StepKind.END: ("end", "status", "message", "detail"),
@@ -141,10 +141,18 @@ class GateStep(Step):
 
 @dataclass(frozen=True, kw_only=True)
 class AskStep(Step):
+    """``renew`` is an earlier step that shows a new challenge (reads a new captcha): the run
+    goes back to it when the answer expired (``expires_in`` after the question), was lost in an
+    interruption, or was rejected. After ``tries`` rejected answers the run stops asking and a
+    person checks the order."""
+
     kind: ClassVar[StepKind] = StepKind.ASK
     input: str
     prompt: str
     artifact: str | None = None
+    expires_in: timedelta | None = None
+    renew: str | None = None
+    tries: int | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -412,9 +420,18 @@ def _ask(r: _Reader, raw: LineDict, where: str, common: dict[str, Any]) -> Step 
     name = r.text(raw, "ask", where, required=True)
     prompt = r.text(raw, "prompt", where, required=True)
     artifact = r.text(raw, "artifact", where, required=False)
+    expires_in = r.duration(raw, "expires_in", where) if "expires_in" in raw else None
+    renew = r.text(raw, "renew", where, required=False)
+    tries = raw.get("tries")
+    if tries is not None and (isinstance(tries, bool) or not isinstance(tries, int)
+                              or tries < 1):
+        r.add(raw.line_of("tries"), f"{where}.tries", f"must be a whole number >= 1, not "
+              f"{tries!r}")
+        tries = None
     if name is None or prompt is None:
         return None
-    return AskStep(input=name, prompt=prompt, artifact=artifact, **common)
+    return AskStep(input=name, prompt=prompt, artifact=artifact, expires_in=expires_in,
+                   renew=renew, tries=tries, **common)
 
 
 def _wait(r: _Reader, raw: LineDict, where: str, common: dict[str, Any]) -> Step | None:

@@ -213,6 +213,13 @@ class _Checker:
         self.template(step, "prompt", step.prompt)
         if step.artifact is not None:
             self.template(step, "artifact", step.artifact)
+        if step.renew is not None:
+            if step.renew not in self.ids:
+                self.add(*step.where("renew"), f"unknown step {step.renew!r}"
+                         f"{did_you_mean(step.renew, self.ids)}")
+            elif self.ids[step.renew][0] >= step.index:
+                self.add(*step.where("renew"), f"{step.renew!r} must come before this step: "
+                         "renew goes back to the step that shows a new challenge")
 
     def template(self, step: Step, key: str, text: str, line: int | None = None) -> None:
         line = line or step.lines.get(key.split(".")[0], step.line)

@@ -80,7 +80,10 @@ def config(sandbox: SandboxClient, tmp_path: Path, monkeypatch: pytest.MonkeyPat
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("CERTRUNNER_HOME", str(tmp_path / "home"))
     base = load_config().with_sandbox_url(sandbox.url)
-    return replace(base, browser=replace(base.browser, timeout=timedelta(seconds=5)))
+    # Patient: a page that is there appears in time even with both cores busy; only a test
+    # that expects something missing shortens it (drift_config), and it waits that long only
+    # for what is missing.
+    return replace(base, browser=replace(base.browser, timeout=timedelta(seconds=30)))
 
 
 SessionMaker = Callable[..., RunSession]

@@ -23,13 +23,13 @@ from runner.engine.side_effects import (
     LedgerGuard,
     NeedsConfirmation,
 )
-from runner.engine.steps import gate
+from runner.engine.steps import ask, gate
 from runner.engine.steps.context import Jump, Pause, StepContext
 from runner.engine.store import RunStatus
-from runner.errors import RunnerError
+from runner.errors import ErrorCode, InputError, RunnerError
 from runner.jsonable import as_dict
 from runner.language.expressions import render_value
-from runner.language.model import ActionStep
+from runner.language.model import ActionStep, AskStep
 
 
 def run(sc: StepContext, step: ActionStep) -> dict[str, Any]:
@@ -43,9 +43,34 @@ def run(sc: StepContext, step: ActionStep) -> dict[str, Any]:
     except RunnerError as exc:
         target = step.on_error.get(exc.code)
         if target:
-            _forget_answers(sc, step)
+            for name in _forget_answers(sc, step):
+                if exc.code in _VERDICTS:
+                    ask.note_verdict(sc.run, name, _VERDICTS[exc.code])
             raise Jump(target, exc) from exc
+        lost = _lost_answer(sc, step) if exc.code is ErrorCode.EXPRESSION_UNRESOLVED else None
+        if lost is not None:
+            # A single-use answer (the captcha) did not survive an interruption; nothing was
+            # clicked without it (the ledger claim is abandoned): ask again, from a new image.
+            raise Jump(lost.renew or lost.id, InputError(
+                f"the answer for {lost.input} was lost when the run was interrupted; asking "
+                "again", code=ErrorCode.ANSWER_MISSING, step=step.id)) from exc
         raise
+
+
+# What a console's refusal of an answer means for the next question.
+_VERDICTS = {ErrorCode.CAPTCHA_INCORRECT: ask.REJECTED, ErrorCode.CAPTCHA_EXPIRED: ask.EXPIRED}
+
+
+def _lost_answer(sc: StepContext, step: ActionStep) -> AskStep | None:
+    """The ask step whose answer this step needs and no longer has, if any."""
+    for asked in sc.flow.steps:
+        if not isinstance(asked, AskStep) or asked.index >= step.index:
+            continue
+        needed = any(isinstance(v, str) and f"inputs.{asked.input}" in v
+                     for v in step.with_.values())
+        if needed and sc.secrets.get(asked.input, sc.run.inputs.get(asked.input)) in (None, ""):
+            return asked
+    return None
 
 
 def _side_effect(sc: StepContext, step: ActionStep, spec: ActionSpec, args: Mapping[str, Any],
@@ -77,10 +102,16 @@ def _side_effect(sc: StepContext, step: ActionStep, spec: ActionSpec, args: Mapp
 OTHER_RUN_RECHECK = timedelta(minutes=1)  # another run is mid-click on the same order
 
 
-def _forget_answers(sc: StepContext, step: ActionStep) -> None:
-    """An answer the console rejected (a wrong captcha) must be asked for again."""
+def _forget_answers(sc: StepContext, step: ActionStep) -> set[str]:
+    """An answer the console rejected (a wrong captcha) must be asked for again; answers the
+    names of the inputs forgotten. Only asked inputs are answers: the ticket's own (the
+    domain) stay."""
+    asked = {s.input for s in sc.flow.steps if isinstance(s, AskStep)}
+    forgotten = set()
     for value in step.with_.values():
-        for name in list(sc.secrets) + list(sc.run.inputs):
+        for name in asked & (set(sc.secrets) | set(sc.run.inputs)):
             if isinstance(value, str) and f"inputs.{name}" in value:
                 sc.secrets.pop(name, None)
                 sc.run.inputs.pop(name, None)
+                forgotten.add(name)
+    return forgotten

@@ -1,0 +1,241 @@
+"""The fault-and-kill matrix's tools: a one-shot trap on one console request, and an agent that
+drives a run to its end the way a support agent and cron would, checking every answer.
+
+The sandbox server runs inside the test process, so a trap wraps the sandbox's own fault hooks
+(``sandbox.faults.inject`` before a request is served, ``hold_answer`` after) and fires on the
+first request whose method and path match: the runner's processes meet it over HTTP as they
+would meet a failing console. Every wait here is on an event or a process, with a timeout.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from fnmatch import fnmatchcase
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import request
+
+from sandbox import faults as sandbox_faults
+from tests.e2e.cli import Answer, Cli
+from tests.e2e.conftest import SandboxClient
+
+MODES = ("error", "hold", "kill_before", "kill_after", "down")
+# error:       answered 500 before anything is done (nothing happened)
+# hold:        done, then the answer is held until the runner gives up waiting for it
+# kill_before: the request waits until the runner's process is killed, then is done
+# kill_after:  done, then the runner's process is killed while it waits for the answer
+# down:        the console goes down from this request on (503), until the test lifts it
+STATUSES = ("succeeded", "denied", "waiting", "needs_input", "failed", "running", "abandoned")
+REACHED = 120.0  # seconds a test waits for a process to reach a trap (a bound, never a pace)
+
+
+@dataclass
+class Trap:
+    method: str
+    path: str  # a pattern of the request path (fnmatch: "*/refund", "/geotrust/", "/pm/*")
+    mode: str
+    reached: threading.Event = field(default_factory=threading.Event)
+    release: threading.Event = field(default_factory=threading.Event)
+    fired: bool = False
+
+    def matches(self, method: str, path: str) -> bool:
+        return not self.fired and method == self.method and fnmatchcase(path, self.path)
+
+
+class Traps:
+    """At most one armed trap at a time; ``arm`` before the command that should meet it."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.trap: Trap | None = None
+        inject, hold = sandbox_faults.inject, sandbox_faults.hold_answer
+
+        def trapped_inject(conn: sqlite3.Connection, console: str,
+                           faults: sandbox_faults.Faults, method: str = "GET") -> int | None:
+            trap = self.trap
+            if trap is not None and trap.matches(method, request.path) and trap.mode in (
+                    "error", "kill_before", "down"):
+                trap.fired = True
+                trap.reached.set()
+                if trap.mode == "error":
+                    return 500
+                if trap.mode == "down":
+                    sandbox_faults.update(conn, {"down": console})
+                    return 503
+                trap.release.wait(REACHED)  # the runner is killed meanwhile; then it is done
+            return inject(conn, console, faults, method)
+
+        def trapped_hold(faults: sandbox_faults.Faults, method: str) -> None:
+            trap = self.trap
+            if trap is not None and trap.matches(method, request.path) and trap.mode in (
+                    "hold", "kill_after"):
+                trap.fired = True
+                trap.reached.set()
+                trap.release.wait(REACHED)
+                return
+            hold(faults, method)
+
+        monkeypatch.setattr(sandbox_faults, "inject", trapped_inject)
+        monkeypatch.setattr(sandbox_faults, "hold_answer", trapped_hold)
+
+    def arm(self, method: str, path: str, mode: str) -> Trap:
+        assert mode in MODES, mode
+        self.trap = Trap(method, path, mode)
+        return self.trap
+
+    def disarm(self) -> None:
+        if self.trap is not None:
+            self.trap.release.set()
+        self.trap = None
+
+
+def meet(cli: Cli, traps: Traps, args: tuple[str, ...], trap: Trap) -> Answer | None:
+    """Run one command against an armed trap: None when the mode kills the process (SIGKILL)
+    once it reached the trap, else its answer (the hold is released when the process ends)."""
+    process = cli.start(*args)
+    try:
+        if trap.mode.startswith("kill"):
+            reached = _wait_either(trap.reached, process)
+            if reached:
+                process.kill()
+                process.communicate(timeout=REACHED)
+                traps.disarm()
+                return None
+        stdout, stderr = process.communicate(timeout=REACHED * 2)
+    finally:
+        traps.disarm()
+        if process.poll() is None:
+            process.kill()
+            process.communicate(timeout=REACHED)
+    data = json.loads(stdout) if stdout.strip().startswith(("{", "[")) else None
+    return Answer(process.returncode, data, stdout, stderr)
+
+
+def _wait_either(event: threading.Event, process: Any) -> bool:
+    """Wait until the trap is reached (True) or the process ended without reaching it."""
+    while process.poll() is None:
+        if event.wait(0.2):
+            return True
+    return event.is_set()
+
+
+@dataclass
+class Agent:
+    """Acts on each answer as its ``next_action`` says, and checks the contract on the way.
+
+    ``person`` answers a confirm_side_effect the way a support person would after looking at
+    the console (the sandbox's records); ``customer_cancels`` plays the customer once.
+    """
+
+    cli: Cli
+    sandbox: SandboxClient
+    order_id: str
+    customer_cancels: Callable[[], None] | None = None
+    cancelled: bool = False
+    seen: list[dict[str, Any]] = field(default_factory=list)
+
+    def finish(self, run_id: str, limit: int = 14) -> dict[str, Any]:
+        """Drive the run to succeeded or denied; fail the test if it gets stuck."""
+        data = self._status(run_id)
+        for _ in range(limit):
+            check_answer(data)
+            self.seen.append(data)
+            if data["status"] in ("succeeded", "denied"):
+                return data
+            data = self._next(run_id, data)
+        trail = [(d["status"], (d.get("next_action") or {}).get("type")) for d in self.seen]
+        raise AssertionError(f"run {run_id} stuck after {limit} commands: {trail}")
+
+    def _status(self, run_id: str) -> dict[str, Any]:
+        return run_of(self.cli, run_id)
+
+    def _next(self, run_id: str, data: dict[str, Any]) -> dict[str, Any]:
+        action = data.get("next_action") or {}
+        kind = action.get("type")
+        if kind == "provide_input":
+            answer = self.sandbox.solve_captcha(Path(action["artifact"]))
+            return self._resume(run_id, f"{action['input']}={answer}")
+        if kind == "confirm_side_effect":
+            return self._resume(run_id, f"{action['input']}={self._person(action['action'])}")
+        if kind == "wait_for_other_process":
+            return self._due(run_id, None)
+        if kind == "wait" and data["status"] == "waiting":
+            if self.customer_cancels is not None and not self.cancelled \
+                    and not action.get("other_run"):
+                self.customer_cancels()
+                self.cancelled = True
+            return self._resume(run_id)
+        if kind == "retry_later":
+            return self._due(run_id, action["retry_after"])
+        raise AssertionError(f"no way on from {data['status']} / {kind}: {data}")
+
+    def _person(self, action: str) -> str:
+        """Look at the console: did the interrupted effect happen?"""
+        posts = self.sandbox.posts(self.order_id)
+        if action == "pm.refund":
+            return "done" if self.sandbox.refunds(self.order_id) else "retry"
+        return "done" if posts["access_mails"] else "retry"
+
+    def _resume(self, run_id: str, *inputs: str) -> dict[str, Any]:
+        answer = self.cli.resume(run_id, *inputs)
+        assert answer.data is not None, answer.stderr
+        return dict(answer.data)
+
+    def _due(self, run_id: str, at: str | None) -> dict[str, Any]:
+        """What cron does: `resume --due`, at the retry time when there is one."""
+        now = None
+        if at is not None:
+            now = (datetime.fromisoformat(at) + timedelta(seconds=1)).isoformat()
+        mine = [d for d in due(self.cli, now) if d["run_id"] == run_id]
+        assert mine, f"resume --due did not pick up run {run_id}"
+        return dict(mine[0])
+
+
+def due(cli: Cli, now: str | None = None) -> list[dict[str, Any]]:
+    """The runs `resume --due` resumed (at ``now``, the runner's clock)."""
+    answer = cli("resume", "--due", "--json", now=now)
+    data = answer.data
+    resumed = data.get("resumed") if isinstance(data, dict) else data
+    assert isinstance(resumed, list), answer.stderr
+    return [dict(d) for d in resumed]
+
+
+def run_of(cli: Cli, ref: str) -> dict[str, Any]:
+    """The status of a ticket's one run (or of a run id)."""
+    answer = cli("status", ref, "--json")
+    assert answer.data, answer.stderr
+    data = answer.data
+    if isinstance(data, list):
+        (data,) = data
+    return dict(data)
+
+
+def check_answer(data: dict[str, Any]) -> None:
+    """What every answer must say: a defined status, and a real next step unless finished."""
+    assert data["status"] in STATUSES, data
+    assert data.get("customer_message"), data
+    if data["status"] in ("succeeded", "denied"):
+        return
+    action = data.get("next_action")
+    assert action and action.get("type"), data
+    assert action.get("command"), data
+    if data["status"] == "failed":
+        error = data["error"]
+        assert error["kind"] == "console", error  # the matrix's faults are the consoles'
+        assert error["code"] != "expression_unresolved", error
+        assert action["type"] == "retry_later" and action["retry_after"], data
+
+
+def exactly_once(sandbox: SandboxClient, order_id: str, issued: bool) -> None:
+    """Money and mail per order: one refund row, one refund POST, at most one access mail."""
+    posts = sandbox.posts(order_id)
+    assert len(sandbox.refunds(order_id)) == 1, posts
+    assert posts["refund"] == 1, posts
+    assert posts["access_mails"] == (1 if issued else 0), posts
+    assert posts["request_access"] == (1 if issued else 0), posts

@@ -1,0 +1,179 @@
+"""Runs that meet a failing console, or lose their captcha answer, find their own way back:
+a console failure is retried by `resume --due` with backoff until an alert; a lost or expired
+captcha answer brings a new image; too many wrong answers stop the run for a person."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+import yaml
+
+from runner.actions import load_catalogue
+from runner.browser.session import RunSession
+from runner.config import DEFAULT_CONFIG, Config
+from runner.engine.ledger import LedgerStatus
+from runner.engine.store import RunStore
+from sandbox.server import SandboxServer
+from tests.e2e.cli import Cli
+from tests.e2e.conftest import SandboxClient
+from tests.e2e.faults_harness import Agent, Traps, check_answer, due, exactly_once, meet
+
+ISSUED = "fresh-issued.example"
+
+
+@pytest.fixture
+def cli(sandbox: SandboxClient, sandbox_server: SandboxServer, tmp_path: Path) -> Cli:
+    return Cli(sandbox.url, Path(sandbox_server.db_path), tmp_path)
+
+
+@pytest.fixture
+def traps(monkeypatch: pytest.MonkeyPatch) -> Traps:
+    return Traps(monkeypatch)
+
+
+def customer(make_session: Callable[[Config], RunSession], config: Config,
+             email: str) -> Callable[[], None]:
+    def cancels() -> None:
+        """Play the customer: open the GeoTrust mail's only link, press Cancel Certificate."""
+        session = make_session(config)
+        link = load_catalogue()["mail.access_link"].func(session, email=email)
+        load_catalogue()["portal.cancel_certificate"].func(session, link=link.url)
+    return cancels
+
+
+def _answer(sandbox: SandboxClient, data: dict[str, object]) -> str:
+    action = data["next_action"]
+    assert isinstance(action, dict) and action["type"] == "provide_input", data
+    return sandbox.solve_captcha(Path(action["artifact"]))
+
+
+def test_geotrust_down_at_request_access_asks_for_a_new_captcha(
+        cli: Cli, sandbox: SandboxClient, traps: Traps, config: Config,
+        make_session: Callable[[Config], RunSession]) -> None:
+    order_id = sandbox.order(ISSUED)["order_id"]
+    first = cli.run("cancel_refund", "T-R1", ISSUED)
+    assert "run_id" in first.data, first
+    run_id, old_image = first.data["run_id"], first.data["next_action"]["artifact"]
+    trap = traps.arm("POST", "/geotrust/", "down")  # GeoTrust goes down as the form is sent
+    failed = meet(cli, traps, ("resume", run_id, "--input",
+                               f"image_number={_answer(sandbox, first.data)}", "--json"), trap)
+    assert failed is not None and failed.code == 1, failed
+    check_answer(failed.data)
+    assert failed.data["error"]["step"] == "access"
+    assert failed.data["next_action"]["command"] == ["certrunner", "resume", run_id, "--json"]
+    with RunStore(cli.home / "runs.db") as store:
+        (entry,) = store.ledger.for_order(order_id)
+        assert entry.status is LedgerStatus.ABANDONED  # the page failed before Request Access
+    sandbox.faults(down="")
+
+    assert due(cli) == []  # not due before retry_after
+    due_at = datetime.fromisoformat(failed.data["error"]["retry_after"]) + timedelta(seconds=1)
+    (again,) = due(cli, due_at.isoformat())
+    assert again["status"] == "needs_input", again
+    assert again["next_action"]["input"] == "image_number"
+    assert again["next_action"]["artifact"] != old_image
+    assert any(s["id"] == "access" and s["status"] == "retry" for s in again["steps"])
+
+    agent = Agent(cli, sandbox, order_id, customer(make_session, config, f"admin@{ISSUED}"))
+    done = agent.finish(run_id)
+    assert done["outcome"] == "refunded"
+    exactly_once(sandbox, order_id, issued=True)
+
+
+@pytest.mark.parametrize("mode", ["hold", "error"])
+def test_request_access_post_unanswered_is_confirmed_then_finished(
+        cli: Cli, sandbox: SandboxClient, traps: Traps, config: Config,
+        make_session: Callable[[Config], RunSession], mode: str) -> None:
+    """hold: GeoTrust mailed but its answer never came; error: it failed before mailing."""
+    order_id = sandbox.order(ISSUED)["order_id"]
+    first = cli.run("cancel_refund", "T-R2", ISSUED)
+    run_id = first.data["run_id"]
+    trap = traps.arm("POST", "/geotrust/request-access", mode)
+    failed = meet(cli, traps, ("resume", run_id, "--input",
+                               f"image_number={_answer(sandbox, first.data)}", "--json"), trap)
+    assert failed is not None and failed.code == 1, failed
+    check_answer(failed.data)
+    agent = Agent(cli, sandbox, order_id, customer(make_session, config, f"admin@{ISSUED}"))
+    done = agent.finish(run_id)
+    assert done["outcome"] == "refunded"
+    types = [(d.get("next_action") or {}).get("type") for d in agent.seen]
+    assert "confirm_side_effect" in types  # whether GeoTrust mailed is for a person to say
+    exactly_once(sandbox, order_id, issued=True)
+
+
+def test_captcha_answers_say_rejected_or_expired_and_stop_after_three_wrong(
+        cli: Cli, sandbox: SandboxClient) -> None:
+    first = cli.run("cancel_refund", "T-R3", ISSUED)
+    run_id, asked = first.data["run_id"], first.data["next_action"]
+    assert asked["previous_answer"] is None and asked["tries_left"] == 3
+    assert datetime.fromisoformat(asked["expires_at"]) > datetime.now(UTC)
+
+    # The right answer, six minutes late: the image has expired, so it is not sent at all.
+    late = cli.resume(run_id, f"image_number={_answer(sandbox, first.data)}", now="+6m")
+    assert late.data["status"] == "needs_input"
+    assert late.data["next_action"]["previous_answer"] == "expired"
+    assert late.data["next_action"]["tries_left"] == 3  # an expired answer is not a wrong one
+    assert late.data["next_action"]["artifact"] != asked["artifact"]
+    order_id = sandbox.order(ISSUED)["order_id"]
+    assert sandbox.posts(order_id)["request_access"] == 0
+
+    answer = late
+    for left in (2, 1):
+        answer = cli.resume(run_id, "image_number=00000")
+        assert answer.code == 3, answer.stderr
+        assert answer.data["next_action"]["previous_answer"] == "rejected"
+        assert answer.data["next_action"]["tries_left"] == left
+    stopped = cli.resume(run_id, "image_number=00000")
+    assert stopped.code == 1, stopped.stderr
+    assert stopped.data["error"]["code"] == "answer_tries_exhausted"
+    assert stopped.data["next_action"]["type"] == "check_order"
+    assert stopped.data["next_action"]["command"] == ["certrunner", "resume", run_id, "--json"]
+    assert "00000" not in stopped.data["customer_message"]
+    assert due(cli) == []  # nobody retries it but a person
+
+    checked = cli.resume(run_id)  # a person checked the order: ask afresh
+    assert checked.data["status"] == "needs_input"
+    assert checked.data["next_action"]["tries_left"] == 3
+    assert sandbox.posts(order_id)["access_mails"] == 0
+
+
+def test_an_unanswered_captcha_past_its_lifetime_is_read_again(cli: Cli,
+                                                              sandbox: SandboxClient) -> None:
+    first = cli.run("cancel_refund", "T-R4", ISSUED)
+    later = cli.resume(first.data["run_id"], now="+6m")  # nobody answered for six minutes
+    assert later.data["status"] == "needs_input"
+    assert later.data["next_action"]["artifact"] != first.data["next_action"]["artifact"]
+    assert later.data["next_action"]["previous_answer"] is None
+
+
+def test_console_failures_are_retried_with_backoff_then_alert(
+        cli: Cli, sandbox: SandboxClient, tmp_path: Path) -> None:
+    raw = yaml.safe_load(DEFAULT_CONFIG.read_text())
+    raw["retries"] = {"console_attempts": 2, "first_delay_s": 60, "max_delay_s": 600}
+    (tmp_path / "config.yaml").write_text(yaml.safe_dump(raw))
+    cli.env["CERTRUNNER_CONFIG"] = str(tmp_path / "config.yaml")
+    sandbox.faults(down="pm")
+    started = datetime.now(UTC)
+    failed = cli.run("cancel_refund", "T-R5", "pending.example")
+    assert failed.code == 1, failed.stderr
+    check_answer(failed.data)
+    retry_after = datetime.fromisoformat(failed.data["error"]["retry_after"])
+    assert started + timedelta(seconds=30) <= retry_after <= datetime.now(UTC) + timedelta(
+        seconds=60)
+    assert failed.data["next_action"]["failures"] == 1
+
+    at = (retry_after + timedelta(seconds=1)).isoformat()
+    (second,) = due(cli, at)
+    assert second["status"] == "failed"
+    assert second["next_action"]["type"] == "alert_console_down"
+    assert second["next_action"]["summary"].startswith("ALERT:")
+    assert second["error"]["retries_exhausted"] is True and "retry_after" not in second["error"]
+    assert "told" in second["customer_message"]
+    assert due(cli, "+1d") == []  # fails for good
+
+    sandbox.faults(down="")
+    fixed = cli.resume(failed.data["run_id"])  # a maintainer resumes once PM is back
+    assert (fixed.data["status"], fixed.data["outcome"]) == ("succeeded", "refunded")
