@@ -187,6 +187,15 @@ class TransactionPage(DescriptionList):
                         order_id=quote(order_id, safe=""))
         return self
 
+    def shown_or_open(self, order_id: str) -> TransactionPage:
+        """The order's page as the tab shows it, opened only when the tab is elsewhere: every
+        refund comes right after the ledger's probe (pm.read_transaction) loaded this very page,
+        and loading it again shows the same. A refund already made is still read from it, and
+        a click that lost a race is answered "Already refunded" by the console."""
+        if self.page.url != self.url(order_id=quote(order_id, safe="")):
+            self.open(order_id)
+        return self
+
     def read(self) -> Transaction:
         values = self.details(self.order_id_term, self.domain_term, self.amount_term,
                               self.state_term, self.refund_status_term)
@@ -263,7 +272,7 @@ def _receipt(tx: Transaction, already_done: bool) -> RefundReceipt:
                 ErrorCode.REFUND_UNCONFIRMED))
 def refund(ctx: ActionContext, order_id: str) -> RefundReceipt:
     """Refund the order on its Transaction page; an order already refunded is not clicked."""
-    page = TransactionPage.of(ctx).open(order_id)
+    page = TransactionPage.of(ctx).shown_or_open(order_id)
     before = page.read()
     if before.refunded:
         return _receipt(before, already_done=True)

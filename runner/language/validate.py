@@ -7,11 +7,12 @@ too: nothing side-effecting before the refund-window gate, and waits only poll r
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from runner.actions import ActionSpec, Actor, Effect, load_catalogue
+from runner.actions import ActionSpec, Actor, Catalogue, Effect, load_catalogue
 from runner.error_codes import Kind, codes_of, lookup
 from runner.errors import ErrorCode, InputError
 from runner.language import expressions
@@ -33,7 +34,7 @@ from runner.language.model import (
     build,
     did_you_mean,
 )
-from runner.language.yaml_lines import FlowError, Issue, load, loads
+from runner.language.yaml_lines import FlowError, Issue, loads, read_text
 
 
 class FlowInvalid(FlowError):
@@ -311,14 +312,21 @@ def validate_document(doc: Any, path: str,
     return parsed.flow
 
 
-def validate_text(text: str, path: str = "<string>",
-                  actions: Mapping[str, ActionSpec] | None = None) -> Flow:
+def validate_text(text: str, path: str = "<string>", actions: Catalogue | None = None) -> Flow:
     return validate_document(loads(text, path), path, actions)
 
 
 def load_flow(path: str | Path, actions: Mapping[str, ActionSpec] | None = None) -> Flow:
-    """Read, parse and validate a flow file: the only way the executor should get a Flow."""
-    return validate_document(load(path), str(path), actions)
+    """Read, parse and validate a flow file: the only way the executor should get a Flow.
+    Checked once per path, text and catalogue: a service loads a flow for every request, and
+    parsing costs as much as a step. The text is read every time, so an edit is seen."""
+    catalogue = default_actions() if actions is None else actions
+    return _checked(str(path), read_text(path), tuple(catalogue.values()))
+
+
+@functools.lru_cache(maxsize=32)
+def _checked(path: str, text: str, actions: tuple[ActionSpec, ...]) -> Flow:
+    return validate_document(loads(text, path), path, {spec.name: spec for spec in actions})
 
 
 def check_inputs(flow: Flow, supplied: Mapping[str, Any]) -> dict[str, Any]:

@@ -153,6 +153,11 @@ def loads(text: str, path: str | Path = "<string>") -> Any:
 
 def load(path: str | Path) -> Any:
     """Read and parse a YAML file with line numbers."""
+    return loads(read_text(path), path)
+
+
+def read_text(path: str | Path) -> str:
+    """A YAML file's text; anything but a readable, bounded UTF-8 regular file is a FlowError."""
     try:
         # Non-blocking, so that a named pipe cannot hang the open; harmless for a file.
         with os.fdopen(os.open(path, os.O_RDONLY | os.O_NONBLOCK), "rb") as handle:
@@ -171,8 +176,7 @@ def load(path: str | Path) -> Any:
     if len(data) > MAX_BYTES:
         raise FlowError(f"{path}: larger than {MAX_BYTES} bytes", code=ErrorCode.FLOW_UNREADABLE)
     try:
-        text = data.decode("utf-8")
+        return data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise FlowError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})",
                         code=ErrorCode.FLOW_UNREADABLE) from exc
-    return loads(text, path)
