@@ -89,6 +89,11 @@ def parse_inputs(pairs: tuple[str, ...]) -> dict[str, str]:
     return out
 
 
+def ticket_inputs(domain: str, pairs: tuple[str, ...]) -> dict[str, str]:
+    """A ticket's flow inputs: its domain and every --input KEY=VALUE."""
+    return {"domain": domain, **parse_inputs(pairs)}
+
+
 def json_option(help: str = "Print JSON.") -> Callable[[F], F]:
     """--json: stdout is then exactly one JSON document (docs/contract.md)."""
     return click.option("--json", "as_json", is_flag=True, help=help)

@@ -17,8 +17,8 @@ from runner.cli.options import (
     Obj,
     common_options,
     json_option,
-    parse_inputs,
     pass_obj,
+    ticket_inputs,
     ticket_options,
 )
 from runner.cli.output import emit, fail
@@ -88,7 +88,7 @@ def enqueue_cmd(obj: Obj, flow: str, ticket: str, domain: str, inputs: tuple[str
     from runner.workers.enqueue import enqueue_run
 
     try:
-        done = enqueue_run(obj.app, flow, ticket, {"domain": domain, **parse_inputs(inputs)})
+        done = enqueue_run(obj.app, flow, ticket, ticket_inputs(domain, inputs))
     except RunnerError as exc:
         fail(exc, as_json, ticket=ticket, flow=flow, domain=domain)
     payload = done.to_dict()

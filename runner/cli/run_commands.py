@@ -17,6 +17,7 @@ from runner.cli.options import (
     json_option,
     parse_inputs,
     pass_obj,
+    ticket_inputs,
     ticket_options,
 )
 from runner.cli.output import emit, fail, finish, progress_for, render, summary
@@ -36,7 +37,7 @@ def run_cmd(obj: Obj, flow: str, ticket: str, domain: str, inputs: tuple[str, ..
     from runner.cli.commands import run_flow
 
     try:
-        result = run_flow(obj.app, flow, ticket, {"domain": domain, **parse_inputs(inputs)},
+        result = run_flow(obj.app, flow, ticket, ticket_inputs(domain, inputs),
                           dry_run=dry_run, progress=progress_for(as_json))
     except RunnerError as exc:
         fail(exc, as_json, ticket=ticket, flow=flow, domain=domain)

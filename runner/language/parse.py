@@ -15,21 +15,17 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+from runner.language import model
 from runner.language.durations import parse_duration
 from runner.language.model import (
     INPUTS,
     REFUND_WINDOW_GATE,
-    ActionStep,
-    AskStep,
     EndStatus,
-    EndStep,
     Flow,
-    GateStep,
     InputDecl,
     OnExpired,
     Step,
     StepKind,
-    WaitStep,
 )
 from runner.language.yaml_lines import Issue, LineDict, LineList, line_of
 
@@ -253,7 +249,7 @@ def _action(r: _Reader, raw: LineDict, where: str, common: dict[str, Any]) -> St
     on_error = _on_error(r, raw, where)
     if action is None:
         return None
-    return ActionStep(action=action, with_=with_, with_lines=with_lines, key=key,
+    return model.ActionStep(action=action, with_=with_, with_lines=with_lines, key=key,
                       on_error=on_error, **common)
 
 
@@ -266,7 +262,7 @@ def _gate(r: _Reader, raw: LineDict, where: str, common: dict[str, Any]) -> Step
     on_expired = r.choice(raw, "on_expired", where, OnExpired, OnExpired.DENY)
     if gate is None or purchased_at is None:
         return None
-    return GateStep(gate=gate, purchased_at=purchased_at, on_expired=on_expired, **common)
+    return model.GateStep(gate=gate, purchased_at=purchased_at, on_expired=on_expired, **common)
 
 
 def _ask(r: _Reader, raw: LineDict, where: str, common: dict[str, Any]) -> Step | None:
@@ -283,7 +279,7 @@ def _ask(r: _Reader, raw: LineDict, where: str, common: dict[str, Any]) -> Step 
         tries = None
     if name is None or prompt is None:
         return None
-    return AskStep(input=name, prompt=prompt, artifact=artifact, expires_in=expires_in,
+    return model.AskStep(input=name, prompt=prompt, artifact=artifact, expires_in=expires_in,
                    renew=renew, tries=tries, **common)
 
 
@@ -303,7 +299,7 @@ def _wait(r: _Reader, raw: LineDict, where: str, common: dict[str, Any]) -> Step
     message = r.text(raw, "message", where, required=False)
     if action is None or until is None or every is None or deadline is None:
         return None
-    return WaitStep(action=action, with_=with_, with_lines=with_lines, until=until,
+    return model.WaitStep(action=action, with_=with_, with_lines=with_lines, until=until,
                     every=every, deadline=deadline, timeout_code=timeout_code,
                     waiting_for=waiting_for, message=message, **common)
 
@@ -320,7 +316,7 @@ def _end(r: _Reader, raw: LineDict, where: str, common: dict[str, Any]) -> Step 
               "detail (the internal error message)")
     if outcome is None:
         return None
-    return EndStep(outcome=outcome, status=status, message=message, detail=detail, **common)
+    return model.EndStep(outcome=outcome, status=status, message=message, detail=detail, **common)
 
 
 _BUILDERS = {
