@@ -54,7 +54,7 @@ _DURATION = re.compile(r"(?:\d+[smhd])+\Z")
 _DURATION_PART = re.compile(r"(\d+)([smhd])")
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
-_COMMON_KEYS = ("id", "when", "description")
+_COMMON_KEYS = ("id", "when", "unless_done", "description")
 STEP_KEYS: dict[StepKind, tuple[str, ...]] = {
     StepKind.ACTION: ("action", "with", "key", "on_error"),
     StepKind.GATE: ("gate", "purchased_at", "on_expired"),
@@ -109,6 +109,7 @@ class Step:
     index: int
     line: int
     when: str | None = None
+    unless_done: str | None = None  # a later side-effect step; skip this one once it is done
     description: str = ""
     lines: Mapping[str, int] = field(default_factory=dict, compare=False)
 
@@ -343,6 +344,7 @@ class _Reader:
         common: dict[str, Any] = {
             "id": step_id or "", "index": index, "line": raw.line,
             "when": self.text(raw, "when", where, required=False),
+            "unless_done": self.text(raw, "unless_done", where, required=False),
             "description": self.text(raw, "description", where, required=False) or "",
             "lines": dict(raw.key_lines),
         }
