@@ -149,8 +149,10 @@ class PageObject:
         """Click a control that loads a new page, and check the console answered it."""
         control = self.find(target)
         try:
+            # The navigation's wait is the patient one: the click itself must not also wait (with
+            # the short element timeout) for a slow console's answer to start loading.
             with self.page.expect_navigation() as navigation:
-                control.click()
+                control.click(no_wait_after=True)
         except pw.TimeoutError:
             raise ConsoleError(f"{self.CONSOLE} did not answer in time after "
                                f"{self.name_of(target)}", code=ErrorCode.CONSOLE_TIMEOUT,
