@@ -13,7 +13,8 @@ test: setup
 	.venv/bin/mypy
 	.venv/bin/python -m pytest -q
 
-# The unit tier alone: no browser, no sandbox server (pytest-playwright not even loaded).
+# The unit tier alone: no browser, no sandbox server, no process started (pytest-playwright not
+# even loaded); the tests that start processes are in tests/processes, which `make test` runs.
 test-fast:
 	.venv/bin/python -m pytest -q -p no:playwright tests/unit
 

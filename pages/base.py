@@ -60,6 +60,8 @@ class PageObject:
     CONSOLE: ClassVar[str] = ""
     PATH: ClassVar[str] = "/"
     TITLE: ClassVar[str] = ""
+    CHECK_BY_URL: ClassVar[bool] = False  # the selector check reaches it at PATH, read-only
+    UNREACHABLE: ClassVar[str] = "declares no read-only way in"  # why only a person can
 
     def __init__(self, page: Page, base_url: str) -> None:
         self.page = page
@@ -218,10 +220,14 @@ class PageObject:
     def open_for_check(cls, ctx: ActionContext, canary: dict[str, str]) -> set[str]:
         """Open an instance of this page read-only; answer the Loc states present on it.
 
-        Never clicks a side-effecting control. Pages that only a person can reach raise
-        NotReachable with the reason.
+        Never clicks a side-effecting control. A page with ``CHECK_BY_URL`` is opened at its
+        PATH; a page that needs more overrides this; any other raises NotReachable saying
+        why only a person reaches it (``UNREACHABLE``).
         """
-        raise NotReachable(f"{cls.CONSOLE}.{cls.__name__} declares no read-only way in")
+        if cls.CHECK_BY_URL:
+            cls.of(ctx).goto()
+            return {"always"}
+        raise NotReachable(f"{cls.CONSOLE}.{cls.__name__} {cls.UNREACHABLE}")
 
     @classmethod
     def checks_state(cls, name: str, present: Iterable[str]) -> bool:

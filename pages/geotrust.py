@@ -13,7 +13,6 @@ from typing import cast
 from urllib.parse import urljoin
 
 from pages.base import (
-    NotReachable,
     PageObject,
     alt,
     first_visible,
@@ -40,6 +39,7 @@ class HomePage(PageObject):
 
     CONSOLE = "geotrust"
     PATH = "/"
+    CHECK_BY_URL = True
     heading = role("heading", "GeoTrust End User Home", level=1)
     domain = label("Domain")
     email = label("Email address")
@@ -89,23 +89,15 @@ class HomePage(PageObject):
                             code=ErrorCode.GEOTRUST_REFUSED,
                             page=self.name, url=self.page.url)
 
-    @classmethod
-    def open_for_check(cls, ctx: ActionContext, canary: dict[str, str]) -> set[str]:
-        cls.of(ctx).open()
-        return {"always"}
-
 
 class RequestAccessPage(PageObject):
     """Shown once domain, email and image number match: the Request Access button."""
 
     CONSOLE = "geotrust"
     PATH = "/"
+    UNREACHABLE = f"is {BEHIND_CAPTCHA}"
     heading = role("heading", "Request Access", level=1)
     request_button = role("button", "Request Access")
-
-    @classmethod
-    def open_for_check(cls, ctx: ActionContext, canary: dict[str, str]) -> set[str]:
-        raise NotReachable(f"geotrust.{cls.__name__} is {BEHIND_CAPTCHA}")
 
 
 class AccessRequestedPage(PageObject):
@@ -113,12 +105,9 @@ class AccessRequestedPage(PageObject):
 
     CONSOLE = "geotrust"
     PATH = "/request-access"
+    UNREACHABLE = f"is {BEHIND_CAPTCHA} (and sends a mail)"
     heading = role("heading", "Access Requested", level=1)
     confirmation = role("status")
-
-    @classmethod
-    def open_for_check(cls, ctx: ActionContext, canary: dict[str, str]) -> set[str]:
-        raise NotReachable(f"geotrust.{cls.__name__} is {BEHIND_CAPTCHA} (and sends a mail)")
 
 
 @action("geotrust.read_captcha", returns=Captcha, raises=(ErrorCode.CAPTCHA_UNREADABLE,))

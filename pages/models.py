@@ -112,8 +112,5 @@ class PortalStatus:
 
 
 @dataclass(frozen=True)
-class PortalCancellation:
-    """The certificate after the customer cancelled it in the portal."""
-
-    domain: str
-    status: str
+class PortalCancellation(PortalStatus):
+    """The certificate after the customer cancelled it in the portal (its status, as shown)."""

@@ -80,6 +80,7 @@ class SearchPage(PageObject):
 
     CONSOLE = "pm"
     PATH = "/"
+    CHECK_BY_URL = True
     heading = role("heading", "Product Management", level=1)
     domain = label("Domain")
     search_button = role("button", "Search")
@@ -92,11 +93,6 @@ class SearchPage(PageObject):
         self.find(self.domain).fill(domain)
         self.submit(self.search_button)
         return ResultsPage(self.page, self.base_url)
-
-    @classmethod
-    def open_for_check(cls, ctx: ActionContext, canary: dict[str, str]) -> set[str]:
-        cls.of(ctx).open()
-        return {"always"}
 
 
 class ResultsPage(OrdersTablePage):

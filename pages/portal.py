@@ -6,7 +6,7 @@ entered through the link in GeoTrust's access email, which sets the portal's ses
 
 from __future__ import annotations
 
-from pages.base import DescriptionList, NotReachable, PageObject, role, text
+from pages.base import DescriptionList, PageObject, role, text
 from pages.models import PortalCancellation, PortalStatus
 from runner.actions import ActionContext, Actor, Effect, action
 
@@ -19,6 +19,7 @@ class CertificatePage(DescriptionList):
 
     CONSOLE = "portal"
     PATH = "/"
+    UNREACHABLE = NEEDS_MAIL
     heading = role("heading", "Your certificate", level=1)
     domain_term = text("Domain", exact=True)
     status_term = text("Status", exact=True)
@@ -37,23 +38,16 @@ class CertificatePage(DescriptionList):
         values = self.details(self.domain_term, self.status_term)
         return PortalStatus(domain=values[self.domain_term], status=values[self.status_term])
 
-    @classmethod
-    def open_for_check(cls, ctx: ActionContext, canary: dict[str, str]) -> set[str]:
-        raise NotReachable(f"portal.{cls.__name__} {NEEDS_MAIL}")
-
 
 class ConfirmCancelPage(PageObject):
     """Cancel certificate? Yes, or keep it."""
 
     CONSOLE = "portal"
     PATH = "/cancel"
+    UNREACHABLE = f"{NEEDS_MAIL} (and is shown by a POST)"
     heading = role("heading", "Cancel certificate", level=1)
     confirm_button = role("button", "Yes, cancel certificate")
     keep_link = role("link", "Keep certificate")
-
-    @classmethod
-    def open_for_check(cls, ctx: ActionContext, canary: dict[str, str]) -> set[str]:
-        raise NotReachable(f"portal.{cls.__name__} {NEEDS_MAIL} (and is shown by a POST)")
 
 
 @action("portal.certificate_status", returns=PortalStatus, actor=Actor.CUSTOMER)

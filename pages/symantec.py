@@ -51,6 +51,7 @@ class LoginPage(PageObject):
 
     CONSOLE = "symantec"
     PATH = "/login"
+    CHECK_BY_URL = True  # the console shows the form even to a logged-in browser
     heading = role("heading", "Symantec Partner Center", level=1)
     username = label("Username")
     password = label("Password")
@@ -59,11 +60,6 @@ class LoginPage(PageObject):
     # Why the form is back: only this text means the credentials are wrong. Any other (the
     # session-expired notice above all) means the console let the login lapse: retry later.
     credentials_refused = text("Invalid username or password", state="refused")
-
-    @classmethod
-    def open_for_check(cls, ctx: ActionContext, canary: dict[str, str]) -> set[str]:
-        cls.of(ctx).goto()  # the console shows the form even to a logged-in browser
-        return {"always"}
 
 
 class DashboardPage(MainMenu, PageObject):
@@ -91,14 +87,7 @@ class QuickSearchPage(MainMenu, PageObject):
 
     @classmethod
     def open_for_check(cls, ctx: ActionContext, canary: dict[str, str]) -> set[str]:
-        # By URL, not by the menu link: a renamed link is then reported, not fatal to the check.
-        def open_search() -> None:
-            search = cls.of(ctx)
-            search.goto()
-            _arrive(ctx, (search, search.heading))
-
-        _logged_in(cast(RunContext, ctx), open_search)
-        return {"always"}
+        return _check_logged_in(ctx, cls)
 
 
 class OrderInformationPage(MainMenu, DescriptionList):
@@ -126,14 +115,7 @@ class OrderInformationPage(MainMenu, DescriptionList):
         from pages.pm import find_order
 
         order = find_order(ctx, canary["issued_domain"])
-
-        def open_order() -> None:
-            page = cls.of(ctx)
-            page.goto(partner_order_id=quote(order.partner_order_id, safe=""))
-            _arrive(ctx, (page, page.heading))
-
-        _logged_in(cast(RunContext, ctx), open_order)
-        return {"always"}
+        return _check_logged_in(ctx, cls, partner_order_id=quote(order.partner_order_id, safe=""))
 
 
 def _private_context(ctx: RunContext) -> BrowserContext:
@@ -215,6 +197,23 @@ def _logged_in(ctx: RunContext, steps: Callable[[], T]) -> T:
         raise ConsoleError("Symantec asked for a login again right after a successful one",
                            code=ErrorCode.SESSION_REJECTED, page=LoginPage.of(ctx).name,
                            url=ctx.page("symantec").url) from None
+
+
+def _check_logged_in(ctx: ActionContext,
+                     page_class: type[QuickSearchPage] | type[OrderInformationPage], **params: str
+                     ) -> set[str]:
+    """The selector check's way in: the page at its URL, logged in first if the console asks.
+
+    By URL, not by the menu link: a renamed link is then reported, not fatal to the check.
+    """
+
+    def open_page() -> None:
+        page = page_class.of(ctx)
+        page.goto(**params)
+        _arrive(ctx, (page, page.heading))
+
+    _logged_in(cast(RunContext, ctx), open_page)
+    return {"always"}
 
 
 def _open_dashboard(ctx: ActionContext) -> DashboardPage:

@@ -58,34 +58,36 @@ class RunnerError(Exception):
         return out
 
 
-class ConfigError(RunnerError):
+class _OfOneKind(RunnerError):
+    """An error of one kind: ``code`` defaults to the kind's general code (``default_code``,
+    whose kind is the class's), and the context comes as keywords."""
+
+    default_code: ClassVar[ErrorCode]
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls.expected_kind = cls.default_code.kind
+
+    def __init__(self, message: str, code: ErrorCode | None = None, **context: Any) -> None:
+        super().__init__(message, code or self.default_code, context)
+
+
+class ConfigError(_OfOneKind):
     """The config file is missing, malformed or names something unknown."""
 
-    expected_kind = Kind.INPUT
-
-    def __init__(self, message: str, code: ErrorCode = ErrorCode.CONFIG_INVALID,
-                 **context: Any) -> None:
-        super().__init__(message, code, context)
+    default_code = ErrorCode.CONFIG_INVALID
 
 
-class ConsoleError(RunnerError):
+class ConsoleError(_OfOneKind):
     """A vendor console is down, slow or answered with a server error: retry later."""
 
-    expected_kind = Kind.CONSOLE
-
-    def __init__(self, message: str, code: ErrorCode = ErrorCode.CONSOLE_UNAVAILABLE,
-                 **context: Any) -> None:
-        super().__init__(message, code, context)
+    default_code = ErrorCode.CONSOLE_UNAVAILABLE
 
 
-class DriftError(RunnerError):
+class DriftError(_OfOneKind):
     """A page no longer matches its page object: a locator is missing or ambiguous."""
 
-    expected_kind = Kind.DRIFT
-
-    def __init__(self, message: str, code: ErrorCode = ErrorCode.PAGE_DRIFT,
-                 **context: Any) -> None:
-        super().__init__(message, code, context)
+    default_code = ErrorCode.PAGE_DRIFT
 
 
 class BusinessError(RunnerError):
@@ -97,11 +99,7 @@ class BusinessError(RunnerError):
         super().__init__(message, code, context)
 
 
-class InputError(RunnerError):
+class InputError(_OfOneKind):
     """The ticket's data is wrong or incomplete (unknown domain, missing input)."""
 
-    expected_kind = Kind.INPUT
-
-    def __init__(self, message: str, code: ErrorCode = ErrorCode.BAD_INPUT,
-                 **context: Any) -> None:
-        super().__init__(message, code, context)
+    default_code = ErrorCode.BAD_INPUT

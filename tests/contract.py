@@ -44,11 +44,17 @@ def command_of(args: Sequence[str]) -> str | None:
 def check(args: Sequence[str], data: Any) -> Any:
     """Fail the test when a contract command printed JSON that the schema refuses."""
     if data is not None and command_of(args) in CONTRACT_COMMANDS:
-        error = best_match(validator().iter_errors(data))
-        if error is not None:
-            where = "/".join(str(p) for p in error.absolute_path) or "(top)"
-            raise AssertionError(f"`{' '.join(args)}` broke the output contract at {where}: "
-                                 f"{error.message}\n{json.dumps(data, indent=2)[:2000]}")
+        check_document(f"`{' '.join(args)}`", data)
+    return data
+
+
+def check_document(source: str, data: Any) -> Any:
+    """Fail the test when ``data`` (what ``source`` answered) is not a contract document."""
+    error = best_match(validator().iter_errors(data))
+    if error is not None:
+        where = "/".join(str(p) for p in error.absolute_path) or "(top)"
+        raise AssertionError(f"{source} broke the output contract at {where}: "
+                             f"{error.message}\n{json.dumps(data, indent=2)[:2000]}")
     return data
 
 

@@ -87,3 +87,24 @@ def parse_inputs(pairs: tuple[str, ...]) -> dict[str, str]:
             raise click.BadParameter(f"expected KEY=VALUE, got {pair!r}", param_hint="--input")
         out[key.strip()] = value
     return out
+
+
+def ticket_inputs(domain: str, pairs: tuple[str, ...]) -> dict[str, str]:
+    """A ticket's flow inputs: its domain and every --input KEY=VALUE."""
+    return {"domain": domain, **parse_inputs(pairs)}
+
+
+def json_option(help: str = "Print JSON.") -> Callable[[F], F]:
+    """--json: stdout is then exactly one JSON document (docs/contract.md)."""
+    return click.option("--json", "as_json", is_flag=True, help=help)
+
+
+def ticket_options(func: F) -> F:
+    """What starts a ticket's run (``run``, ``enqueue``): FLOW, --ticket, --domain, --input."""
+    func = click.option("--input", "inputs", multiple=True, metavar="KEY=VALUE",
+                        help="A flow input.")(func)
+    func = click.option("--domain", required=True,
+                        help="The certificate's domain, exactly as ordered.")(func)
+    func = click.option("--ticket", required=True,
+                        help="Support ticket id; one run per ticket and flow.")(func)
+    return click.argument("flow")(func)

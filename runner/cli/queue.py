@@ -1,6 +1,6 @@
 """The commands past one machine: ``worker``, ``beat`` and ``enqueue`` (Celery on Redis).
 
-Registered on the one CLI by ``runner.cli.main``; Celery is imported only when one of them
+Added to the one CLI by ``runner.cli.main``; Celery is imported only when one of them
 runs, so every other command costs nothing more.
 """
 
@@ -13,8 +13,15 @@ from typing import Any
 
 import click
 
-from runner.cli.main import Obj, cli, emit, fail, parse_inputs, pass_obj
-from runner.cli.options import common_options
+from runner.cli.options import (
+    Obj,
+    common_options,
+    json_option,
+    pass_obj,
+    ticket_inputs,
+    ticket_options,
+)
+from runner.cli.output import emit, fail
 from runner.errors import RunnerError
 
 
@@ -31,7 +38,7 @@ def _celery(obj: Obj, broker: str | None) -> Any:
     return use_broker(broker)
 
 
-@cli.command("worker")
+@click.command("worker")
 @broker_option
 @click.option("--concurrency", type=click.IntRange(1, 32), default=2, show_default=True,
               envvar="CERTRUNNER_WORKER_CONCURRENCY",
@@ -54,7 +61,7 @@ def worker_cmd(obj: Obj, broker: str | None, concurrency: int, beat: bool, name:
     app.worker_main(argv)
 
 
-@cli.command("beat")
+@click.command("beat")
 @broker_option
 @click.option("--loglevel", default="INFO", show_default=True, help="Celery's log level.")
 @common_options
@@ -68,13 +75,10 @@ def beat_cmd(obj: Obj, broker: str | None, loglevel: str) -> None:
     app.start(["beat", f"--loglevel={loglevel}", f"--schedule={state}"])
 
 
-@cli.command("enqueue")
-@click.argument("flow")
-@click.option("--ticket", required=True, help="Support ticket id; one run per ticket and flow.")
-@click.option("--domain", required=True, help="The certificate's domain, exactly as ordered.")
-@click.option("--input", "inputs", multiple=True, metavar="KEY=VALUE", help="A flow input.")
+@click.command("enqueue")
+@ticket_options
 @broker_option
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@json_option("Print one JSON object.")
 @common_options
 @pass_obj
 def enqueue_cmd(obj: Obj, flow: str, ticket: str, domain: str, inputs: tuple[str, ...],
@@ -84,7 +88,7 @@ def enqueue_cmd(obj: Obj, flow: str, ticket: str, domain: str, inputs: tuple[str
     from runner.workers.enqueue import enqueue_run
 
     try:
-        done = enqueue_run(obj.app, flow, ticket, {"domain": domain, **parse_inputs(inputs)})
+        done = enqueue_run(obj.app, flow, ticket, ticket_inputs(domain, inputs))
     except RunnerError as exc:
         fail(exc, as_json, ticket=ticket, flow=flow, domain=domain)
     payload = done.to_dict()
@@ -92,3 +96,6 @@ def enqueue_cmd(obj: Obj, flow: str, ticket: str, domain: str, inputs: tuple[str
     emit(payload, as_json, f"{payload['run_id']} {what}; `certrunner status "
                            f"{payload['run_id']}` follows it")
     sys.exit(0)
+
+
+COMMANDS = (worker_cmd, beat_cmd, enqueue_cmd)

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from runner.errors import ConfigError, ErrorCode
-from runner.language.model import did_you_mean
+from runner.language.parse import did_you_mean
 from runner.language.yaml_lines import Issue, LineDict, line_of
 
 CONSOLES = ("pm", "symantec", "geotrust", "mail", "portal")

@@ -79,7 +79,7 @@ def parse_override(value: str) -> Clock:
     text = value.strip()
     shift = _OFFSET.match(text)
     if shift:
-        from runner.language.model import parse_duration  # only here: status starts faster
+        from runner.language.durations import parse_duration  # only here: status starts faster
 
         try:
             delta = parse_duration(shift.group(2))  # one duration syntax for flows and clocks

@@ -10,26 +10,23 @@ refused, not scrubbed, so a leak is a bug that fails loudly.
 The public API, which any other backend keeps: ``create_run``, ``get_run``,
 ``find_runs_by_ticket``, ``list_runs``, ``save_run``, ``record_step``, ``due_runs``,
 ``orphaned_runs``, ``acquire_lease``, ``release_lease``, ``lease_alive``, ``append_event``,
-``events``, ``abandon_run`` and ``ledger``.
+``events``, ``abandon_run`` and ``ledger``. What they hand back (``Run``, ``Event``, ``Created``)
+is in ``runner.engine.run_records``, and importable from here.
 """
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
 from runner.engine.clock import Clock, SystemClock
 from runner.engine.db import (
     SCHEMA_VERSION,
     Database,
     StoreError,
-    at,
     connect,
-    dt,
     dumps,
     loads,
     transaction,
@@ -38,58 +35,11 @@ from runner.engine.db import (
 from runner.engine.dialect import is_url
 from runner.engine.ledger import Claim, Ledger, LedgerEntry, LedgerStatus
 from runner.engine.owners import default_owner, held, new_run_id
+from runner.engine.run_records import Created, Event, Run, RunStatus, event_of, run_of
 from runner.errors import ErrorCode
 
 __all__ = ["SCHEMA_VERSION", "Claim", "Created", "Event", "LedgerEntry", "LedgerStatus", "Run",
            "RunStatus", "RunStore", "StoreError", "default_owner", "new_run_id"]
-
-
-class RunStatus(enum.StrEnum):
-    RUNNING = "running"
-    SUCCEEDED = "succeeded"
-    DENIED = "denied"
-    WAITING = "waiting"
-    NEEDS_INPUT = "needs_input"
-    FAILED = "failed"
-    ABANDONED = "abandoned"  # a person gave up on it (``abandon_run``); never resumed
-
-
-@dataclass
-class Run:
-    run_id: str
-    ticket: str
-    flow: str
-    status: RunStatus
-    created_at: datetime
-    updated_at: datetime
-    current_step: str | None = None  # where a resume starts
-    context: dict[str, Any] = field(default_factory=dict)
-    inputs: dict[str, Any] = field(default_factory=dict)
-    outcome: str | None = None
-    message: str | None = None
-    next_action: dict[str, Any] | None = None
-    error: dict[str, Any] | None = None
-    next_check_at: datetime | None = None
-    deadline: datetime | None = None
-    lease_owner: str | None = None  # read-only here: change it with acquire/release_lease
-    lease_expires_at: datetime | None = None
-
-
-@dataclass(frozen=True)
-class Event:
-    run_id: str
-    seq: int
-    ts: datetime
-    step: str | None  # None for events about the whole run (e.g. abandoned)
-    kind: str
-    status: str | None
-    duration_ms: int | None
-    data: dict[str, Any]
-
-
-class Created(NamedTuple):
-    run: Run
-    created: bool  # False: the ticket already had a run for this flow, and this is it
 
 
 _SAVE = ("UPDATE runs SET status = ?, current_step = ?, context = ?, inputs = ?, outcome = ?, "
@@ -145,14 +95,14 @@ class RunStore:
                              (run_id, ticket, flow, RunStatus.RUNNING.value, context_json,
                               inputs_json, now, now)).fetchone()
             if row is not None:
-                return Created(_run(row), True)
+                return Created(run_of(row), True)
         row = self.db.execute("SELECT * FROM runs WHERE ticket = ? AND flow = ?",
                               (ticket, flow)).fetchone()
-        return Created(_run(row), False)
+        return Created(run_of(row), False)
 
     def get_run(self, run_id: str) -> Run | None:
         row = self.db.execute("SELECT * FROM runs WHERE run_id = ?", (run_id,)).fetchone()
-        return _run(row) if row else None
+        return run_of(row) if row else None
 
     def find_runs_by_ticket(self, ticket: str) -> list[Run]:
         return self.list_runs(ticket=ticket, newest_first=False)
@@ -171,7 +121,7 @@ class RunStore:
             + ("" if limit is None else " LIMIT ?"),
             (*(v for v in given.values() if v is not None),
              *(() if limit is None else (max(limit, 0),)))).fetchall()
-        return [_run(row) for row in rows]
+        return [run_of(row) for row in rows]
 
     def _values(self, run: Run, now: str) -> tuple[Any, ...]:
         return (RunStatus(run.status).value, run.current_step, dumps(run.context, "context"),
@@ -189,7 +139,7 @@ class RunStore:
             if not changed:
                 self._refuse_lost(db, run.run_id, owner)
             row = db.execute("SELECT * FROM runs WHERE run_id = ?", (run.run_id,)).fetchone()
-        return _run(row)
+        return run_of(row)
 
     def record_step(self, run: Run, step: str, kind: str, status: str, *, owner: str,
                     lease: timedelta, duration_ms: int | None = None,
@@ -228,14 +178,14 @@ class RunStore:
             "ORDER BY next_check_at",
             (RunStatus.WAITING.value, RunStatus.FAILED.value,
              ts(now or self.clock.now()))).fetchall()
-        return [_run(row) for row in rows]
+        return [run_of(row) for row in rows]
 
     def orphaned_runs(self, now: datetime | None = None) -> list[Run]:
         """Runs left "running" by a process that died (lease expired, or owner gone)."""
         at_ = ts(now or self.clock.now()) or ""
         rows = self.db.execute("SELECT * FROM runs WHERE status = ? ORDER BY updated_at",
                                (RunStatus.RUNNING.value,)).fetchall()
-        return [_run(row) for row in rows if not held(row, at_)]
+        return [run_of(row) for row in rows if not held(row, at_)]
 
     def abandon_run(self, run_id: str, reason: str, force: bool = False) -> Run:
         """Give up on a run for good: it is never resumed, cron skips it, its ticket keeps it.
@@ -262,7 +212,7 @@ class RunStore:
                                         RunStatus.ABANDONED.value, None,
                                         dumps({"reason": reason, "forced": force}, "event data")))
             row = db.execute("SELECT * FROM runs WHERE run_id = ?", (run_id,)).fetchone()
-        return _run(row)
+        return run_of(row)
 
     def _may_abandon(self, db: Database, row: Mapping[str, Any], force: bool) -> None:
         run_id = row["run_id"]
@@ -331,21 +281,4 @@ class RunStore:
     def events(self, run_id: str) -> list[Event]:
         rows = self.db.execute("SELECT * FROM events WHERE run_id = ? ORDER BY seq",
                                (run_id,)).fetchall()
-        return [_event(row) for row in rows]
-
-
-def _run(row: Mapping[str, Any]) -> Run:
-    return Run(
-        run_id=row["run_id"], ticket=row["ticket"], flow=row["flow"],
-        status=RunStatus(row["status"]), created_at=at(row["created_at"]),
-        updated_at=at(row["updated_at"]),
-        current_step=row["current_step"], context=loads(row["context"]) or {},
-        inputs=loads(row["inputs"]) or {}, outcome=row["outcome"], message=row["message"],
-        next_action=loads(row["next_action"]), error=loads(row["error"]),
-        next_check_at=dt(row["next_check_at"]), deadline=dt(row["deadline"]),
-        lease_owner=row["lease_owner"], lease_expires_at=dt(row["lease_expires_at"]))
-
-
-def _event(row: Mapping[str, Any]) -> Event:
-    return Event(row["run_id"], row["seq"], at(row["ts"]), row["step"],
-                 row["kind"], row["status"], row["duration_ms"], loads(row["data"]) or {})
+        return [event_of(row) for row in rows]

@@ -16,7 +16,8 @@ from collections.abc import Callable, Mapping
 from runner.actions import ActionSpec, Effect
 from runner.language import expressions
 from runner.language.expressions import ExpressionError
-from runner.language.model import INPUTS, ActionStep, AskStep, Flow, Step, did_you_mean
+from runner.language.model import INPUTS, ActionStep, AskStep, Flow, Step
+from runner.language.parse import did_you_mean
 
 Add = Callable[[int, str, str], None]  # line, field path, message
 

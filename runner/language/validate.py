@@ -27,12 +27,10 @@ from runner.language.model import (
     Flow,
     GateStep,
     OnExpired,
-    Parsed,
     Step,
     WaitStep,
-    build,
-    did_you_mean,
 )
+from runner.language.parse import Parsed, build, did_you_mean
 from runner.language.yaml_lines import FlowError, Issue, load, loads
 
 

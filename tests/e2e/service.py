@@ -17,8 +17,22 @@ from typing import Any
 
 import httpx
 
+from tests.contract import check_document
+
 ROOT = Path(__file__).resolve().parents[2]
 START_TIMEOUT = 180.0  # generous: the machine may be busy; this is a deadline, not a wait
+
+
+CONTRACT_PATHS = ("/runs", "/flows")  # the doors whose bodies are the CLI's JSON contract
+
+
+def _check_contract(response: httpx.Response) -> None:
+    """Every run or flow body the service answers must validate against the CLI's schema."""
+    path = response.request.url.path
+    if path.startswith(CONTRACT_PATHS) and "/artifacts/" not in path:
+        response.read()
+        if response.headers.get("content-type", "").startswith("application/json"):
+            check_document(f"{response.request.method} {path}", response.json())
 
 
 class Service:
@@ -40,7 +54,8 @@ class Service:
             raise AssertionError("service never listened:\n" + "\n".join(self.lines[-30:]))
         headers = {"Authorization": f"Bearer {token}"} if token else {}
         self.url = f"http://127.0.0.1:{self.port}"
-        self.http = httpx.Client(base_url=self.url, headers=headers, timeout=300)
+        self.http = httpx.Client(base_url=self.url, headers=headers, timeout=300,
+                                 event_hooks={"response": [_check_contract]})
 
     def _read(self) -> None:
         assert self.process.stderr is not None

@@ -21,6 +21,7 @@ from runner.actions import load_catalogue
 from runner.browser.session import RunSession
 from runner.config import Config
 from sandbox.server import SandboxServer
+from tests.contract import check_document
 from tests.e2e.cli import ROOT, Cli
 from tests.e2e.conftest import SandboxClient
 
@@ -28,8 +29,9 @@ TOOLS = {"list_flows", "run_flow", "get_run", "list_runs", "resume_run", "abando
 
 
 def _run_of(result: Any) -> dict[str, Any]:
+    """A tool's run, checked against the CLI's output schema (one contract across doors)."""
     assert not result.is_error, result.content
-    return dict(json.loads(result.content[0].text))
+    return dict(check_document("an MCP tool", json.loads(result.content[0].text)))
 
 
 def test_agent_refunds_an_issued_order_through_the_mcp_tools(
@@ -76,7 +78,8 @@ def test_agent_refunds_an_issued_order_through_the_mcp_tools(
                 "flow": "cancel_refund", "ticket": "T-M1", "domain": "fresh-issued.example"}))
             assert again["run_id"] == run["run_id"] and again["existing"] is True
             listed = await session.call_tool("list_runs", {"ticket": "T-M1"})
-            assert [r["run_id"] for r in json.loads(listed.content[0].text)] == [run["run_id"]]
+            assert [r["run_id"] for r in check_document("list_runs", json.loads(
+                listed.content[0].text))] == [run["run_id"]]
             missing = await session.call_tool("get_run", {"run_id": "run-000000000000"})
             assert missing.is_error and "unknown_run" in missing.content[0].text
             seen["done"] = done

@@ -1,50 +1,15 @@
-"""Under --json stdout is exactly one JSON document, even with stderr merged into it; logs go
-to stderr at the level asked for, wherever the option sits; progress is for terminals only."""
+"""Logs go to stderr at the level asked for (JSON logs when stdout is the contract); progress is
+for terminals only. The CLI's own streams, in a process: tests/processes/test_merged_output.py."""
 
 from __future__ import annotations
 
 import io
-import json
 import os
-import subprocess
 import sys
 import threading
-from pathlib import Path
-
-import pytest
 
 from runner import logs
 from runner.cli.progress import CLEAR, LiveProgress
-from tests import contract
-from tests.unit.test_cli_usage import ROOT
-
-
-def merged(*args: str, cwd: Path, env: dict[str, str] | None = None) -> tuple[int, str]:
-    """Run the CLI with stderr sent into stdout, as many agents' shells do (``2>&1``)."""
-    clean = {k: v for k, v in os.environ.items() if not k.startswith("CERTRUNNER_")}
-    done = subprocess.run([sys.executable, str(ROOT / "run.py"), *args], cwd=cwd,
-                          env={**clean, **(env or {})}, stdout=subprocess.PIPE,
-                          stderr=subprocess.STDOUT, text=True, timeout=60)
-    return done.returncode, done.stdout
-
-
-@pytest.mark.parametrize("args", [
-    ("--log-level", "debug", "runs", "list", "--json"),
-    ("runs", "list", "--json", "--log-level", "debug"),
-    ("run", "cancel_refund", "--ticket", "T-1", "--json", "--log-level", "debug"),  # usage error
-    ("status", "T-404", "--json"),
-])
-def test_merged_streams_parse_as_one_document(tmp_path: Path, args: tuple[str, ...]) -> None:
-    code, out = merged(*args, cwd=tmp_path, env={"CERTRUNNER_STORE": str(tmp_path / "r.db")})
-    contract.parse(args, out)  # raises unless the whole stream is one valid document
-    assert code in (0, 2)
-
-
-def test_log_level_from_the_environment_and_bad_levels(tmp_path: Path) -> None:
-    env = {"CERTRUNNER_STORE": str(tmp_path / "r.db"), "CERTRUNNER_LOG_LEVEL": "loud"}
-    code, out = merged("runs", "list", "--json", cwd=tmp_path, env=env)
-    assert code == 2
-    assert "--log-level" in json.loads(out)["error"]["message"]
 
 
 def test_defaults_drop_and_levels() -> None:

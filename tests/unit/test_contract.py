@@ -3,7 +3,6 @@ covers every field of the result, and docs/contract.md names every value the cod
 
 from __future__ import annotations
 
-import json
 from dataclasses import fields
 from pathlib import Path
 
@@ -23,7 +22,8 @@ from runner.error_codes import ErrorCode
 from runner.language.model import EndStep
 from runner.language.validate import load_flow
 from tests import contract
-from tests.unit.test_cli_usage import ROOT, run_cli
+
+ROOT = Path(__file__).resolve().parents[2]
 
 DOC = (ROOT / "docs" / "contract.md").read_text()
 
@@ -32,10 +32,8 @@ def documented(value: str) -> bool:
     return f"`{value}`" in DOC
 
 
-def test_schema_is_valid_and_printed_by_the_cli(tmp_path: Path) -> None:
-    Draft202012Validator.check_schema(output_schema())
-    code, out, _ = run_cli("schema", cwd=tmp_path)
-    assert code == 0 and json.loads(out) == output_schema()
+def test_schema_is_valid() -> None:
+    Draft202012Validator.check_schema(output_schema())  # the CLI prints it: tests/processes
 
 
 def test_every_result_field_is_in_the_schema_and_the_docs() -> None:

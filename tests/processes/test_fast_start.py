@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.unit.test_cli_usage import ROOT
+from tests.processes.cli import ROOT
 
 HEAVY = ("playwright", "flask", "PIL", "werkzeug", "jsonschema")
 

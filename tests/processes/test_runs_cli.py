@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from runner.engine.store import LedgerStatus, RunStatus, RunStore
-from tests.unit.test_cli_usage import run_cli
+from tests.processes.cli import run_cli
 
 
 def _seed(store: RunStore, ticket: str, status: RunStatus, **fields: Any) -> str:

@@ -4,27 +4,10 @@ before any browser or sandbox starts."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
-from tests import contract
-
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def run_cli(*args: str, cwd: Path, env: dict[str, str] | None = None) -> tuple[int, str, str]:
-    """One CLI process with its own state home; under --json its stdout is checked against the
-    output schema."""
-    clean = {k: v for k, v in os.environ.items() if not k.startswith("CERTRUNNER_")}
-    clean["CERTRUNNER_HOME"] = str(cwd / "home")
-    done = subprocess.run([sys.executable, str(ROOT / "run.py"), *args], cwd=cwd,
-                          env={**clean, **(env or {})}, capture_output=True, text=True,
-                          timeout=60)
-    if "--json" in args:
-        contract.parse(args, done.stdout)
-    return done.returncode, done.stdout, done.stderr
+from runner.engine.contract import output_schema
+from tests.processes.cli import ROOT, run_cli
 
 
 def test_missing_option_is_json_with_json(tmp_path: Path) -> None:
@@ -80,3 +63,8 @@ def test_misspelt_on_error_code_is_refused_before_anything_runs(tmp_path: Path) 
         "console_server_error, console_timeout, console_unreachable, geotrust_no_match, "
         "geotrust_refused, locator_ambiguous, locator_missing, page_drift)"]
     assert "customer_message" not in json.loads(out)  # no ticket, no customer
+
+
+def test_the_schema_command_prints_the_output_schema(tmp_path: Path) -> None:
+    code, out, _ = run_cli("schema", cwd=tmp_path)
+    assert code == 0 and json.loads(out) == output_schema()

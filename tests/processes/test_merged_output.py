@@ -1,0 +1,31 @@
+"""Under --json stdout is exactly one JSON document, even with stderr merged into it; logs go
+to stderr at the level asked for, wherever the option sits."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.processes.cli import run_cli
+
+
+@pytest.mark.parametrize("args", [
+    ("--log-level", "debug", "runs", "list", "--json"),
+    ("runs", "list", "--json", "--log-level", "debug"),
+    ("run", "cancel_refund", "--ticket", "T-1", "--json", "--log-level", "debug"),  # usage error
+    ("status", "T-404", "--json"),
+])
+def test_merged_streams_parse_as_one_document(tmp_path: Path, args: tuple[str, ...]) -> None:
+    # run_cli parses the merged stream: it raises unless the whole of it is one valid document
+    code, _, _ = run_cli(*args, cwd=tmp_path, env={"CERTRUNNER_STORE": str(tmp_path / "r.db")},
+                         merged=True)
+    assert code in (0, 2)
+
+
+def test_log_level_from_the_environment_and_bad_levels(tmp_path: Path) -> None:
+    env = {"CERTRUNNER_STORE": str(tmp_path / "r.db"), "CERTRUNNER_LOG_LEVEL": "loud"}
+    code, out, _ = run_cli("runs", "list", "--json", cwd=tmp_path, env=env, merged=True)
+    assert code == 2
+    assert "--log-level" in json.loads(out)["error"]["message"]
