@@ -151,8 +151,10 @@ class PageObject:
         """Click a control that loads a new page, and check the console answered it."""
         control = self.find(target)
         try:
+            # The navigation's wait is the patient one: the click itself must not also wait (with
+            # the short element timeout) for a slow console's answer to start loading.
             with self.page.expect_navigation() as navigation:
-                control.click()
+                control.click(no_wait_after=True)
         except pw.TimeoutError:
             raise ConsoleError(f"{self.CONSOLE} did not answer in time after "
                                f"{self.name_of(target)}", code=ErrorCode.CONSOLE_TIMEOUT,
@@ -165,16 +167,38 @@ class PageObject:
         """The declared element, once visible; missing or ambiguous is drift, named precisely."""
         locator = self.loc(target)
         try:
-            locator.wait_for(state="visible", timeout=timeout_ms)
-        except pw.TimeoutError:
-            raise self.drift(target, "matched no visible element",
-                             ErrorCode.LOCATOR_MISSING) from None
+            if not self.appears(locator, timeout_ms):
+                raise self.drift(target, "matched no visible element", ErrorCode.LOCATOR_MISSING)
         except pw.Error as exc:
             if "strict mode violation" in exc.message:
                 raise self.drift(target, "matched several elements",
                                  ErrorCode.LOCATOR_AMBIGUOUS) from None
             raise
         return locator
+
+    def appears(self, locator: Locator, timeout_ms: float | None = None) -> bool:
+        """Whether ``locator`` is visible within the element timeout, or on the loaded page.
+
+        The element timeout may be short, so that drift fails fast; on a busy machine it can
+        run out while the page is still coming. So an element is missing only when it is not
+        there once the tab has finished loading (which waits the patient navigation timeout).
+        """
+        try:
+            locator.wait_for(state="visible", timeout=timeout_ms)
+            return True
+        except pw.TimeoutError:
+            self.loaded()
+            return locator.is_visible()
+
+    def loaded(self) -> None:
+        """Wait until the tab has finished loading; a page that never does is the console's
+        fault (``console_timeout``), not drift."""
+        try:
+            self.page.wait_for_load_state("load")
+        except pw.TimeoutError:
+            raise ConsoleError(f"{self.CONSOLE} did not finish loading the page in time",
+                               code=ErrorCode.CONSOLE_TIMEOUT,
+                               page=self.name, url=self.page.url) from None
 
     @classmethod
     def of(cls: type[P], ctx: ActionContext) -> P:
@@ -230,11 +254,8 @@ class DescriptionList(PageObject):
         All terms and all definitions pair up in document order. A wanted term the page lacks
         is drift on that term's locator.
         """
-        try:
-            self.loc(self.terms).first.wait_for(state="visible")
-        except pw.TimeoutError:
-            raise self.drift(self.terms, "matched no visible element",
-                             ErrorCode.LOCATOR_MISSING) from None
+        if not self.appears(self.loc(self.terms).first):
+            raise self.drift(self.terms, "matched no visible element", ErrorCode.LOCATOR_MISSING)
         keys = texts(self.loc(self.terms))
         values = texts(self.loc(self.definitions))
         if len(keys) != len(values):
@@ -270,17 +291,15 @@ def first_visible(*candidates: tuple[PageObject, Loc], timeout_ms: float | None 
     """Wait until one of several declared elements (of pages in the same tab) is visible.
 
     Used where a click can land on different pages (results or an error, the page or a login
-    form); answers the first candidate, in the order given, that is visible. None visible in
-    time is drift naming every candidate.
+    form); answers the first candidate, in the order given, that is visible. None visible on
+    the loaded page is drift naming every candidate.
     """
     first_page, first_spec = candidates[0]
     combined = first_page.loc(first_spec)
     for page_object, spec in candidates[1:]:
         combined = combined.or_(page_object.loc(spec))
-    try:
-        combined.first.wait_for(state="visible", timeout=timeout_ms)
-    except pw.TimeoutError:
-        raise _none_visible(candidates) from None
+    if not first_page.appears(combined.first, timeout_ms):
+        raise _none_visible(candidates)
     for page_object, spec in candidates:
         if page_object.loc(spec).first.is_visible():
             return page_object, spec

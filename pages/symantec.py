@@ -126,6 +126,7 @@ def _private_context(ctx: RunContext) -> BrowserContext:
                           code=ErrorCode.BROWSER_MISSING)
     private = browser.new_context()
     private.set_default_timeout(ctx.config.browser.timeout_ms)
+    private.set_default_navigation_timeout(ctx.config.browser.navigation_timeout_ms)
     return private
 
 

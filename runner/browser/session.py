@@ -100,6 +100,7 @@ class RunSession:
         self.login_state_dir = config.login_state
         self.context = context
         self.context.set_default_timeout(config.browser.timeout_ms)
+        self.context.set_default_navigation_timeout(config.browser.navigation_timeout_ms)
         for console in ("symantec",):
             state = self.login_state_file(console)
             if state.exists():

@@ -57,6 +57,9 @@ class ConsoleConfig:
 class BrowserConfig:
     headless: bool = True
     timeout: timedelta = timedelta(seconds=10)  # YAML: browser.timeout_ms
+    # A page that is slow to come is not missing: navigations, and the load a missing element
+    # is confirmed on, wait this long (YAML: browser.navigation_timeout_ms).
+    navigation_timeout: timedelta = timedelta(seconds=30)
     read_retries: int = 2
     trace_on_failure: bool = True  # a Playwright trace of a failed run, for the maintainers
 
@@ -64,6 +67,10 @@ class BrowserConfig:
     def timeout_ms(self) -> float:
         """The timeout in Playwright's unit."""
         return self.timeout.total_seconds() * 1000
+
+    @property
+    def navigation_timeout_ms(self) -> float:
+        return self.navigation_timeout.total_seconds() * 1000
 
 
 @dataclass(frozen=True)
@@ -187,6 +194,9 @@ def load_config(path: Path | str | None = None, env: Mapping[str, str] | None = 
     browser = dict(raw.get("browser") or {})
     if "timeout_ms" in browser:
         browser["timeout"] = timedelta(milliseconds=browser.pop("timeout_ms"))
+    if "navigation_timeout_ms" in browser:
+        browser["navigation_timeout"] = timedelta(
+            milliseconds=browser.pop("navigation_timeout_ms"))
     return Config(
         path=chosen.resolve(),
         environment=str(raw.get("environment", "sandbox")),

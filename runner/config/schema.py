@@ -114,6 +114,7 @@ SCHEMA = Section({
     "store": path,
     "artifacts": path,
     "browser": Section({"headless": boolean, "timeout_ms": whole(100, 600_000, "milliseconds"),
+                        "navigation_timeout_ms": whole(1_000, 600_000, "milliseconds"),
                         "read_retries": whole(0, 10, "retries"), "trace_on_failure": boolean}),
     "canary": Section({"issued_domain": text, "pending_domain": text}),
     "retries": Section({"console_attempts": whole(1, 100, "failures"),

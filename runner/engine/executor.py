@@ -25,6 +25,7 @@ from runner.engine.clock import Clock
 from runner.engine.lazy_session import SessionFactory, SessionHolder
 from runner.engine.result import RunResult, result_of
 from runner.engine.steps import End, Jump, Pause, StepContext, run_step
+from runner.engine.steps.done import already_done
 from runner.engine.store import Run, RunStatus, RunStore, default_owner
 from runner.errors import ConsoleError, ErrorCode, InputError, Kind, RunnerError
 from runner.language.expressions import truthy
@@ -140,14 +141,15 @@ class Executor:
         """Run one step; answer the index of the next one, or None when the run stops here."""
         run, step, total = sc.run, sc.step, len(ids)
         if step.when and not truthy(step.when, sc.expressions()):
-            following = self._advance(run, ids, index + 1)
-            self._record(run, step, "skipped", 0, index, total)
-            return following
+            return self._skip(run, step, ids, index)
         self.watch(step.id, index, total)
         started = time.monotonic()
         try:
             if dry and dry_run.would_change(step, self.actions):
                 raise dry_run.stop(step, sc.expressions(), sc.domain)
+            done = already_done(sc)  # unless_done: the side effect it feeds is done
+            if done is not None:
+                return self._skip(run, step, ids, index, _ms(started), done)
             outputs = run_step(sc)
         except Jump as jump:
             following = self._advance(run, ids, ids.index(jump.to))
@@ -177,6 +179,12 @@ class Executor:
         run.context.pop(CONSOLE_FAILURES, None)  # failures count in a row
         following = self._advance(run, ids, index + 1)
         self._record(run, step, "done", _ms(started), index, total)
+        return following
+
+    def _skip(self, run: Run, step: Step, ids: list[str], index: int, duration_ms: int = 0,
+              detail: str = "") -> int:
+        following = self._advance(run, ids, index + 1)
+        self._record(run, step, "skipped", duration_ms, index, len(ids), detail=detail)
         return following
 
     def _as_error(self, exc: Exception, sc: StepContext) -> RunnerError:

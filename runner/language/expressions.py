@@ -45,8 +45,15 @@ _COMPARE: dict[type[ast.cmpop], Callable[[Any, Any], Any]] = {
 _CONSTANT_TYPES = (str, int, float, bool, type(None))
 # The only functions a flow may call: pure, total (they answer for any value, never raise) and
 # with a fixed number of positional arguments. Name -> (arity, function).
+def text_if(condition: object, text: object) -> str:
+    """``text`` when ``condition`` holds, else empty text: one sentence a message adds only in
+    one case (an access link another ticket already had sent), without a branch in the flow."""
+    return "" if not condition or text is None else str(text)
+
+
 FUNCTIONS: dict[str, tuple[int, Callable[..., Any]]] = {
     "same_domain": (2, same_domain),
+    "text_if": (2, text_if),
 }
 _REFUSED = {
     ast.Subscript: "subscripts are not allowed; use dotted names (order.state)",

@@ -62,6 +62,7 @@ class Step:
     index: int
     line: int
     when: str | None = None
+    unless_done: str | None = None  # a later side-effect step; skip this one once it is done
     description: str = ""
     lines: Mapping[str, int] = field(default_factory=dict, compare=False)
 

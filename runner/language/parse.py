@@ -31,7 +31,7 @@ from runner.language.yaml_lines import Issue, LineDict, LineList, line_of
 
 _NAME = re.compile(r"[a-z][a-z0-9_]*\Z")
 
-_COMMON_KEYS = ("id", "when", "description")
+_COMMON_KEYS = ("id", "when", "unless_done", "description")
 STEP_KEYS: dict[StepKind, tuple[str, ...]] = {
     StepKind.ACTION: ("action", "with", "key", "on_error"),
     StepKind.GATE: ("gate", "purchased_at", "on_expired"),
@@ -192,6 +192,7 @@ class _Reader:
         common: dict[str, Any] = {
             "id": step_id or "", "index": index, "line": raw.line,
             "when": self.text(raw, "when", where, required=False),
+            "unless_done": self.text(raw, "unless_done", where, required=False),
             "description": self.text(raw, "description", where, required=False) or "",
             "lines": dict(raw.key_lines),
         }

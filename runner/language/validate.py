@@ -15,7 +15,7 @@ from typing import Any
 from runner.actions import ActionSpec, Actor, Catalogue, Effect, load_catalogue
 from runner.error_codes import Kind, codes_of, lookup
 from runner.errors import ErrorCode, InputError
-from runner.language import expressions
+from runner.language import expressions, unless_done
 from runner.language.expressions import ExpressionError
 from runner.language.model import (
     ASK_OUTPUTS,
@@ -85,6 +85,7 @@ class _Checker:
     def step(self, step: Step) -> None:
         if step.when is not None:
             self.expression(step, "when", step.when)
+        unless_done.check(step, self.flow, self.ids, self.actions, self.add)
         match step:
             case ActionStep():
                 spec = self.action(step, step.action, "action")

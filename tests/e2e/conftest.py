@@ -126,16 +126,28 @@ def drift_config(config: Config) -> Config:
     return replace(config, browser=replace(config.browser, timeout=timedelta(seconds=1)))
 
 
+class HeldAnswers(threading.Event):
+    """Set once a POST was done and its answer is held; ``release()`` lets the answers go (the
+    test's end does too)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.released = threading.Event()
+
+    def release(self) -> None:
+        self.released.set()
+
+
 @pytest.fixture
-def held_answers(monkeypatch: pytest.MonkeyPatch) -> Iterator[threading.Event]:
+def held_answers(monkeypatch: pytest.MonkeyPatch) -> Iterator[HeldAnswers]:
     """Make the sandbox's `hold` fault signal when a POST was done and its answer is held."""
-    holding, release = threading.Event(), threading.Event()
+    holding = HeldAnswers()
 
     def hold(faults: sandbox_faults.Faults, method: str) -> None:
         if method == "POST" and faults.write_fault == "hold":
             holding.set()
-            release.wait(timeout=60)
+            holding.released.wait(timeout=300)
 
     monkeypatch.setattr(sandbox_faults, "hold_answer", hold)
     yield holding
-    release.set()
+    holding.release()

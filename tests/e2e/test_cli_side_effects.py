@@ -5,7 +5,6 @@ Refund POSTs and access mails are counted at the sandbox, per order."""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -18,7 +17,7 @@ from runner.config import DEFAULT_CONFIG, Config
 from runner.engine.store import LedgerStatus, RunStore
 from sandbox.server import SandboxServer
 from tests.e2e.cli import Cli
-from tests.e2e.conftest import SandboxClient
+from tests.e2e.conftest import HeldAnswers, SandboxClient
 
 
 @pytest.fixture
@@ -28,7 +27,7 @@ def cli(sandbox: SandboxClient, sandbox_server: SandboxServer, tmp_path: Path) -
 
 @pytest.mark.parametrize("resumed_at", [None, "+30d"], ids=["soon", "after_the_window"])
 def test_run_killed_after_the_refund_click_is_resumed_without_a_second_refund(
-        cli: Cli, sandbox: SandboxClient, held_answers: threading.Event,
+        cli: Cli, sandbox: SandboxClient, held_answers: HeldAnswers,
         resumed_at: str | None) -> None:
     """Resumed even after the refund window closed (pending.example was bought 3 days ago),
     the refund the console shows is reported as done, never as "we cannot refund it"."""
@@ -213,3 +212,95 @@ def test_a_ticket_for_an_order_another_ticket_refunded_ends_at_once(
     assert [s["id"] for s in second.data["steps"] if s["status"] == "done"] == ["order"]
     assert sandbox.posts(order["order_id"]) == {"refund": 1, "request_access": 0,
                                                 "access_mails": 0}
+
+
+# A second ticket for an issued order whose access link another ticket already had sent: no
+# captcha read, nobody asked for its number, no second mail; it waits with the first.
+
+def customer_cancels(sandbox: SandboxClient, config: Config,
+                     make_session: Callable[[Config], RunSession], email: str) -> None:
+    customer = make_session(config)  # the customer opens the one mail and cancels
+    link = load_catalogue()["mail.access_link"].func(customer, email=email)
+    load_catalogue()["portal.cancel_certificate"].func(customer, link=link.url)
+
+
+def test_a_second_ticket_for_an_order_whose_access_link_was_sent_asks_nobody(
+        cli: Cli, sandbox: SandboxClient, config: Config,
+        make_session: Callable[[Config], RunSession]) -> None:
+    order = sandbox.order("fresh-issued.example")
+    first = cli.run("cancel_refund", "T-740", "fresh-issued.example")
+    assert first.data["status"] == "needs_input", first.stderr
+    answer = sandbox.solve_captcha(Path(first.data["next_action"]["artifact"]))
+    sent = cli.resume(first.data["run_id"], f"image_number={answer}")
+    assert sent.data["status"] == "waiting", sent.stderr
+    assert "already sent" not in sent.data["customer_message"]
+
+    second = cli.run("cancel_refund", "T-741", "fresh-issued.example")
+    assert (second.code, second.data["status"]) == (3, "waiting"), second.stderr
+    steps = {s["id"]: s["status"] for s in second.data["steps"]}
+    assert (steps["captcha"], steps["image_number"], steps["access"]) == (
+        "skipped", "skipped", "done")
+    assert second.data["next_action"]["type"] == "wait"
+    assert "sent for an earlier request" in second.data["next_action"]["waiting_for"]
+    assert second.data["customer_message"].startswith(
+        "The access link was already sent for an earlier request for this certificate, so no "
+        "new email was sent. To cancel your certificate for fresh-issued.example")
+    assert second.data["outputs"]["access"]["already_done"] is True
+    with RunStore(cli.home / "runs.db") as store:
+        events = store.events(second.data["run_id"])
+        (entry,) = store.ledger.for_order(order["order_id"])
+    assert [(e.step, e.status) for e in events if e.kind == "ask"] == [
+        ("image_number", "skipped")]  # never paused to ask
+    (skipped,) = [e for e in events if e.step == "captcha"]
+    assert skipped.data["detail"] == (
+        f"geotrust.request_access on {order['order_id']} already done by run "
+        f"{first.data['run_id']} of ticket T-740")
+    assert (entry.ticket, entry.status) == ("T-740", LedgerStatus.CONFIRMED)
+    assert sandbox.posts(order["order_id"]) == {"refund": 0, "request_access": 1,
+                                                "access_mails": 1}
+
+    customer_cancels(sandbox, config, make_session, order["admin_email"])
+    finished = [cli.resume(a.data["run_id"]) for a in (first, second)]
+    assert [a.data["status"] for a in finished] == ["succeeded"] * 2, errors(
+        [a.data for a in finished])
+    assert sorted(a.data["outcome"] for a in finished) == ["already_refunded", "refunded"]
+    assert sandbox.posts(order["order_id"]) == {"refund": 1, "request_access": 1,
+                                                "access_mails": 1}
+    assert len(sandbox.refunds(order["order_id"])) == 1
+
+
+def test_a_ticket_whose_access_request_another_live_run_is_sending_waits_without_asking(
+        cli: Cli, sandbox: SandboxClient, held_answers: HeldAnswers, tmp_path: Path) -> None:
+    """The first run's request is held at GeoTrust (its process alive, waiting patiently for
+    the answer): the second ticket waits for it instead of asking for a captcha, and once the
+    request is through, goes on to wait for the customer without asking either."""
+    config = tmp_path / "patient.yaml"
+    config.write_text(DEFAULT_CONFIG.read_text().replace("navigation_timeout_ms: 30000",
+                                                         "navigation_timeout_ms: 600000"))
+    cli.env["CERTRUNNER_CONFIG"] = str(config)
+    order = sandbox.order("fresh-issued.example")
+    first = cli.run("cancel_refund", "T-750", "fresh-issued.example")
+    answer = sandbox.solve_captcha(Path(first.data["next_action"]["artifact"]))
+    sandbox.faults(write_fault="hold")
+    sending = cli.start("resume", first.data["run_id"], "--input", f"image_number={answer}",
+                        "--json")
+    try:
+        assert held_answers.wait(timeout=120), "the access request never reached the console"
+        sandbox.faults(write_fault="none")  # only the first run's request stays held
+        second = cli.run("cancel_refund", "T-751", "fresh-issued.example")
+        assert (second.code, second.data["status"]) == (3, "waiting"), errors([second.data])
+        assert second.data["next_action"]["other_run"] == first.data["run_id"]
+        steps = {s["id"]: s["status"] for s in second.data["steps"]}
+        assert steps["captcha"] == "paused" and "image_number" not in steps
+    finally:
+        held_answers.release()
+        stdout, stderr = sending.communicate(timeout=300)
+    sent = cli.parse(("resume", "--json"), stdout)
+    assert sent["status"] == "waiting", stderr
+
+    again = cli.resume(second.data["run_id"])
+    assert again.data["status"] == "waiting", again.stderr
+    assert {s["id"]: s["status"] for s in again.data["steps"]}["image_number"] == "skipped"
+    assert "already sent" in again.data["customer_message"]
+    assert sandbox.posts(order["order_id"]) == {"refund": 0, "request_access": 1,
+                                                "access_mails": 1}

@@ -25,6 +25,19 @@ def test_default_config_targets_the_builtin_sandbox() -> None:
     assert not live.needs_sandbox
 
 
+def test_the_navigation_timeout_is_its_own_and_patient_by_default(tmp_path: Path) -> None:
+    default = load_config(ROOT / "runner" / "config" / "default.yaml")
+    assert default.browser.navigation_timeout == timedelta(seconds=30)
+    assert default.browser.timeout == timedelta(seconds=10)
+    path = tmp_path / "short.yaml"
+    path.write_text("browser: {timeout_ms: 500, navigation_timeout_ms: 500}\n")
+    with pytest.raises(ConfigFileError) as caught:
+        load_config(path)
+    assert [str(issue) for issue in caught.value.issues] == [
+        f"{path}:1: browser.navigation_timeout_ms: 500 is out of range (1000 to 600000 "
+        "milliseconds)"]
+
+
 def test_production_example_loads_and_refuses_a_fake_clock(monkeypatch: pytest.MonkeyPatch) -> None:
     path = ROOT / "runner" / "config" / "production.example.yaml"
     config = load_config(path)
@@ -81,7 +94,7 @@ def test_every_problem_is_reported_at_once_with_its_line(tmp_path: Path) -> None
         f"{path}:3: consoles.pm: this must be a mapping of keys to values, got 'http://pm.example'",
         f"{path}:4: refund_window_days: expected a whole number of days, got 'thirty'",
         f"{path}:6: browser.timeout: unknown key (did you mean 'timeout_ms'?); known: headless, "
-        "timeout_ms, read_retries, trace_on_failure",
+        "timeout_ms, navigation_timeout_ms, read_retries, trace_on_failure",
         f"{path}:7: browser.timeout_ms: expected a whole number of milliseconds, got '10s'",
     ]
     assert caught.value.to_dict()["issues"] == [str(i) for i in caught.value.issues]
@@ -116,6 +129,7 @@ def test_production_takes_its_home_from_the_file_and_durations_become_timedeltas
     assert config.home == Path("/var/lib/certrunner")
     assert config.store == Path("/var/lib/certrunner/runs.db")
     assert config.browser.timeout == timedelta(seconds=20)
+    assert config.browser.navigation_timeout_ms == 60_000
     assert config.refund_window == timedelta(days=30)
 
 

@@ -41,6 +41,9 @@ CTX = {
     ("same_domain(inputs.domain, 'WWW.Shop.Example.')", True),
     ("not same_domain(inputs.domain, order.state)", True),
     ("same_domain(inputs.domain, None)", False),
+    ("text_if(window.eligible, 'sent already. ')", "sent already. "),
+    ("text_if(order.refund, 'refunded. ')", ""),
+    ("text_if(True, None)", ""),
 ])
 def test_allowed_forms(expr, value):
     assert evaluate(expr, CTX) == value
@@ -52,7 +55,8 @@ def test_allowed_forms(expr, value):
     ("order.__class__", "attributes starting with '_' are not allowed"),
     ("order.__class__.__mro__", "attributes starting with '_'"),
     ("order._private", "attributes starting with '_'"),
-    ("len(order)", "function calls are not allowed, except same_domain(x, y) ('len' is not"),
+    ("len(order)", "function calls are not allowed, except same_domain(x, y), text_if(x, y) "
+                   "('len' is not"),
     ("same_domain(inputs.domain)", "same_domain takes 2 positional arguments"),
     ("same_domain(inputs.domain, y=order)", "same_domain takes 2 positional arguments"),
     ("same_domain(*order, order)", "must be dotted names or constants"),

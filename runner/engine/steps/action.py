@@ -84,10 +84,7 @@ def _side_effect(sc: StepContext, step: ActionStep, spec: ActionSpec, args: Mapp
                          order_key=order_key, confirmation=sc.run.inputs.get(confirm),
                          before_click=(lambda: gate.recheck(sc)) if spec.moves_money else None)
     except BusyElsewhere as busy:
-        next_check = sc.clock.now() + OTHER_RUN_RECHECK
-        raise Pause(RunStatus.WAITING, texts.wait_for_other_run(
-            sc.run.run_id, busy.run_id, busy.ticket, busy.action, busy.order_key, next_check),
-            texts.customer_in_progress(sc.domain), next_check_at=next_check) from None
+        raise wait_for_other_run(sc, busy) from None
     except NeedsConfirmation as unsure:
         by = "" if unsure.run_id == sc.run.run_id else (
             f"by run {unsure.run_id} of ticket {unsure.ticket}")
@@ -100,6 +97,14 @@ def _side_effect(sc: StepContext, step: ActionStep, spec: ActionSpec, args: Mapp
 
 
 OTHER_RUN_RECHECK = timedelta(minutes=1)  # another run is mid-click on the same order
+
+
+def wait_for_other_run(sc: StepContext, busy: BusyElsewhere) -> Pause:
+    """Another ticket's live run is doing this side effect on this order: look again soon."""
+    next_check = sc.clock.now() + OTHER_RUN_RECHECK
+    return Pause(RunStatus.WAITING, texts.wait_for_other_run(
+        sc.run.run_id, busy.run_id, busy.ticket, busy.action, busy.order_key, next_check),
+        texts.customer_in_progress(sc.domain), next_check_at=next_check)
 
 
 def _forget_answers(sc: StepContext, step: ActionStep) -> set[str]:
