@@ -8,10 +8,12 @@ setup:
 demo: setup
 	.venv/bin/python run.py demo
 
+# Three pytest workers (pytest-xdist): most of a browser test is waiting on another process, so
+# three share the two cores well; every test starts its own sandbox state and ports.
 test: setup
 	.venv/bin/ruff check .
 	.venv/bin/mypy
-	.venv/bin/python -m pytest -q
+	.venv/bin/python -m pytest -q -n 3
 
 # The unit tier alone: no browser, no sandbox server, no process started (pytest-playwright not
 # even loaded); the tests that start processes are in tests/processes, which `make test` runs.
