@@ -9,7 +9,7 @@ demo: setup
 	.venv/bin/python run.py demo
 
 # `make test WORKERS=3` spreads the suite over three pytest workers (pytest-xdist; each starts
-# its own sandbox on its own port): 11.5 min instead of about 14.5 on 2 cores. One at a time
+# its own sandbox on its own port): 11.5 min instead of about 14 on 2 cores. One at a time
 # is the default, the lightest load for a shared CI machine.
 WORKERS ?= 0
 test: setup
