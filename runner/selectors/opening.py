@@ -27,14 +27,10 @@ if TYPE_CHECKING:
     from runner.browser.session import RunSession
     from runner.config import Config
 
-# A console that has not answered a navigation in this long is unreachable; below it, a slow
-# answer is an answer (element waits keep the configured, shorter timeout).
-NAVIGATION_TIMEOUT_MS = 30_000
-
-
 @contextmanager
 def patient_navigation(session: RunSession) -> Iterator[None]:
-    """Navigations wait ``NAVIGATION_TIMEOUT_MS``; element waits keep the configured timeout.
+    """Navigations wait the patient navigation timeout (``browser.navigation_timeout_ms``);
+    element waits keep the configured one.
 
     The run's tabs get a navigation timeout of their own; the Symantec login runs in a context
     the page object creates from ``session.config``, so for the check's duration that config
@@ -104,4 +100,7 @@ def on_page(page_object: PageObject) -> bool:
 
 
 def _patient(session: RunSession) -> float:
-    return max(session.config.browser.timeout_ms, NAVIGATION_TIMEOUT_MS)
+    """How long a console may take to answer before it is unreachable (a slow answer is an
+    answer): the configured navigation timeout, never below the element timeout."""
+    browser = session.config.browser
+    return max(browser.timeout_ms, browser.navigation_timeout_ms)

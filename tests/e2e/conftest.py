@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from playwright.sync_api import Browser, BrowserContext
@@ -25,6 +26,10 @@ from runner.engine.clock import OffsetClock
 from sandbox import faults as sandbox_faults
 from sandbox.control import Sandbox
 from sandbox.server import SandboxServer
+from tests.e2e.cli import Cli
+
+if TYPE_CHECKING:
+    from tests.e2e.faults_harness import Traps
 
 
 class SandboxClient(Sandbox):
@@ -151,3 +156,17 @@ def held_answers(monkeypatch: pytest.MonkeyPatch) -> Iterator[HeldAnswers]:
     monkeypatch.setattr(sandbox_faults, "hold_answer", hold)
     yield holding
     holding.release()
+
+
+@pytest.fixture
+def cli(sandbox: SandboxClient, sandbox_server: SandboxServer, tmp_path: Path) -> Cli:
+    """The CLI as its callers run it: a process per command, on this test's sandbox and home."""
+    return Cli(sandbox.url, Path(sandbox_server.db_path), tmp_path)
+
+
+@pytest.fixture
+def traps(monkeypatch: pytest.MonkeyPatch) -> Traps:
+    """One-shot console faults on chosen requests (tests/e2e/faults_harness.py)."""
+    from tests.e2e.faults_harness import Traps
+
+    return Traps(monkeypatch)

@@ -14,14 +14,8 @@ import yaml
 from runner.browser.session import RunSession
 from runner.config import DEFAULT_CONFIG, Config
 from sandbox import customer
-from sandbox.server import SandboxServer
 from tests.e2e.cli import Cli
 from tests.e2e.conftest import SandboxClient
-
-
-@pytest.fixture
-def cli(sandbox: SandboxClient, sandbox_server: SandboxServer, tmp_path: Path) -> Cli:
-    return Cli(sandbox.url, Path(sandbox_server.db_path), tmp_path)
 
 
 def _customer_cancels(make_session: Callable[[Config], RunSession], config: Config,

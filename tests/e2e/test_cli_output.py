@@ -7,19 +7,10 @@ import json
 import os
 import pty
 import subprocess
-from pathlib import Path
 
-import pytest
-
-from sandbox.server import SandboxServer
 from tests import contract
 from tests.e2e.cli import Cli
 from tests.e2e.conftest import SandboxClient
-
-
-@pytest.fixture
-def cli(sandbox: SandboxClient, sandbox_server: SandboxServer, tmp_path: Path) -> Cli:
-    return Cli(sandbox.url, Path(sandbox_server.db_path), tmp_path)
 
 
 def test_json_with_stderr_merged_is_one_document_even_at_debug(

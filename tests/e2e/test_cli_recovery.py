@@ -16,22 +16,11 @@ from runner.browser.session import RunSession
 from runner.config import DEFAULT_CONFIG, Config
 from runner.engine.ledger import LedgerStatus
 from runner.engine.store import RunStore
-from sandbox.server import SandboxServer
 from tests.e2e.cli import Cli
 from tests.e2e.conftest import SandboxClient
 from tests.e2e.faults_harness import Agent, Traps, check_answer, due, exactly_once, meet
 
 ISSUED = "fresh-issued.example"
-
-
-@pytest.fixture
-def cli(sandbox: SandboxClient, sandbox_server: SandboxServer, tmp_path: Path) -> Cli:
-    return Cli(sandbox.url, Path(sandbox_server.db_path), tmp_path)
-
-
-@pytest.fixture
-def traps(monkeypatch: pytest.MonkeyPatch) -> Traps:
-    return Traps(monkeypatch)
 
 
 def customer(make_session: Callable[[Config], RunSession], config: Config,

@@ -15,14 +15,8 @@ from runner.actions import load_catalogue
 from runner.browser.session import RunSession
 from runner.config import DEFAULT_CONFIG, Config
 from runner.engine.store import LedgerStatus, RunStore
-from sandbox.server import SandboxServer
 from tests.e2e.cli import Cli
 from tests.e2e.conftest import HeldAnswers, SandboxClient
-
-
-@pytest.fixture
-def cli(sandbox: SandboxClient, sandbox_server: SandboxServer, tmp_path: Path) -> Cli:
-    return Cli(sandbox.url, Path(sandbox_server.db_path), tmp_path)
 
 
 @pytest.mark.parametrize("resumed_at", [None, "+30d"], ids=["soon", "after_the_window"])

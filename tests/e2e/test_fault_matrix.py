@@ -18,7 +18,6 @@ import pytest
 
 from runner.browser.session import RunSession
 from runner.config import Config
-from sandbox.server import SandboxServer
 from tests.e2e.cli import Cli
 from tests.e2e.conftest import SandboxClient
 from tests.e2e.faults_harness import Agent, Traps, exactly_once, meet, run_of
@@ -64,16 +63,6 @@ KILL_SEEDS = range(8)
 def _param(case: Case) -> object:
     marks = [] if (case.branch, case.path, case.mode) in FAST else [pytest.mark.faults]
     return pytest.param(case, id=case.id, marks=marks)
-
-
-@pytest.fixture
-def cli(sandbox: SandboxClient, sandbox_server: SandboxServer, tmp_path: Path) -> Cli:
-    return Cli(sandbox.url, Path(sandbox_server.db_path), tmp_path)
-
-
-@pytest.fixture
-def traps(monkeypatch: pytest.MonkeyPatch) -> Traps:
-    return Traps(monkeypatch)
 
 
 @pytest.fixture

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import sqlite3
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,11 +18,6 @@ from tests.e2e.cli import Cli
 from tests.e2e.conftest import SandboxClient
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def cli(sandbox: SandboxClient, sandbox_server: SandboxServer, tmp_path: Path) -> Cli:
-    return Cli(sandbox.url, Path(sandbox_server.db_path), tmp_path)
 
 
 def customer_text(data: dict[str, Any]) -> str:

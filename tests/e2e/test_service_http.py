@@ -19,17 +19,11 @@ import httpx
 import pytest
 
 from runner.engine.store import RunStore
-from sandbox.server import SandboxServer
 from tests.e2e.cli import Cli
 from tests.e2e.conftest import SandboxClient
 from tests.e2e.service import Service
 
 TOKEN = "test-token-0123456789abcdef"
-
-
-@pytest.fixture
-def cli(sandbox: SandboxClient, sandbox_server: SandboxServer, tmp_path: Path) -> Cli:
-    return Cli(sandbox.url, Path(sandbox_server.db_path), tmp_path)
 
 
 @pytest.fixture

@@ -9,7 +9,6 @@ Real Chromium against the real sandbox; the sandbox clock is moved, nothing is w
 from __future__ import annotations
 
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import Route
@@ -17,16 +16,10 @@ from playwright.sync_api import Route
 from pages import symantec
 from runner.browser.session import RunSession
 from runner.errors import ConsoleError
-from sandbox.server import SandboxServer
 from tests.e2e.cli import Cli
 from tests.e2e.conftest import SandboxClient
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def cli(sandbox: SandboxClient, sandbox_server: SandboxServer, tmp_path: Path) -> Cli:
-    return Cli(sandbox.url, Path(sandbox_server.db_path), tmp_path)
 
 
 def test_a_session_that_expires_at_the_quick_search_post_logs_in_again(

@@ -31,7 +31,6 @@ from runner.selectors.html import write_html
 from runner.selectors.junit import write_junit
 from runner.selectors.patch import PROJECT_ROOT
 from sandbox.layouts import BREAKING_CHANGES
-from sandbox.server import SandboxServer
 from tests.e2e.cli import Cli
 from tests.e2e.conftest import SandboxClient
 from tests.receiver import Receiver
@@ -61,11 +60,6 @@ NOT_REACHABLE = {"geotrust.RequestAccessPage", "geotrust.AccessRequestedPage", "
 SYMANTEC_PAGES = ["symantec.LoginPage", "symantec.DashboardPage", "symantec.QuickSearchPage",
                   "symantec.OrderInformationPage"]
 CANARIES = ("canary.example", "canary-pending.example")
-
-
-@pytest.fixture
-def cli(sandbox: SandboxClient, sandbox_server: SandboxServer, tmp_path: Path) -> Cli:
-    return Cli(sandbox.url, Path(sandbox_server.db_path), tmp_path)
 
 
 @pytest.fixture
