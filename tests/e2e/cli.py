@@ -14,6 +14,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import yaml
+
+from runner.config import DEFAULT_CONFIG
 from tests import contract
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -40,12 +43,15 @@ class Cli:
         })
         self.home = home
 
-    def start(self, *args: str, now: str | None = None,
-              stderr: int = subprocess.PIPE) -> subprocess.Popen[str]:
-        """Start one command; ``stderr`` may be STDOUT (merged, as agents' shells do) or a pty."""
+    def start(self, *args: str, now: str | None = None, stderr: int = subprocess.PIPE,
+              config: Path | None = None) -> subprocess.Popen[str]:
+        """Start one command; ``stderr`` may be STDOUT (merged, as agents' shells do) or a pty;
+        ``config`` a config file for this command alone."""
         env = dict(self.env)
         if now:
             env["CERTRUNNER_NOW"] = now
+        if config:
+            env["CERTRUNNER_CONFIG"] = str(config)
         return subprocess.Popen([sys.executable, str(ROOT / "run.py"), *args], cwd=self.home,
                                 env=env, stdout=subprocess.PIPE, stderr=stderr, text=True)
 
@@ -61,6 +67,17 @@ class Cli:
             except json.JSONDecodeError:
                 data = None
         return Answer(process.returncode, data, stdout, stderr)
+
+    def config_with(self, name: str, **browser: int) -> Path:
+        """A copy of the config these commands use (the shipped default unless the test set
+        one), with ``browser`` settings changed, written into the home folder."""
+        raw = yaml.safe_load(Path(self.env.get("CERTRUNNER_CONFIG") or DEFAULT_CONFIG)
+                             .read_text())
+        raw["browser"] = {**(raw.get("browser") or {}), **browser}
+        path = self.home / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(yaml.safe_dump(raw))
+        return path
 
     def parse(self, args: tuple[str, ...], stdout: str) -> Any:
         """What a started process printed, checked like ``__call__`` does."""

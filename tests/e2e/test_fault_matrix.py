@@ -20,7 +20,7 @@ from runner.browser.session import RunSession
 from runner.config import Config
 from tests.e2e.cli import Cli
 from tests.e2e.conftest import SandboxClient
-from tests.e2e.faults_harness import Agent, Traps, exactly_once, meet, run_of
+from tests.e2e.faults_harness import Agent, Traps, exactly_once, impatient, meet, run_of
 from tests.e2e.test_cli_recovery import customer
 
 PENDING, ISSUED = "pending.example", "fresh-issued.example"
@@ -146,7 +146,7 @@ def test_concurrent_tickets_for_one_order_with_a_lost_answer(
     args = [_concurrent_args(cli, agent, ticket, domain) for ticket in tickets]
     trap = traps.arm("POST", "*/refund" if domain == PENDING else "/geotrust/request-access",
                      "hold")
-    processes = [cli.start(*a) for a in args]
+    processes = [cli.start(*a, config=impatient(cli)) for a in args]
     try:
         for process in processes:
             process.communicate(timeout=240)
