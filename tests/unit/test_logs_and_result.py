@@ -24,7 +24,9 @@ def test_secret_keys_are_redacted_at_any_depth() -> None:
 
 def _logged(emit: Callable[[], None], **bound: str) -> list[MutableMapping[str, Any]]:
     """What the configured chain (all but its renderer) makes of the events ``emit`` logs,
-    with ``bound`` bound as the executor binds run and ticket."""
+    with ``bound`` bound as the executor binds run and ticket. ``logs.configure`` only records
+    the settings (structlog is imported on first use), so the first logger applies them."""
+    logs.get_logger()
     chain = structlog.get_config()["processors"][:-1]
     structlog.contextvars.bind_contextvars(**bound)
     try:
@@ -37,6 +39,7 @@ def _logged(emit: Callable[[], None], **bound: str) -> list[MutableMapping[str, 
 
 def test_json_logs_one_object_per_event_with_the_run_bound() -> None:
     logs.configure(level="info", json_logs=True)
+    logs.get_logger()
     assert isinstance(structlog.get_config()["processors"][-1], structlog.processors.JSONRenderer)
 
     events = _logged(lambda: logs.get_logger().info("step", step="order", status="done"),
