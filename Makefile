@@ -8,14 +8,16 @@ setup:
 demo: setup
 	.venv/bin/python run.py demo
 
-# `make test WORKERS=3` spreads the suite over three pytest workers (pytest-xdist; each starts
-# its own sandbox on its own port): 11.5 min instead of about 14 on 2 cores. One at a time
-# is the default, the lightest load for a shared CI machine.
-WORKERS ?= 0
+# `make test` spreads the suite over four pytest-xdist workers (each starts its own sandbox on
+# its own port): a browser test mostly waits on other processes, so four keep both cores busy.
+# Tests go out one at a time (--maxschedchunk 1) and the modules marked `long` are collected
+# first, so the long ones start early and the short ones fill in around them.
+# `make test WORKERS=0` runs one test at a time.
+WORKERS ?= 4
 test: setup
 	.venv/bin/ruff check .
 	.venv/bin/mypy
-	.venv/bin/python -m pytest -q -n $(WORKERS)
+	.venv/bin/python -m pytest -q -n $(WORKERS) --maxschedchunk 1
 
 # The unit tier alone: no browser, no sandbox server, no process started (pytest-playwright not
 # even loaded); the tests that start processes are in tests/processes, which `make test` runs.
@@ -24,7 +26,7 @@ test-fast:
 
 # The whole fault-and-kill matrix (tests/e2e/test_fault_matrix.py); `make test` runs its fast cases.
 test-faults: setup
-	.venv/bin/python -m pytest -q -m 'faults or not faults' tests/e2e/test_fault_matrix.py
+	.venv/bin/python -m pytest -q -n $(WORKERS) --maxschedchunk 1 -m 'faults or not faults' tests/e2e/test_fault_matrix.py
 
 lint: setup
 	.venv/bin/ruff check .

@@ -14,6 +14,13 @@ from runner.browser.launcher import launch_options
 from tests.servers import postgres_schema
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The modules marked ``long`` first, in their order, then the rest in theirs: with several
+    pytest workers (``make test``), a test of tens of seconds started last would run alone
+    while the other workers sit idle. Every worker collects in this same order."""
+    items.sort(key=lambda item: item.get_closest_marker("long") is None)
+
+
 @pytest.fixture(autouse=True, scope="session")
 def state_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     """CERTRUNNER_HOME in a temporary folder for the whole session (tests may set their own)."""

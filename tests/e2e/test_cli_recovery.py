@@ -20,6 +20,9 @@ from tests.e2e.cli import Cli
 from tests.e2e.conftest import SandboxClient
 from tests.e2e.faults_harness import Agent, Traps, check_answer, due, exactly_once, meet
 
+pytestmark = pytest.mark.long  # started first: see tests/conftest.py
+
+
 ISSUED = "fresh-issued.example"
 
 

@@ -18,6 +18,9 @@ from runner.engine.store import LedgerStatus, RunStore
 from tests.e2e.cli import Cli
 from tests.e2e.conftest import HeldAnswers, SandboxClient
 
+pytestmark = pytest.mark.long  # started first: see tests/conftest.py
+
+
 
 @pytest.mark.parametrize("resumed_at", [None, "+30d"], ids=["soon", "after_the_window"])
 def test_run_killed_after_the_refund_click_is_resumed_without_a_second_refund(

@@ -23,6 +23,9 @@ from tests.e2e.conftest import SandboxClient
 from tests.e2e.faults_harness import Agent, Traps, exactly_once, impatient, meet, run_of
 from tests.e2e.test_cli_recovery import customer
 
+pytestmark = pytest.mark.long  # started first: see tests/conftest.py
+
+
 PENDING, ISSUED = "pending.example", "fresh-issued.example"
 # The commands of each branch's happy path, by index: pending: 0 run (refunds at once);
 # issued: 0 run (order, info, captcha: needs_input), 1 resume with the answer (access, first

@@ -23,6 +23,9 @@ from tests.e2e.cli import Cli
 from tests.e2e.conftest import SandboxClient
 from tests.e2e.service import Service
 
+pytestmark = pytest.mark.long  # started first: see tests/conftest.py
+
+
 TOKEN = "test-token-0123456789abcdef"
 
 

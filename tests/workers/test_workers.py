@@ -28,7 +28,7 @@ from runner.workers.enqueue import enqueue_run
 from tests.e2e.conftest import SandboxClient
 from tests.workers.cluster import ROOT, Cluster, wait_until
 
-pytestmark = pytest.mark.queue
+pytestmark = [pytest.mark.queue, pytest.mark.long]
 TICKETS = int(os.environ.get("CERTRUNNER_QUEUE_TICKETS") or (60 if os.environ.get("CI") else 20))
 FINISHED = (RunStatus.SUCCEEDED, RunStatus.DENIED, RunStatus.NEEDS_INPUT)
 
