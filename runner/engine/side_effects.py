@@ -30,6 +30,9 @@ from runner.jsonable import as_dict
 from runner.language.expressions import truthy
 
 CONFIRM_DONE = "done"    # a person checked the console: the effect happened
+# How many times the guard decides again when the ledger row changed while it was deciding
+# (another run finished its attempt meanwhile); past that it asks a person, never clicks.
+REREADS = 3
 CONFIRM_RETRY = "retry"  # a person checked the console: it did not happen, try again
 
 
@@ -112,17 +115,32 @@ class LedgerGuard:
         click; whatever it raises leaves this run's fresh claim abandoned (nothing clicked).
         """
         attempt = Attempt(spec, args, order_key, run_id, ticket)
-        claim = self.ledger.begin(spec.name, order_key, run_id=run_id, ticket=ticket)
-        entry = claim.entry
-        if entry.status is LedgerStatus.CONFIRMED:
-            return self._recorded(entry, run_id)
-        visible, shown = self._probe(spec, args)
-        if visible:
-            return self._seen(attempt, entry, shown, claim.created)
-        if claim.created:
-            return self._click(attempt, before_click)
-        if entry.run_id != run_id and self.store.lease_alive(entry.run_id):
-            raise BusyElsewhere(spec.name, order_key, entry.run_id, entry.ticket)
+        for _ in range(REREADS):
+            claim = self.ledger.begin(spec.name, order_key, run_id=run_id, ticket=ticket)
+            entry = claim.entry
+            if entry.status is LedgerStatus.CONFIRMED:
+                return self._recorded(entry, run_id)
+            visible, shown = self._probe(spec, args)
+            if visible:
+                return self._seen(attempt, entry, shown, claim.created)
+            if claim.created:
+                return self._click(attempt, before_click)
+            if entry.run_id != run_id and self.store.lease_alive(entry.run_id):
+                raise BusyElsewhere(spec.name, order_key, entry.run_id, entry.ticket)
+            # Its run is not working now, but it may have been a moment ago: it may have
+            # clicked, confirmed and let its lease go after this run read the row and the
+            # console. Only a row that is still the one read is an attempt nobody finished.
+            if _same_attempt(self.ledger.get(spec.name, order_key), entry):
+                break
+        return self._unfinished(attempt, entry, shown, confirmation, before_click)
+
+    def _unfinished(self, attempt: Attempt, entry: LedgerEntry, shown: dict[str, Any],
+                    confirmation: str | None,
+                    before_click: Callable[[], None] | None) -> dict[str, Any]:
+        """An attempt that no working run holds and the console does not show: a person says
+        whether it happened (``confirmation``), or is asked."""
+        spec, order_key, run_id, ticket = (attempt.spec, attempt.order_key, attempt.run_id,
+                                           attempt.ticket)
         # An attempt nobody confirmed, by a run that is not working now (ours after a crash,
         # or another's that died or failed): it may or may not have clicked.
         if confirmation == CONFIRM_DONE:
@@ -207,3 +225,9 @@ class LedgerGuard:
     def _outputs_from_probe(spec: ActionSpec, shown: dict[str, Any]) -> dict[str, Any]:
         """The action's outputs, filled from what the console showed (same field names)."""
         return {name: shown.get(name) for name in spec.outputs}
+
+
+def _same_attempt(latest: LedgerEntry | None, read: LedgerEntry) -> bool:
+    """Whether the ledger row is still the attempt read before (same run, status, moment)."""
+    return latest is not None and (latest.run_id, latest.status, latest.attempted_at) == (
+        read.run_id, read.status, read.attempted_at)

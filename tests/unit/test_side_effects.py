@@ -273,3 +273,33 @@ def test_a_done_effect_needs_none_of_its_arguments(store: RunStore, console: Fak
     outputs = guard.run(guard.actions["pm.refund"], args, ticket="T-2", order_key="ORD-1",
                         run_id=run_of(store, "T-2", alive=True))
     assert outputs["already_done"] is True and console.clicks == 1
+
+
+def test_a_run_that_finishes_while_another_looks_is_seen_as_done(store: RunStore,
+                                                                 console: FakeConsole) -> None:
+    """The race seen with four tickets at once on a busy machine: the second run reads the
+    first one's open attempt and a console without the refund; before it asks whether that run
+    still works, the first clicks, confirms and lets its lease go. Not a person's question:
+    the refund is done."""
+    owner = default_owner()
+    first = store.create_run("T-1", "cancel_refund").run.run_id
+    store.acquire_lease(first, owner, timedelta(minutes=5))
+    store.ledger.begin("pm.refund", "ORD-1", run_id=first, ticket="T-1")
+    second = run_of(store, "T-2", alive=True)
+    read = console.read
+
+    def read_then_the_first_run_finishes(ctx: object, order_id: str) -> Shown:
+        shown = read(ctx, order_id)
+        if not console.refunded:
+            console.refunded, console.clicks = True, console.clicks + 1
+            store.ledger.confirm("pm.refund", "ORD-1", {"outputs": {
+                "order_id": "ORD-1", "refund_ref": "RF-1", "already_done": False},
+                "source": "clicked"})
+            store.release_lease(first, owner)
+        return shown
+
+    console.read = read_then_the_first_run_finishes  # type: ignore[method-assign]
+    outputs = refund(guard_for(store, console), run_id=second, ticket="T-2")
+    assert outputs == {"order_id": "ORD-1", "refund_ref": "RF-1", "already_done": True}
+    assert console.clicks == 1
+    assert entry(store).run_id == first and entry(store).status is LedgerStatus.CONFIRMED
