@@ -31,14 +31,16 @@ def already_done(sc: StepContext) -> str | None:
     action = sc.actions[target.action].name
     order_key = str(render_value(target.key, sc.expressions()))
     entry = sc.store.ledger.get(action, order_key)
-    if entry is None:
+    if (entry is not None and entry.status is LedgerStatus.ATTEMPTING
+            and entry.run_id != sc.run.run_id):
+        if sc.store.lease_alive(entry.run_id):
+            raise wait_for_other_run(sc, BusyElsewhere(action, order_key, entry.run_id,
+                                                       entry.ticket))
+        # Its run is not working now; it may have finished (confirmed, then let its lease
+        # go) since the row was read: read it again.
+        entry = sc.store.ledger.get(action, order_key)
+    if entry is None or entry.status is not LedgerStatus.CONFIRMED:
         return None
-    if entry.status is LedgerStatus.CONFIRMED:
-        by = "this run" if entry.run_id == sc.run.run_id else (
-            f"run {entry.run_id} of ticket {entry.ticket}")
-        return f"{action} on {order_key} already done by {by}"
-    if (entry.status is LedgerStatus.ATTEMPTING and entry.run_id != sc.run.run_id
-            and sc.store.lease_alive(entry.run_id)):
-        raise wait_for_other_run(sc, BusyElsewhere(action, order_key, entry.run_id,
-                                                   entry.ticket))
-    return None
+    by = "this run" if entry.run_id == sc.run.run_id else (
+        f"run {entry.run_id} of ticket {entry.ticket}")
+    return f"{action} on {order_key} already done by {by}"
