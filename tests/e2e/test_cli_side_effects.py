@@ -13,7 +13,7 @@ import pytest
 
 from runner.actions import load_catalogue
 from runner.browser.session import RunSession
-from runner.config import DEFAULT_CONFIG, Config
+from runner.config import Config
 from runner.engine.store import LedgerStatus, RunStore
 from tests.e2e.cli import Cli
 from tests.e2e.conftest import HeldAnswers, SandboxClient
@@ -105,13 +105,9 @@ def test_two_triggers_of_one_ticket_at_once_make_one_run_and_one_refund(
 # Several tickets for one order at once: one refund POST and one access mail, whatever asks.
 
 @pytest.fixture
-def crowd(cli: Cli, tmp_path: Path) -> Cli:
+def crowd(cli: Cli) -> Cli:
     """The CLI with patient browser timeouts: four browsers start at once on a busy machine."""
-    text = DEFAULT_CONFIG.read_text()
-    assert "timeout_ms: 10000" in text
-    config = tmp_path / "crowd.yaml"
-    config.write_text(text.replace("timeout_ms: 10000", "timeout_ms: 60000"))
-    cli.env["CERTRUNNER_CONFIG"] = str(config)
+    cli.env["CERTRUNNER_CONFIG"] = str(cli.config_with("crowd.yaml", timeout_ms=60000))
     return cli
 
 
@@ -267,14 +263,12 @@ def test_a_second_ticket_for_an_order_whose_access_link_was_sent_asks_nobody(
 
 
 def test_a_ticket_whose_access_request_another_live_run_is_sending_waits_without_asking(
-        cli: Cli, sandbox: SandboxClient, held_answers: HeldAnswers, tmp_path: Path) -> None:
+        cli: Cli, sandbox: SandboxClient, held_answers: HeldAnswers) -> None:
     """The first run's request is held at GeoTrust (its process alive, waiting patiently for
     the answer): the second ticket waits for it instead of asking for a captcha, and once the
     request is through, goes on to wait for the customer without asking either."""
-    config = tmp_path / "patient.yaml"
-    config.write_text(DEFAULT_CONFIG.read_text().replace("navigation_timeout_ms: 30000",
-                                                         "navigation_timeout_ms: 600000"))
-    cli.env["CERTRUNNER_CONFIG"] = str(config)
+    cli.env["CERTRUNNER_CONFIG"] = str(cli.config_with("patient.yaml",
+                                                       navigation_timeout_ms=600000))
     order = sandbox.order("fresh-issued.example")
     first = cli.run("cancel_refund", "T-750", "fresh-issued.example")
     answer = sandbox.solve_captcha(Path(first.data["next_action"]["artifact"]))

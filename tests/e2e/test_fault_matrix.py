@@ -149,7 +149,8 @@ def test_concurrent_tickets_for_one_order_with_a_lost_answer(
     args = [_concurrent_args(cli, agent, ticket, domain) for ticket in tickets]
     trap = traps.arm("POST", "*/refund" if domain == PENDING else "/geotrust/request-access",
                      "hold")
-    processes = [cli.start(*a, config=impatient(cli)) for a in args]
+    config = impatient(cli)
+    processes = [cli.start(*a, config=config) for a in args]
     try:
         for process in processes:
             process.communicate(timeout=240)
