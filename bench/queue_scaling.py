@@ -33,7 +33,8 @@ from runner.workers.enqueue import enqueue_run  # noqa: E402
 from sandbox.server import SandboxServer  # noqa: E402
 from tests.e2e.conftest import SandboxClient  # noqa: E402
 from tests.servers import REDIS_URL, postgres_schema  # noqa: E402
-from tests.workers.cluster import Cluster, wait_until  # noqa: E402
+from tests.waiting import wait_until  # noqa: E402
+from tests.workers.cluster import Cluster  # noqa: E402
 
 FINISHED = (RunStatus.SUCCEEDED, RunStatus.DENIED, RunStatus.NEEDS_INPUT, RunStatus.FAILED)
 

@@ -12,12 +12,16 @@ exactly one set of launch flags.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
 import subprocess
+import sys
 import tempfile
 import threading
+from collections.abc import Callable
+from concurrent.futures import Future
 from pathlib import Path
 from typing import IO, Any
 
@@ -30,7 +34,11 @@ FLAGS = [
     "--disable-sync",
 ]
 SYSTEM_CHROMIUM = ("/usr/bin/chromium", "/usr/bin/chromium-browser")
-SYSTEM_HEADLESS_SHELL = ("/usr/bin/chromium-headless-shell",)
+# The binary itself first: Debian's /usr/bin/chromium-headless-shell is a shell script that
+# runs it as a child instead of exec'ing it, so signals meant for the browser (a stop, the
+# kernel's when our process dies) would end only the script and leave the browser running.
+SYSTEM_HEADLESS_SHELL = ("/usr/lib/chromium/chromium-headless-shell",
+                         "/usr/bin/chromium-headless-shell")
 
 
 def _bundled_chromium() -> bool:
@@ -89,12 +97,12 @@ class SharedChromium:
     group (Ctrl-C) reaches the service, which stops it in order, and not the browser. Its
     profile is a throwaway directory: logins live in the state home, never in the profile.
 
-    ``die_with_parent`` (Linux): the kernel kills the browser when the process that started it
-    dies, even by SIGKILL, so a Celery worker that is killed leaves no Chromium behind. Start
-    it from a thread that lives as long as the process (the kernel watches that thread).
+    On Linux the kernel kills the browser when the process that started it dies, even by
+    SIGKILL, so a killed service or Celery worker leaves no Chromium behind (a session of its
+    own would otherwise outlive it, holding 100 MB and its CPU, until someone finds it).
     """
 
-    def __init__(self, headless: bool = True, *, die_with_parent: bool = False) -> None:
+    def __init__(self, headless: bool = True) -> None:
         self._profile = tempfile.TemporaryDirectory(prefix="certrunner-chromium-")
         executable = chromium_executable(headless) or _bundled_executable()
         options = launch_options(headless)
@@ -102,10 +110,7 @@ class SharedChromium:
                 f"--user-data-dir={self._profile.name}", "--hide-scrollbars", "--mute-audio"]
         if headless and not is_headless_shell(executable):
             args.append("--headless=new")
-        self.process = subprocess.Popen([*args, "about:blank"], stdin=subprocess.DEVNULL,
-                                        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                                        text=True, start_new_session=True,
-                                        preexec_fn=_die_with_parent if die_with_parent else None)
+        self.process = _start_tied_to_this_process([*args, "about:blank"])
         self.ws_url = _devtools_url(self.process)
 
     @property
@@ -113,22 +118,72 @@ class SharedChromium:
         return self.process.pid
 
     def stop(self) -> None:
+        """Signal the browser's whole process group (it leads one): helpers it started, or a
+        wrapper script's child, go with it."""
         if self.process.poll() is None:
-            self.process.terminate()
+            self._signal_group(signal.SIGTERM)
             try:
                 self.process.wait(timeout=10)
             except subprocess.TimeoutExpired:
-                self.process.kill()
+                self._signal_group(signal.SIGKILL)
                 self.process.wait()
+        self._signal_group(signal.SIGKILL)  # whatever of the group outlived its leader
         self._profile.cleanup()
 
+    def kill(self) -> None:
+        """At once, for a process about to exit without stopping in order."""
+        self._signal_group(signal.SIGKILL)
 
-def _die_with_parent() -> None:
-    """In the child before exec: ask for SIGKILL when the parent goes (prctl PR_SET_PDEATHSIG)."""
+    def _signal_group(self, sig: int) -> None:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(self.process.pid, sig)
+
+
+PR_SET_PDEATHSIG = 1
+
+
+def _start_tied_to_this_process(args: list[str]) -> subprocess.Popen[str]:
+    """Start the browser from a thread that lives exactly as long as it does.
+
+    The kernel sends PR_SET_PDEATHSIG's signal when the *thread* that forked the child ends, not
+    the process: a browser started from a short-lived thread (a web server's thread pool, a task
+    thread) would be killed under a running step. So a thread of its own forks it and then
+    waits, without reaping, for the browser to exit; it ends only with the browser or with the
+    whole process, and in the second case the browser goes too.
+    """
+    prctl = _prctl()
+    started: Future[subprocess.Popen[str]] = Future()
+
+    def ask_to_die_with_parent() -> None:
+        if prctl is not None:
+            prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+
+    def spawn_and_stay() -> None:
+        try:
+            process = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                       stderr=subprocess.PIPE, text=True, start_new_session=True,
+                                       preexec_fn=ask_to_die_with_parent)
+        except BaseException as exc:  # handed to the caller, raised there
+            started.set_exception(exc)
+            return
+        started.set_result(process)
+        if prctl is not None:
+            with contextlib.suppress(ChildProcessError):
+                os.waitid(os.P_PID, process.pid, os.WEXITED | os.WNOWAIT)
+
+    threading.Thread(target=spawn_and_stay, daemon=True, name="chromium-parent").start()
+    return started.result()
+
+
+def _prctl() -> Callable[[int, int], int] | None:
+    """libc's prctl, looked up before the fork (nothing is imported in the child); None where
+    there is none (not Linux), and the browser is then stopped only by ``stop()``."""
+    if not sys.platform.startswith("linux"):
+        return None
     import ctypes
 
-    pr_set_pdeathsig = 1
-    ctypes.CDLL("libc.so.6", use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL)
+    function: Callable[[int, int], int] = ctypes.CDLL(None, use_errno=True).prctl
+    return function
 
 
 def _bundled_executable() -> str:

@@ -87,7 +87,7 @@ class RunService:
     def kill_browser(self) -> None:
         """Only for a process about to exit with runs mid-step (they resume on restart)."""
         if self._chromium is not None:
-            self._chromium.process.kill()
+            self._chromium.kill()
 
     @property
     def cdp_url(self) -> str | None:

@@ -32,11 +32,11 @@ _lock = threading.Lock()
 
 
 def start(config_path: str | None = None) -> None:
-    """Start this process's Chromium (from the main thread: see ``die_with_parent``)."""
+    """Start this process's Chromium (it dies with this process: see SharedChromium)."""
     global _state
     host = App(config_path)
     config = host.live_config()
-    chromium = SharedChromium(headless=config.browser.headless, die_with_parent=True)
+    chromium = SharedChromium(headless=config.browser.headless)
     _state = _Process(host, config, chromium)
     get_logger().info("worker_started", chromium_pid=chromium.pid)
 

@@ -9,10 +9,10 @@ from __future__ import annotations
 import hashlib
 import json
 import signal
-import subprocess
 import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 from pathlib import Path
 
 import httpx
@@ -22,6 +22,7 @@ from runner.engine.store import RunStore
 from tests.e2e.cli import Cli
 from tests.e2e.conftest import SandboxClient
 from tests.e2e.service import Service
+from tests.waiting import group_gone, wait_until
 
 pytestmark = pytest.mark.long  # started first: see tests/conftest.py
 
@@ -164,7 +165,9 @@ def test_sigterm_finishes_the_running_run_and_a_killed_one_resumes_on_restart(
         killed.stop(signal.SIGKILL)
         with pytest.raises(httpx.TransportError):
             lost.result()
-    _kill_leftovers(killed)
+    (browser,) = [e["chromium_pid"] for e in killed.events("service_started")]
+    wait_until(lambda: group_gone(browser), timedelta(seconds=60),
+               f"the killed service's Chromium (pid {browser}) and its helpers ending with it")
     sandbox.faults(write_fault="none")
     restarted = Service(cli.env, tmp_path, "--workers", "1")
     try:
@@ -185,9 +188,3 @@ def _until_running(service: Service, ticket: str) -> None:
     assert service.wait_for(
         lambda: any(e.get("ticket") == ticket for e in service.events("step"))), \
         "\n".join(service.lines[-20:])
-
-
-def _kill_leftovers(service: Service) -> None:
-    """SIGKILL leaves the shared Chromium behind (its own session): end it by its pid."""
-    for event in service.events("service_started"):
-        subprocess.run(["kill", "-9", str(event["chromium_pid"])], check=False)

@@ -12,16 +12,11 @@ import os
 import signal
 import subprocess
 import sys
-import threading
-import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
-POLL = 0.25  # seconds between looks at the store while waiting for a condition
 
 
 @dataclass
@@ -107,17 +102,3 @@ class Cluster:
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
-
-
-def wait_until(condition: Callable[[], Any], timeout: timedelta, what: str,
-               diagnose: Callable[[], str] = lambda: "") -> Any:
-    """Poll another process's state until ``condition`` answers truthy; fail naming ``what``."""
-    deadline = time.monotonic() + timeout.total_seconds()
-    pause = threading.Event()
-    while True:
-        answer = condition()
-        if answer:
-            return answer
-        if time.monotonic() > deadline:
-            raise AssertionError(f"gave up after {timeout}: {what}. {diagnose()}")
-        pause.wait(POLL)

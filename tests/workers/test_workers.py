@@ -17,7 +17,6 @@ import sys
 from collections import Counter
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 
@@ -26,7 +25,8 @@ from runner.engine.store import Run, RunStatus, RunStore
 from runner.workers.celery_app import use_broker
 from runner.workers.enqueue import enqueue_run
 from tests.e2e.conftest import SandboxClient
-from tests.workers.cluster import ROOT, Cluster, wait_until
+from tests.waiting import process_gone, wait_until
+from tests.workers.cluster import ROOT, Cluster
 
 pytestmark = [pytest.mark.queue, pytest.mark.long]
 TICKETS = int(os.environ.get("CERTRUNNER_QUEUE_TICKETS") or (60 if os.environ.get("CI") else 20))
@@ -94,8 +94,7 @@ def test_tickets_on_three_workers_one_killed(cluster: Cluster, consoles: Sandbox
                       "every run finished", lambda: _stuck(store))
     runs = _confirm_interrupted(cluster, store, consoles, runs)
     _check(tickets, runs, consoles)
-    alive = [pid for pid in browser if Path(f"/proc/{pid}").exists()
-             and "chrom" in Path(f"/proc/{pid}/cmdline").read_text(errors="replace")]
+    alive = [pid for pid in browser if not process_gone(pid)]
     assert not alive, "the killed worker's Chromium outlived it"
 
 
