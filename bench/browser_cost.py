@@ -26,10 +26,10 @@ sys.path[:0] = [str(ROOT)]
 
 from playwright.sync_api import sync_playwright  # noqa: E402
 
-from runner.browser.launcher import launch_options  # noqa: E402
+from runner.browser.launcher import SYSTEM_HEADLESS_SHELL, launch_options  # noqa: E402
 from sandbox.server import SandboxServer  # noqa: E402
 
-EXECUTABLES = ("/usr/bin/chromium", "/usr/bin/chromium-headless-shell")
+EXECUTABLES = ("/usr/bin/chromium", SYSTEM_HEADLESS_SHELL[0])
 
 
 def children_cpu() -> float:
