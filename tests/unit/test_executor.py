@@ -6,8 +6,6 @@ the gate known from the flow, the texts and the ledger working together in milli
 
 from __future__ import annotations
 
-import dataclasses
-import textwrap
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -16,13 +14,10 @@ from typing import Any
 import pytest
 
 from runner.actions import ActionSpec, Effect
-from runner.config import load_config
 from runner.engine.clock import FixedClock
-from runner.engine.executor import Executor
 from runner.engine.next_action import ProvideInput, Verb, Wait
-from runner.engine.store import RunStore
 from runner.error_codes import ErrorCode
-from runner.language.validate import validate_text
+from tests.unit.stand_in_run import stand_in_executor
 
 NOW = datetime(2026, 3, 10, 9, 0, tzinfo=UTC)
 
@@ -50,18 +45,6 @@ class Receipt:
 class Transaction:
     refunded: bool
     refund_ref: str | None
-
-
-class Session:
-    """What the executor asks of a run's browser session, minus the browser."""
-
-    def save_cookies(self, path: Path) -> None: ...
-    def close(self) -> None: ...
-    def open_pages(self) -> dict[str, Any]:
-        return {}
-
-    def save_trace(self, path: Path) -> None:
-        return None
 
 
 def catalogue(console: Console) -> dict[str, ActionSpec]:
@@ -124,11 +107,7 @@ steps:
 def world(tmp_path: Path) -> Any:
     console = Console()
     clock = FixedClock(NOW)
-    config = dataclasses.replace(load_config(), artifacts=tmp_path / "artifacts")
-    actions = catalogue(console)
-    flow = validate_text(textwrap.dedent(FLOW), "flow.yaml", actions)
-    store = RunStore(tmp_path / "runs.db", clock=clock)
-    executor = Executor(config, store, clock, lambda run_dir, cookies: Session(), actions)
+    flow, store, executor = stand_in_executor(tmp_path, clock, catalogue(console), FLOW)
     yield console, clock, flow, store, executor
     store.close()
 

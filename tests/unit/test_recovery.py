@@ -3,9 +3,7 @@ in an interruption, and console failures retried with backoff until an alert."""
 
 from __future__ import annotations
 
-import dataclasses
 import random
-import textwrap
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -16,14 +14,11 @@ import pytest
 from runner.actions import NOT_CLICKED, ActionSpec, Effect
 from runner.config import load_config
 from runner.engine.clock import FixedClock
-from runner.engine.executor import Executor
 from runner.engine.ledger import LedgerStatus
 from runner.engine.retry import RetryPolicy
-from runner.engine.store import RunStore
 from runner.error_codes import ErrorCode
 from runner.errors import ConfigError, ConsoleError, InputError
-from runner.language.validate import validate_text
-from tests.unit.test_executor import Session
+from tests.unit.stand_in_run import stand_in_executor
 
 NOW = datetime(2026, 3, 10, 9, 0, tzinfo=UTC)
 
@@ -116,12 +111,8 @@ steps:
 def world(tmp_path: Path) -> Any:
     gate = Gate()
     clock = FixedClock(NOW)
-    config = dataclasses.replace(load_config(), artifacts=tmp_path / "artifacts",
-                                 retries=RetryPolicy(attempts=3))
-    actions = catalogue(gate)
-    flow = validate_text(textwrap.dedent(FLOW), "flow.yaml", actions)
-    store = RunStore(tmp_path / "runs.db", clock=clock)
-    executor = Executor(config, store, clock, lambda run_dir, cookies: Session(), actions)
+    flow, store, executor = stand_in_executor(tmp_path, clock, catalogue(gate), FLOW,
+                                              retries=RetryPolicy(attempts=3))
     yield gate, clock, flow, store, executor
     store.close()
 

@@ -4,13 +4,11 @@ The second ticket's run reads the ledger row of the order's access request: anot
 attempting it. Before it asks whether that run still works, the other confirms the request and
 lets its lease go. Seen as "not working, not confirmed", the captcha would be read and a person
 asked for its number, for a request already sent; the step reads the row again instead. Stand-in
-actions and the real store, as in test_executor.py.
+actions and the real store (``tests.unit.stand_in_run``).
 """
 
 from __future__ import annotations
 
-import dataclasses
-import textwrap
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -19,13 +17,10 @@ from typing import Any
 import pytest
 
 from runner.actions import ActionSpec, Effect
-from runner.config import load_config
 from runner.engine.clock import FixedClock
-from runner.engine.executor import Executor
 from runner.engine.ledger import LedgerStatus
-from runner.engine.store import RunStore, default_owner
-from runner.language.validate import validate_text
-from tests.unit.test_executor import Session
+from runner.engine.store import default_owner
+from tests.unit.stand_in_run import stand_in_executor
 
 NOW = datetime(2026, 3, 10, 9, 0, tzinfo=UTC)
 ACCESS = "geotrust.request_access"
@@ -121,12 +116,8 @@ steps:
 @pytest.fixture
 def world(tmp_path: Path) -> Any:
     console = Console()
-    clock = FixedClock(NOW)
-    config = dataclasses.replace(load_config(), artifacts=tmp_path / "artifacts")
-    actions = catalogue(console)
-    flow = validate_text(textwrap.dedent(FLOW), "flow.yaml", actions)
-    store = RunStore(tmp_path / "runs.db", clock=clock)
-    executor = Executor(config, store, clock, lambda run_dir, cookies: Session(), actions)
+    flow, store, executor = stand_in_executor(tmp_path, FixedClock(NOW), catalogue(console),
+                                              FLOW)
     yield console, flow, store, executor
     store.close()
 
