@@ -26,8 +26,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from runner.cli.app import App  # noqa: E402
-from runner.engine.clock import OffsetClock
-from runner.engine.store import RunStatus, RunStore  # noqa: E402
+from runner.clock import OffsetClock
+from runner.store.runs import RunStatus, RunStore  # noqa: E402
 from runner.workers.celery_app import use_broker  # noqa: E402
 from runner.workers.enqueue import enqueue_run  # noqa: E402
 from sandbox.server import SandboxServer  # noqa: E402

@@ -25,12 +25,12 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from runner.actions import ActionSpec, Effect  # noqa: E402
+from runner.clock import FixedClock  # noqa: E402
 from runner.config import load_config  # noqa: E402
-from runner.engine.clock import FixedClock  # noqa: E402
 from runner.engine.executor import Executor  # noqa: E402
-from runner.engine.store import RunStore  # noqa: E402
 from runner.language.validate import load_flow  # noqa: E402
 from runner.logs import configure  # noqa: E402
+from runner.store.runs import RunStore  # noqa: E402
 
 NOW = datetime(2026, 12, 1, 12, tzinfo=UTC)
 

@@ -1,11 +1,11 @@
-"""Time for the sandbox: the runner's clock (``runner.engine.clock``, injectable, one for the
+"""Time for the sandbox: the runner's clock (``runner.clock``, injectable, one for the
 whole project) and one ISO 8601 format for every date it shows."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from runner.engine.clock import Clock, SystemClock
+from runner.clock import Clock, SystemClock
 
 __all__ = ["Clock", "SystemClock", "iso", "parse_iso", "to_utc"]
 

@@ -11,7 +11,7 @@ if [ ! -x .venv/bin/python ]; then
   "$PY" -m venv .venv
 fi
 .venv/bin/python -m pip install --quiet --upgrade pip >/dev/null
-.venv/bin/python -m pip install --quiet -e '.[dev]'
+.venv/bin/python -m pip install --quiet -e '.[all,dev]'
 
 have_chromium() {
   [ -n "${CERTRUNNER_CHROMIUM:-}" ] && [ -x "$CERTRUNNER_CHROMIUM" ] && return 0

@@ -17,11 +17,13 @@ from pathlib import Path
 from typing import Any, cast
 
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
+from playwright.sync_api import Error as PlaywrightError
 
 from runner.browser.launcher import launch_options
 from runner.browser.trace_scrub import context_secrets, scrub_trace
 from runner.config import Config
 from runner.config.home import private_dir
+from runner.logs import get_logger
 
 
 def _write_private(path: Path, data: Any) -> None:
@@ -178,6 +180,19 @@ class RunSession:
     def open_pages(self) -> dict[str, Page]:
         """The console tabs still open, for failure screenshots."""
         return {name: page for name, page in self._pages.items() if not page.is_closed()}
+
+    def failure_screenshots(self, run_dir: Path, step_id: str) -> list[str]:
+        """A screenshot of every open console tab; one that fails is logged, not raised."""
+        paths = []
+        for console, page in self.open_pages().items():
+            path = run_dir / f"failure-{step_id}-{console}.png"
+            try:
+                page.screenshot(path=str(path), full_page=True)
+            except PlaywrightError as exc:
+                get_logger().warning("screenshot_failed", console=console, error=exc.message)
+                continue
+            paths.append(str(path))
+        return paths
 
     def save_trace(self, path: Path) -> Path | None:
         """Keep what the browser did up to now (for a failed run); None when not tracing.

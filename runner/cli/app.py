@@ -10,15 +10,15 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from runner.clock import Clock, clock_from_env
 from runner.config import Config, load_config
 from runner.config.home import private_dir, restrict_new_files
-from runner.engine.clock import Clock, clock_from_env
 from runner.errors import ConfigError, ErrorCode
 
 if TYPE_CHECKING:
     from runner.actions import Catalogue
     from runner.browser.session import BrowserHost
-    from runner.engine.store import RunStore
+    from runner.store.runs import RunStore
     from sandbox.server import SandboxServer
 
 
@@ -58,7 +58,7 @@ class App:
     @property
     def store(self) -> RunStore:
         if self._store is None:
-            from runner.engine.store import RunStore
+            from runner.store.runs import RunStore
 
             private_dir(self.config.store.parent)
             self._store = RunStore(self.config.store_target)

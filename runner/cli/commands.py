@@ -12,17 +12,17 @@ from typing import TYPE_CHECKING, Any
 from runner.domains import normalise_inputs
 from runner.engine.caller_text import check_caller_text, refuse_control_chars
 from runner.engine.result import RunResult
-from runner.engine.store import Run, RunStore
 from runner.engine.texts import CONFIRM_PREFIX
 from runner.errors import ErrorCode, InputError
 from runner.language.model import AskStep, Flow
 from runner.language.validate import check_inputs, load_flow
+from runner.store.runs import Run, RunStore
 
 if TYPE_CHECKING:
     from runner.cli.app import App
     from runner.engine.executor import Executor, Progress
 
-FLOWS_DIR = Path(__file__).resolve().parent.parent / "flows"
+from runner.shipped import FLOWS_DIR  # noqa: E402
 
 
 def flow_path(name_or_path: str) -> Path:
@@ -62,12 +62,13 @@ def _split_secrets(flow: Flow, inputs: dict[str, Any]) -> tuple[dict[str, Any], 
 
 
 def executor(app: App, progress: Progress | None, store: RunStore | None = None) -> Executor:
+    from runner.browser.errors import browser_error
     from runner.cli.progress import LiveProgress
     from runner.engine.executor import Executor
 
     watch = progress.step_started if isinstance(progress, LiveProgress) else None
     return Executor(app.live_config(), store or app.store, app.clock, app.host.session,
-                    app.catalogue, progress, watch)
+                    app.catalogue, progress, watch, translate=browser_error)
 
 
 def run_flow(app: App, flow_name: str, ticket: str, inputs: dict[str, Any], *,

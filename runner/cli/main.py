@@ -80,7 +80,7 @@ def main(argv: list[str] | None = None) -> None:
     except RunnerError as exc:  # raised outside a command's own handling (config, clock)
         fail(exc, "--json" in args)
     except sqlite3.DatabaseError as exc:  # damage found after the store opened cleanly
-        from runner.engine.store_open import corrupt
+        from runner.store.opening import corrupt
 
         fail(corrupt(None, str(exc)), "--json" in args)
     except click.ClickException as exc:

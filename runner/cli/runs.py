@@ -15,9 +15,9 @@ from typing import TYPE_CHECKING, Any
 
 from runner.engine.caller_text import refuse_control_chars
 from runner.engine.result import RunResult, result_of
-from runner.engine.store import LedgerEntry, LedgerStatus, Run, RunStatus
 from runner.error_codes import ErrorCode
 from runner.errors import InputError
+from runner.store.runs import LedgerEntry, LedgerStatus, Run, RunStatus
 
 if TYPE_CHECKING:
     from runner.cli.app import App

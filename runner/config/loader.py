@@ -20,14 +20,15 @@ from typing import Any
 
 from runner.config import schema
 from runner.config.home import HOME_VAR, state_home, under
+from runner.config.retry import RetryPolicy
 from runner.config.schema import CONSOLES, SANDBOX_SCHEME, ConfigFileError
-from runner.engine.dialect import is_url
-from runner.engine.retry import RetryPolicy
 from runner.errors import ConfigError, ErrorCode
 from runner.language import yaml_lines
 from runner.language.yaml_lines import FlowError
+from runner.shipped import CONFIG_DIR
+from runner.store.dialect import is_url
 
-DEFAULT_CONFIG = Path(__file__).resolve().parent / "default.yaml"
+DEFAULT_CONFIG = CONFIG_DIR / "default.yaml"
 __all__ = ["CONSOLES", "DEFAULT_CONFIG", "SANDBOX_SCHEME", "BrowserConfig", "Config",
            "ConsoleConfig", "load_config"]
 

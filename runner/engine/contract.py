@@ -13,8 +13,8 @@ from dataclasses import fields
 from typing import Any
 
 from runner.engine.result import RunResult
-from runner.engine.store import RunStatus
 from runner.error_codes import NEXT_MEANING, ErrorCode, Kind
+from runner.store.runs import RunStatus
 
 SCHEMA_ID = "https://certrunner.invalid/schema/output.json"
 DRAFT = "https://json-schema.org/draft/2020-12/schema"

@@ -9,9 +9,9 @@ from typing import Any
 from runner.actions import ActionSpec, Effect
 from runner.engine import texts
 from runner.engine.steps import End
-from runner.engine.store import RunStatus
 from runner.language.expressions import render_value
 from runner.language.model import ActionStep, AskStep, Step
+from runner.store.runs import RunStatus
 
 OUTCOME = "dry_run"
 

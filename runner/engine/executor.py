@@ -15,26 +15,28 @@ from datetime import timedelta
 from typing import Any
 
 import structlog
-from playwright.sync_api import Error as PlaywrightError
 
 from runner.actions import ActionSpec
+from runner.clock import Clock
 from runner.config import Config
 from runner.engine import dry_run, texts
 from runner.engine.artifacts import failure_artifacts
-from runner.engine.clock import Clock
 from runner.engine.lazy_session import SessionFactory, SessionHolder
 from runner.engine.result import RunResult, result_of
 from runner.engine.steps import End, Jump, Pause, StepContext, run_step
 from runner.engine.steps.done import already_done
-from runner.engine.store import Run, RunStatus, RunStore, default_owner
-from runner.errors import ConsoleError, ErrorCode, InputError, Kind, RunnerError
+from runner.errors import ErrorCode, InputError, Kind, RunnerError
 from runner.language.expressions import truthy
 from runner.language.model import Flow, Step
 from runner.logs import get_logger
+from runner.store.runs import Run, RunStatus, RunStore, default_owner
 
 LEASE = timedelta(minutes=15)
 CONSOLE_FAILURES = "console_failures"  # in the run's context: console failures in a row
 Progress = Callable[[str], None]
+# Turns a browser library's error into the runner's (runner.browser.errors.browser_error); the
+# engine itself knows no browser library.
+ErrorTranslator = Callable[..., RunnerError | None]
 StepWatch = Callable[[str, int, int], None]  # step id, index, total: as a step starts
 
 
@@ -43,8 +45,10 @@ class Executor:
 
     def __init__(self, config: Config, store: RunStore, clock: Clock,
                  session_factory: SessionFactory, actions: Mapping[str, ActionSpec],
-                 progress: Progress | None = None, watch: StepWatch | None = None) -> None:
+                 progress: Progress | None = None, watch: StepWatch | None = None,
+                 translate: ErrorTranslator | None = None) -> None:
         self.config = config
+        self.translate = translate or (lambda _exc, **_where: None)
         self.store = store
         self.clock = clock
         self.session_factory = session_factory
@@ -192,10 +196,9 @@ class Executor:
         where = {"step": sc.step.id, "ticket": sc.run.ticket}
         if isinstance(exc, RunnerError):
             return exc.with_context(**where)
-        if isinstance(exc, PlaywrightError):
-            # A browser failure no page object translated: the console or browser, not us.
-            return ConsoleError(f"browser error: {exc.message.splitlines()[0]}",
-                                code=ErrorCode.BROWSER_ERROR, **where)
+        translated = self.translate(exc, **where)
+        if translated is not None:  # a browser failure no page object translated
+            return translated
         # A bug of ours: keep the run resumable and say so; the traceback goes to the log.
         self.log.exception("internal_error", error=repr(exc))
         return RunnerError(f"internal error ({type(exc).__name__}: {exc}); tell the "

@@ -16,7 +16,7 @@ from runner.engine.next_action import Command, NextAction
 from runner.error_codes import ExitCode, exit_code
 
 if TYPE_CHECKING:
-    from runner.engine.store import Event, Run
+    from runner.store.runs import Event, Run
 
 # How a door writes a next action's command: the CLI as an argv list (runner.cli.argv).
 CommandRenderer = Callable[[Command], Any]

@@ -23,11 +23,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from runner.actions import ALREADY_DONE, NOT_CLICKED, ActionSpec
-from runner.engine.ledger import LedgerEntry, LedgerStatus
-from runner.engine.store import RunStore
 from runner.errors import BusinessError, InputError, RunnerError
 from runner.jsonable import as_dict
 from runner.language.expressions import truthy
+from runner.store.ledger import LedgerEntry, LedgerStatus
+from runner.store.runs import RunStore
 
 CONFIRM_DONE = "done"    # a person checked the console: the effect happened
 # How many times the guard decides again when the ledger row changed while it was deciding

@@ -19,9 +19,7 @@ from typing import Any
 
 from runner.cli import commands
 from runner.cli.app import App
-from runner.engine.dialect import redacted
 from runner.engine.result import RunResult, result_of
-from runner.engine.store import Run, RunStore, default_owner
 from runner.error_codes import ErrorCode
 from runner.errors import InputError
 from runner.language.validate import check_inputs
@@ -30,6 +28,8 @@ from runner.service import runs
 from runner.service.options import ServiceOptions
 from runner.service.pool import WorkerPool
 from runner.service.scheduler import Scheduler
+from runner.store.dialect import redacted
+from runner.store.runs import Run, RunStore, default_owner
 
 FLOW_NAME = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 

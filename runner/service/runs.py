@@ -8,9 +8,9 @@ console uses ``certrunner runs abandon --force``.
 
 from __future__ import annotations
 
-from runner.engine.store import Run, RunStore
 from runner.error_codes import ErrorCode
 from runner.errors import InputError
+from runner.store.runs import Run, RunStore
 
 LIST_LIMIT = 200
 

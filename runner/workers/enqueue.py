@@ -13,12 +13,12 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from runner.cli.commands import FLOWS_DIR, flow_path, validate_flow
-from runner.engine.claims import claim_run
 from runner.engine.result import RunResult, result_of
 from runner.error_codes import ErrorCode
 from runner.errors import InputError
 from runner.language.model import AskStep
 from runner.language.validate import check_inputs
+from runner.store.claims import claim_run
 from runner.workers.celery_app import claim_ttl
 
 if TYPE_CHECKING:

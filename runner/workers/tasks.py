@@ -15,10 +15,10 @@ from typing import Any
 
 from celery.signals import worker_init, worker_shutdown
 
-from runner.engine.claims import claim_due_runs
-from runner.engine.store import Run, RunStatus
 from runner.errors import RunnerError
 from runner.logs import get_logger
+from runner.store.claims import claim_due_runs
+from runner.store.runs import Run, RunStatus
 from runner.workers import runtime
 from runner.workers.celery_app import celery, claim_ttl
 

@@ -21,8 +21,8 @@ from playwright.sync_api import Browser, BrowserContext
 from pytest_playwright.pytest_playwright import CreateContextCallback
 
 from runner.browser.session import RunSession
+from runner.clock import OffsetClock
 from runner.config import Config, load_config
-from runner.engine.clock import OffsetClock
 from sandbox import faults as sandbox_faults
 from sandbox.control import Sandbox
 from sandbox.server import SandboxServer

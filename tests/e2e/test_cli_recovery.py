@@ -14,8 +14,8 @@ import yaml
 from runner.actions import load_catalogue
 from runner.browser.session import RunSession
 from runner.config import DEFAULT_CONFIG, Config
-from runner.engine.ledger import LedgerStatus
-from runner.engine.store import RunStore
+from runner.store.ledger import LedgerStatus
+from runner.store.runs import RunStore
 from tests.e2e.cli import Cli
 from tests.e2e.conftest import SandboxClient
 from tests.e2e.faults_harness import Agent, Traps, check_answer, due, exactly_once, meet

@@ -14,7 +14,7 @@ import pytest
 from runner.actions import load_catalogue
 from runner.browser.session import RunSession
 from runner.config import Config
-from runner.engine.store import LedgerStatus, RunStore
+from runner.store.runs import LedgerStatus, RunStore
 from tests.e2e.cli import Cli
 from tests.e2e.conftest import HeldAnswers, SandboxClient
 

@@ -18,7 +18,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from runner.engine.store import RunStore
+from runner.store.runs import RunStore
 from tests.e2e.cli import Cli
 from tests.e2e.conftest import SandboxClient
 from tests.e2e.service import Service

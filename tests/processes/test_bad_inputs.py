@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from runner.engine.store import RunStore
+from runner.store.runs import RunStore
 
 ROOT = Path(__file__).resolve().parents[2]
 RUN = ("run", "cancel_refund", "--ticket", "T-1", "--domain", "shop.example", "--json")

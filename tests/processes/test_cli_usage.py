@@ -41,14 +41,14 @@ def test_unknown_flow_and_unknown_input(tmp_path: Path) -> None:
 
 
 def test_every_shipped_flow_validates(tmp_path: Path) -> None:
-    for flow in sorted((ROOT / "runner" / "flows").glob("*.yaml")):
+    for flow in sorted((ROOT / "flows").glob("*.yaml")):
         code, out, err = run_cli("flows", "validate", str(flow), "--json", cwd=tmp_path)
         assert code == 0, err
         assert json.loads(out)["valid"] is True
 
 
 def test_misspelt_on_error_code_is_refused_before_anything_runs(tmp_path: Path) -> None:
-    shipped = (ROOT / "runner" / "flows" / "cancel_refund.yaml").read_text()
+    shipped = (ROOT / "flows" / "cancel_refund.yaml").read_text()
     flow = tmp_path / "typo.yaml"
     flow.write_text(shipped.replace("{captcha_incorrect: captcha,", "{captcha_incorect: captcha,"))
     code, out, _ = run_cli("flows", "validate", str(flow), "--json", cwd=tmp_path)

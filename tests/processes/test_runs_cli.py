@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from runner.engine.store import LedgerStatus, RunStatus, RunStore
+from runner.store.runs import LedgerStatus, RunStatus, RunStore
 from tests.processes.cli import run_cli
 
 

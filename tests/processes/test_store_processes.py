@@ -8,7 +8,7 @@ import subprocess
 import sys
 from datetime import timedelta
 
-from runner.engine.store import RunStore, default_owner
+from runner.store.runs import RunStore, default_owner
 
 
 def test_lease_contention_across_processes(store_target):
@@ -16,7 +16,7 @@ def test_lease_contention_across_processes(store_target):
     with RunStore(store_target) as store:
         run, _ = store.create_run("T-p", "f")
     script = (
-        "import sys; from datetime import timedelta; from runner.engine.store import RunStore\n"
+        "import sys; from datetime import timedelta; from runner.store.runs import RunStore\n"
         "with RunStore(sys.argv[1]) as s:\n"
         "    print(s.acquire_lease(sys.argv[2], sys.argv[3], timedelta(minutes=5)))\n")
     procs = [subprocess.Popen([sys.executable, "-c", script, str(store_target), run.run_id,

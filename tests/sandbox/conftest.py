@@ -13,7 +13,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from runner.engine.clock import FixedClock, SystemClock
+from runner.clock import FixedClock, SystemClock
 from sandbox.app import create_app
 from sandbox.server import SandboxServer
 from tests.sandbox.browsing import HttpSession

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from runner.engine.clock import FixedClock
+from runner.clock import FixedClock
 from sandbox import captcha, db
 from sandbox.cli import sandbox
 from sandbox.seed import SEED_ORDERS

@@ -6,7 +6,7 @@ import hashlib
 from collections.abc import Callable
 from datetime import timedelta
 
-from runner.engine.clock import FixedClock
+from runner.clock import FixedClock
 from sandbox import captcha, db
 from tests.sandbox.browsing import HttpSession, solve_captcha, text, verify_geotrust
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import timedelta
 
-from runner.engine.clock import FixedClock
+from runner.clock import FixedClock
 from tests.sandbox.browsing import HttpSession, request_access, text
 
 EMAIL = "admin@fresh-issued.example"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from runner.engine.clock import FixedClock
+from runner.clock import FixedClock
 from tests.sandbox.browsing import HttpSession, text
 
 COLUMNS = ["Domain", "Customer", "Product", "Order ID", "Partner Order ID", "Purchased", "State",

@@ -6,7 +6,7 @@ import socket
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from runner.engine.clock import FixedClock
+from runner.clock import FixedClock
 from sandbox.server import SandboxServer
 from tests.sandbox.browsing import HttpSession
 

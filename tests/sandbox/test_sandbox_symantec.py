@@ -7,7 +7,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from runner.engine.clock import FixedClock
+from runner.clock import FixedClock
 from sandbox.seed import SEED_ORDERS
 from sandbox.symantec import EXPIRED_TEXT
 from tests.sandbox.browsing import HttpSession, log_in_symantec

@@ -9,12 +9,12 @@ from pathlib import Path
 from typing import Any
 
 from runner.actions import ActionSpec
+from runner.clock import Clock
 from runner.config import load_config
-from runner.engine.clock import Clock
 from runner.engine.executor import Executor
-from runner.engine.store import RunStore
 from runner.language.model import Flow
 from runner.language.validate import validate_text
+from runner.store.runs import RunStore
 
 
 class Session:
@@ -22,8 +22,8 @@ class Session:
 
     def save_cookies(self, path: Path) -> None: ...
     def close(self) -> None: ...
-    def open_pages(self) -> dict[str, Any]:
-        return {}
+    def failure_screenshots(self, run_dir: Path, step_id: str) -> list[str]:
+        return []
 
     def save_trace(self, path: Path) -> None:
         return None

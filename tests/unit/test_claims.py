@@ -1,4 +1,4 @@
-"""Claims for the queue (runner.engine.claims), in SQLite and PostgreSQL: which runs a sweep
+"""Claims for the queue (runner.store.claims), in SQLite and PostgreSQL: which runs a sweep
 enqueues, and that no run is claimed twice, by one sweep or by two at once."""
 
 from __future__ import annotations
@@ -7,9 +7,9 @@ import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from runner.engine.claims import QUEUED, claim_due_runs, claim_run
-from runner.engine.clock import FixedClock
-from runner.engine.store import RunStatus, RunStore
+from runner.clock import FixedClock
+from runner.store.claims import QUEUED, claim_due_runs, claim_run
+from runner.store.runs import RunStatus, RunStore
 
 T0 = datetime(2026, 5, 1, 9, 0, tzinfo=UTC)
 TTL = timedelta(minutes=10)

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from runner.engine.clock import ENV_VAR, FixedClock, OffsetClock, SystemClock, clock_from_env
+from runner.clock import ENV_VAR, FixedClock, OffsetClock, SystemClock, clock_from_env
 from runner.errors import ConfigError, InputError
 
 AT = datetime(2026, 5, 1, 9, 0, tzinfo=UTC)

@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_default_config_targets_the_builtin_sandbox() -> None:
-    config = load_config(ROOT / "runner" / "config" / "default.yaml")
+    config = load_config(ROOT / "config" / "default.yaml")
     assert config.is_sandbox and config.needs_sandbox
     live = config.with_sandbox_url("http://127.0.0.1:9999")
     assert live.console("pm").base_url == "http://127.0.0.1:9999/pm"
@@ -26,7 +26,7 @@ def test_default_config_targets_the_builtin_sandbox() -> None:
 
 
 def test_the_navigation_timeout_is_its_own_and_patient_by_default(tmp_path: Path) -> None:
-    default = load_config(ROOT / "runner" / "config" / "default.yaml")
+    default = load_config(ROOT / "config" / "default.yaml")
     assert default.browser.navigation_timeout == timedelta(seconds=30)
     assert default.browser.timeout == timedelta(seconds=10)
     path = tmp_path / "short.yaml"
@@ -39,7 +39,7 @@ def test_the_navigation_timeout_is_its_own_and_patient_by_default(tmp_path: Path
 
 
 def test_production_example_loads_and_refuses_a_fake_clock(monkeypatch: pytest.MonkeyPatch) -> None:
-    path = ROOT / "runner" / "config" / "production.example.yaml"
+    path = ROOT / "config" / "production.example.yaml"
     config = load_config(path)
     assert not config.is_sandbox and not config.needs_sandbox
     monkeypatch.setenv("CERTRUNNER_NOW", "+31d")
@@ -57,7 +57,7 @@ def test_credentials_in_yaml_are_refused(tmp_path: Path) -> None:
 
 
 def test_credentials_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    config = load_config(ROOT / "runner" / "config" / "production.example.yaml")
+    config = load_config(ROOT / "config" / "production.example.yaml")
     monkeypatch.delenv("SYMANTEC_USERNAME", raising=False)
     monkeypatch.delenv("SYMANTEC_PASSWORD", raising=False)
     with pytest.raises(ConfigError, match="SYMANTEC_USERNAME") as caught:
@@ -104,13 +104,13 @@ def test_state_paths_are_absolute_in_the_home_whatever_the_cwd(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
     env = {"CERTRUNNER_HOME": str(tmp_path / "home")}
-    config = load_config(ROOT / "runner" / "config" / "default.yaml", env=env)
+    config = load_config(ROOT / "config" / "default.yaml", env=env)
     assert config.home == tmp_path / "home"
     assert config.store == tmp_path / "home" / "runs.db"
     assert config.artifacts == tmp_path / "home" / "artifacts"
     assert config.sandbox_db == tmp_path / "home" / "sandbox.db"
     assert config.login_state == tmp_path / "home" / "login-state"
-    moved = load_config(ROOT / "runner" / "config" / "default.yaml",
+    moved = load_config(ROOT / "config" / "default.yaml",
                         env={**env, "CERTRUNNER_STORE": "elsewhere/r.db"})
     assert moved.store == tmp_path / "home" / "elsewhere" / "r.db"
 
@@ -125,7 +125,7 @@ def test_the_default_home_follows_xdg_and_never_the_cwd() -> None:
 
 
 def test_production_takes_its_home_from_the_file_and_durations_become_timedeltas() -> None:
-    config = load_config(ROOT / "runner" / "config" / "production.example.yaml", env={})
+    config = load_config(ROOT / "config" / "production.example.yaml", env={})
     assert config.home == Path("/var/lib/certrunner")
     assert config.store == Path("/var/lib/certrunner/runs.db")
     assert config.browser.timeout == timedelta(seconds=20)

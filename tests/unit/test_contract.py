@@ -56,7 +56,7 @@ def test_error_codes_are_the_catalogue() -> None:
 
 
 def test_every_outcome_of_the_shipped_flows_is_documented() -> None:
-    for path in sorted((ROOT / "runner" / "flows").glob("*.yaml")):
+    for path in sorted((ROOT / "flows").glob("*.yaml")):
         for step in load_flow(path).steps:
             if isinstance(step, EndStep):
                 assert documented(step.outcome), (path.name, step.outcome)

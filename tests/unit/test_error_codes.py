@@ -8,7 +8,6 @@ from pathlib import Path
 import pytest
 
 from runner.actions import load_catalogue
-from runner.cli.commands import FLOWS_DIR
 from runner.error_codes import (
     CONSOLE_COMMON,
     ErrorCode,
@@ -21,6 +20,7 @@ from runner.error_codes import (
 from runner.errors import BusinessError, ConsoleError, DriftError, InputError, RunnerError
 from runner.language.model import ActionStep, WaitStep
 from runner.language.validate import load_flow
+from runner.shipped import FLOWS_DIR
 
 ROOT = Path(__file__).resolve().parents[2]
 SOURCES = sorted([*(ROOT / "runner").rglob("*.py"), *(ROOT / "pages").rglob("*.py")])

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from runner.actions import ActionSpec, Effect
-from runner.engine.clock import FixedClock
+from runner.clock import FixedClock
 from runner.engine.next_action import ProvideInput, Verb, Wait
 from runner.error_codes import ErrorCode
 from tests.unit.stand_in_run import stand_in_executor

@@ -12,9 +12,9 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from runner.engine.clock import FixedClock
-from runner.engine.ledger import Ledger, LedgerStatus
-from runner.engine.store import RunStore, StoreError
+from runner.clock import FixedClock
+from runner.store.ledger import Ledger, LedgerStatus
+from runner.store.runs import RunStore, StoreError
 
 T0 = datetime(2026, 5, 1, 9, 0, tzinfo=UTC)
 REFUND = ("pm.refund", "ORD-1")

@@ -12,12 +12,12 @@ from typing import Any
 import pytest
 
 from runner.actions import NOT_CLICKED, ActionSpec, Effect
+from runner.clock import FixedClock
 from runner.config import load_config
-from runner.engine.clock import FixedClock
-from runner.engine.ledger import LedgerStatus
-from runner.engine.retry import RetryPolicy
+from runner.config.retry import RetryPolicy
 from runner.error_codes import ErrorCode
 from runner.errors import ConfigError, ConsoleError, InputError
+from runner.store.ledger import LedgerStatus
 from tests.unit.stand_in_run import stand_in_executor
 
 NOW = datetime(2026, 3, 10, 9, 0, tzinfo=UTC)

@@ -14,11 +14,11 @@ from starlette.routing import Route
 from starlette.testclient import TestClient
 
 from runner.engine.result import result_of
-from runner.engine.store import RunStatus, RunStore, StoreError
 from runner.errors import ConfigError, InputError
 from runner.service import runs
 from runner.service.guard import Guard
 from runner.service.options import ServiceOptions
+from runner.store.runs import RunStatus, RunStore, StoreError
 
 TOKEN = "unit-token-0123456789"
 

@@ -13,10 +13,10 @@ from typing import Any
 import pytest
 
 from runner.actions import ActionSpec, Effect
-from runner.engine.ledger import LedgerEntry, LedgerStatus
 from runner.engine.side_effects import BusyElsewhere, LazyArgs, LedgerGuard, NeedsConfirmation
-from runner.engine.store import RunStore, default_owner
 from runner.errors import BusinessError, ConsoleError
+from runner.store.ledger import LedgerEntry, LedgerStatus
+from runner.store.runs import RunStore, default_owner
 
 
 @dataclass

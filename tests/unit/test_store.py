@@ -12,15 +12,15 @@ from datetime import UTC, datetime, timedelta
 import psycopg
 import pytest
 
-from runner.engine.clock import FixedClock
-from runner.engine.store import (
+from runner.clock import FixedClock
+from runner.errors import InputError
+from runner.store.runs import (
     SCHEMA_VERSION,
     RunStatus,
     RunStore,
     StoreError,
     default_owner,
 )
-from runner.errors import InputError
 
 T0 = datetime(2026, 5, 1, 9, 0, tzinfo=UTC)
 

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from runner.engine.store import RunStore
-from runner.engine.store_open import StoreUnusable
+from runner.store.opening import StoreUnusable
+from runner.store.runs import RunStore
 
 
 def test_a_new_store_is_owner_only(tmp_path: Path) -> None:

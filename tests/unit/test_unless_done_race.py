@@ -17,9 +17,9 @@ from typing import Any
 import pytest
 
 from runner.actions import ActionSpec, Effect
-from runner.engine.clock import FixedClock
-from runner.engine.ledger import LedgerStatus
-from runner.engine.store import default_owner
+from runner.clock import FixedClock
+from runner.store.ledger import LedgerStatus
+from runner.store.runs import default_owner
 from tests.unit.stand_in_run import stand_in_executor
 
 NOW = datetime(2026, 3, 10, 9, 0, tzinfo=UTC)

@@ -718,7 +718,7 @@ def test_unquoted_comma_in_a_flow_mapping_is_caught(flow_issues):
     assert (issue.line, issue.field) == (3, "inputs.code.asked later")
 
 
-FLOWS = sorted((Path(__file__).resolve().parents[2] / "runner" / "flows").glob("*.yaml"))
+FLOWS = sorted((Path(__file__).resolve().parents[2] / "flows").glob("*.yaml"))
 
 
 @pytest.mark.parametrize("path", FLOWS, ids=[p.stem for p in FLOWS])

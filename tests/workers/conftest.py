@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from runner.engine.clock import OffsetClock
+from runner.clock import OffsetClock
 from sandbox.server import SandboxServer
 from tests.e2e.conftest import SandboxClient
 from tests.servers import REDIS_URL, postgres_schema, require

@@ -21,7 +21,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from runner.cli.app import App
-from runner.engine.store import Run, RunStatus, RunStore
+from runner.store.runs import Run, RunStatus, RunStore
 from runner.workers.celery_app import use_broker
 from runner.workers.enqueue import enqueue_run
 from tests.e2e.conftest import SandboxClient

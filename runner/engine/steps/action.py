@@ -25,11 +25,11 @@ from runner.engine.side_effects import (
 )
 from runner.engine.steps import ask, gate
 from runner.engine.steps.context import Jump, Pause, StepContext
-from runner.engine.store import RunStatus
 from runner.errors import ErrorCode, InputError, RunnerError
 from runner.jsonable import as_dict
 from runner.language.expressions import render_value
 from runner.language.model import ActionStep, AskStep
+from runner.store.runs import RunStatus
 
 
 def run(sc: StepContext, step: ActionStep) -> dict[str, Any]:

@@ -15,10 +15,10 @@ from typing import Any
 
 from runner.engine import texts
 from runner.engine.steps.context import Jump, Pause, StepContext
-from runner.engine.store import Run, RunStatus
 from runner.errors import BusinessError, ErrorCode, InputError
 from runner.language.expressions import render_value
 from runner.language.model import AskStep
+from runner.store.runs import Run, RunStatus
 
 ANSWERS = "answers"
 REJECTED = "rejected"

@@ -13,14 +13,14 @@ from datetime import datetime
 from typing import Any
 
 from runner.actions import ActionSpec, Effect
+from runner.clock import Clock
 from runner.config import Config
-from runner.engine.clock import Clock
 from runner.engine.lazy_session import SessionHolder
 from runner.engine.next_action import NextAction
-from runner.engine.store import Run, RunStatus, RunStore
 from runner.errors import ConsoleError, RunnerError
 from runner.language.model import Flow, GateStep, OnExpired, Step
 from runner.logs import get_logger
+from runner.store.runs import Run, RunStatus, RunStore
 
 
 @dataclass

@@ -11,12 +11,12 @@ is validated (``runner.language.unless_done``).
 
 from __future__ import annotations
 
-from runner.engine.ledger import LedgerStatus
 from runner.engine.side_effects import BusyElsewhere
 from runner.engine.steps.action import wait_for_other_run
 from runner.engine.steps.context import StepContext
 from runner.language.expressions import render_value
 from runner.language.model import ActionStep
+from runner.store.ledger import LedgerStatus
 
 
 def already_done(sc: StepContext) -> str | None:

@@ -12,11 +12,11 @@ from typing import Any
 
 from runner.engine import texts
 from runner.engine.steps.context import End, StepContext
-from runner.engine.store import RunStatus
 from runner.error_codes import declared
 from runner.errors import BusinessError
 from runner.language.expressions import render_value
 from runner.language.model import EndStatus, EndStep
+from runner.store.runs import RunStatus
 
 
 def _text(template: str | None, values: dict[str, Any]) -> str | None:

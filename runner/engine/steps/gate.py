@@ -11,11 +11,11 @@ from typing import Any
 
 from runner.engine import texts
 from runner.engine.steps.context import End, StepContext
-from runner.engine.store import RunStatus
 from runner.engine.window import WindowDecision, cap_deadline, decide, long_date
 from runner.errors import BusinessError, ErrorCode
 from runner.language.expressions import render_value
 from runner.language.model import GateStep, OnExpired
+from runner.store.runs import RunStatus
 
 OUTCOME_EXPIRED = "refund_window_expired"
 

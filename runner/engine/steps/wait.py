@@ -11,12 +11,12 @@ from typing import Any
 from runner.engine import texts
 from runner.engine.steps import gate
 from runner.engine.steps.context import Pause, StepContext
-from runner.engine.store import RunStatus
 from runner.error_codes import ErrorCode, lookup
 from runner.errors import BusinessError
 from runner.jsonable import as_dict as plain
 from runner.language.expressions import render_value, truthy
 from runner.language.model import WaitStep
+from runner.store.runs import RunStatus
 
 
 def run(sc: StepContext, step: WaitStep) -> dict[str, Any]:

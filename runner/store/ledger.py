@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from runner.engine.db import Database, StoreError, at, dt, dumps, loads, transaction, ts
 from runner.errors import ErrorCode
+from runner.store.db import Database, StoreError, at, dt, dumps, loads, transaction, ts
 
 
 class LedgerStatus(enum.StrEnum):

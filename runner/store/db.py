@@ -3,8 +3,8 @@
 The store is a SQLite file (the embedded default) or a PostgreSQL database (``postgresql://``
 URL, past one machine); ``Database`` hides which. All SQL of the store lives in three modules:
 this one (opening and migrating), ``store`` (runs, leases, events) and ``ledger`` (side
-effects); what differs between the two databases is in ``runner.engine.dialect``, the tables
-in the versioned files of ``runner/engine/migrations/``.
+effects); what differs between the two databases is in ``runner.store.dialect``, the tables
+in the versioned files of ``runner/store/migrations/``.
 
 Several processes use one store at once (CLI runs, cron, service and Celery workers), so every
 write is one transaction in which a read before a write cannot race (SQLite: ``BEGIN
@@ -24,8 +24,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from runner.engine import store_open
-from runner.engine.dialect import (
+from runner.errors import ErrorCode, InputError, RunnerError
+from runner.jsonable import find_secret, to_json
+from runner.store import opening as store_open
+from runner.store.dialect import (
     POSTGRESQL,
     SQLITE,
     Dialect,
@@ -34,8 +36,6 @@ from runner.engine.dialect import (
     redacted,
     statements,
 )
-from runner.errors import ErrorCode, InputError, RunnerError
-from runner.jsonable import find_secret, to_json
 
 SCHEMA_VERSION = 2
 
@@ -51,7 +51,7 @@ class Database:
     """One connection to the store's database, SQLite or PostgreSQL, speaking the store's SQL.
 
     Statements are written once, in SQLite's spelling; ``execute`` hands each to the database
-    in its own (``runner.engine.dialect``). Rows answer by column name in both. A connection
+    in its own (``runner.store.dialect``). Rows answer by column name in both. A connection
     belongs to one thread at a time (a worker thread opens its own).
     """
 

@@ -13,9 +13,9 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from runner.engine.db import transaction, ts
-from runner.engine.owners import held
-from runner.engine.store import RunStatus, RunStore
+from runner.store.db import transaction, ts
+from runner.store.owners import held
+from runner.store.runs import RunStatus, RunStore
 
 QUEUED = "queued:"
 

@@ -1,7 +1,7 @@
 """What the run store hands back: a run, one of its events, and whether a create made the run.
 
 Plain data, read from a row of ``runs`` or ``events`` (``run_of``, ``event_of``); the store
-(``runner.engine.store``) is the only writer.
+(``runner.store.runs``) is the only writer.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from runner.engine.db import at, dt, loads
+from runner.store.db import at, dt, loads
 
 
 class RunStatus(enum.StrEnum):

@@ -4,14 +4,14 @@ A run can wait days for a customer, so its state lives here rather than in a pro
 step costs one write transaction (``record_step``: the run row, the step's event and the lease
 renewal together); the run's history is its events, nothing else. A lease with an expiry keeps
 two processes off the same run. The side-effect ledger shares the database (``RunStore.ledger``,
-``runner.engine.ledger``). Secrets never come here: values under secret-looking keys are
+``runner.store.ledger``). Secrets never come here: values under secret-looking keys are
 refused, not scrubbed, so a leak is a bug that fails loudly.
 
 The public API, which any other backend keeps: ``create_run``, ``get_run``,
 ``find_runs_by_ticket``, ``list_runs``, ``save_run``, ``record_step``, ``due_runs``,
 ``orphaned_runs``, ``acquire_lease``, ``release_lease``, ``lease_alive``, ``append_event``,
 ``events``, ``abandon_run`` and ``ledger``. What they hand back (``Run``, ``Event``, ``Created``)
-is in ``runner.engine.run_records``, and importable from here.
+is in ``runner.store.run_records``, and importable from here.
 """
 
 from __future__ import annotations
@@ -21,8 +21,9 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from runner.engine.clock import Clock, SystemClock
-from runner.engine.db import (
+from runner.clock import Clock, SystemClock
+from runner.errors import ErrorCode
+from runner.store.db import (
     SCHEMA_VERSION,
     Database,
     StoreError,
@@ -32,11 +33,10 @@ from runner.engine.db import (
     transaction,
     ts,
 )
-from runner.engine.dialect import is_url
-from runner.engine.ledger import Claim, Ledger, LedgerEntry, LedgerStatus
-from runner.engine.owners import default_owner, held, new_run_id
-from runner.engine.run_records import Created, Event, Run, RunStatus, event_of, run_of
-from runner.errors import ErrorCode
+from runner.store.dialect import is_url
+from runner.store.ledger import Claim, Ledger, LedgerEntry, LedgerStatus
+from runner.store.owners import default_owner, held, new_run_id
+from runner.store.run_records import Created, Event, Run, RunStatus, event_of, run_of
 
 __all__ = ["SCHEMA_VERSION", "Claim", "Created", "Event", "LedgerEntry", "LedgerStatus", "Run",
            "RunStatus", "RunStore", "StoreError", "default_owner", "new_run_id"]

@@ -6,7 +6,7 @@ The embedded default is a SQLite file; past one machine the store is a PostgreSQ
 parameters, its row locks (``FOR UPDATE``; SQLite locks the whole file for a write transaction,
 so it needs none), the way each starts a write transaction, remembers its schema version and
 serialises two processes migrating at once. Schemas and migrations are versioned SQL files in
-``runner/engine/migrations/<dialect>/``.
+``runner/store/migrations/<dialect>/``.
 """
 
 from __future__ import annotations

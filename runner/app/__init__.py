@@ -1,0 +1,1 @@
+"""The application layer: what every door (command line, HTTP, MCP, queue, console) calls."""
