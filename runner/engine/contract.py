@@ -20,6 +20,8 @@ SCHEMA_ID = "https://certrunner.invalid/schema/output.json"
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
 
 STATUS_MEANING: dict[str, str] = {
+    "queued": "handed to the workers, none has taken it yet (queued_at says since when); ask "
+              "again later (exit 3)",
     "succeeded": "finished; tell the customer customer_message (exit 0)",
     "denied": "finished, policy said no (refund window); tell the customer, maybe offer the "
               "next_action (exit 0)",

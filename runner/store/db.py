@@ -37,7 +37,7 @@ from runner.store.dialect import (
     statements,
 )
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 
 class StoreError(RunnerError):

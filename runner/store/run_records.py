@@ -16,6 +16,7 @@ from runner.store.db import at, dt, loads
 
 
 class RunStatus(enum.StrEnum):
+    QUEUED = "queued"  # enqueued for the workers; none has taken it yet (since ``queued_at``)
     RUNNING = "running"
     SUCCEEDED = "succeeded"
     DENIED = "denied"
@@ -44,6 +45,7 @@ class Run:
     deadline: datetime | None = None
     lease_owner: str | None = None  # read-only here: change it with acquire/release_lease
     lease_expires_at: datetime | None = None
+    queued_at: datetime | None = None  # when it was last handed to the queue
 
 
 @dataclass(frozen=True)
@@ -73,7 +75,8 @@ def run_of(row: Mapping[str, Any]) -> Run:
         inputs=loads(row["inputs"]) or {}, outcome=row["outcome"], message=row["message"],
         next_action=loads(row["next_action"]), error=loads(row["error"]),
         next_check_at=dt(row["next_check_at"]), deadline=dt(row["deadline"]),
-        lease_owner=row["lease_owner"], lease_expires_at=dt(row["lease_expires_at"]))
+        lease_owner=row["lease_owner"], lease_expires_at=dt(row["lease_expires_at"]),
+        queued_at=dt(row["queued_at"]))
 
 
 def event_of(row: Mapping[str, Any]) -> Event:

@@ -387,7 +387,7 @@ def test_a_schema_1_file_is_migrated(db_path, clock):
     raw.close()
 
     with RunStore(db_path, clock) as store:
-        assert store.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 2
+        assert store.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 3
         run = store.get_run("run-a")
         assert run.context == {"steps": {"order": {"order_id": "ORD-1"}}}
         assert [(e.step, e.status) for e in store.events("run-a")] == [("order", "done")]

@@ -1,0 +1,85 @@
+-- Schema 2 -> 3: runs may be 'queued' (enqueued, no worker has taken it yet, since queued_at);
+-- paused runs keep their files in the store; operators, their decisions and claims; the
+-- snapshots of pages the nightly check cannot reach.
+CREATE TABLE runs_v3 (
+    run_id TEXT PRIMARY KEY,
+    ticket TEXT NOT NULL,
+    flow TEXT NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('queued', 'running', 'succeeded', 'denied',
+                                           'waiting', 'needs_input', 'failed', 'abandoned')),
+    current_step TEXT,
+    context TEXT NOT NULL DEFAULT '{}',
+    inputs TEXT NOT NULL DEFAULT '{}',
+    outcome TEXT,
+    message TEXT,
+    next_action TEXT,
+    error TEXT,
+    next_check_at TEXT,
+    deadline TEXT,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    lease_owner TEXT,
+    lease_expires_at TEXT,
+    queued_at TEXT,
+    UNIQUE (ticket, flow)
+);
+INSERT INTO runs_v3 SELECT run_id, ticket, flow, status, current_step, context, inputs, outcome,
+    message, next_action, error, next_check_at, deadline, created_at, updated_at, lease_owner,
+    lease_expires_at, NULL FROM runs;
+DROP TABLE runs;
+ALTER TABLE runs_v3 RENAME TO runs;
+CREATE INDEX IF NOT EXISTS runs_due ON runs (status, next_check_at);
+CREATE INDEX IF NOT EXISTS runs_by_ticket ON runs (ticket);
+
+-- Schema 3: what any machine sharing the store needs to continue a paused run, and the people.
+-- A paused run's files (the captcha it asks about, the anonymous console session it was read
+-- in): never a console login, never an answer.
+CREATE TABLE run_files (
+    run_id TEXT NOT NULL REFERENCES runs (run_id),
+    name TEXT NOT NULL,
+    content BLOB NOT NULL,
+    media_type TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    PRIMARY KEY (run_id, name)
+);
+
+-- Operators of the console and the API: a token is kept only as its hash.
+CREATE TABLE operators (
+    name TEXT PRIMARY KEY,
+    role TEXT NOT NULL CHECK (role IN ('viewer', 'operator', 'admin')),
+    token_hash TEXT NOT NULL UNIQUE,
+    created_at TEXT NOT NULL,
+    created_by TEXT NOT NULL
+);
+
+-- Every human decision, by whom, through which door: answers (never their value),
+-- confirmations, retries, abandons, claims, operator changes.
+CREATE TABLE decisions (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    ts TEXT NOT NULL,
+    actor TEXT NOT NULL,
+    via TEXT NOT NULL,
+    action TEXT NOT NULL,
+    run_id TEXT,
+    detail TEXT NOT NULL DEFAULT '{}'
+);
+
+-- Who is working on a person-task right now, so a second operator sees it is taken.
+CREATE TABLE task_claims (
+    run_id TEXT PRIMARY KEY REFERENCES runs (run_id),
+    operator TEXT NOT NULL,
+    claimed_at TEXT NOT NULL,
+    expires_at TEXT NOT NULL
+);
+
+-- What a real run saw on a page the nightly check cannot reach (behind the captcha or an
+-- email): the latest accessibility snapshot per page.
+CREATE TABLE page_snapshots (
+    page TEXT PRIMARY KEY,
+    run_id TEXT NOT NULL,
+    taken_at TEXT NOT NULL,
+    url TEXT NOT NULL,
+    snapshot TEXT NOT NULL
+);
+
+CREATE INDEX decisions_run ON decisions (run_id);
