@@ -23,8 +23,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from runner.cli.app import App  # noqa: E402
-from runner.cli.commands import resume_run, run_flow  # noqa: E402
+from runner.app.context import AppContext as App  # noqa: E402
+from runner.app.tickets import resume as resume_run  # noqa: E402
+from runner.app.tickets import run_ticket as run_flow  # noqa: E402
 from runner.engine.next_action import ProvideInput  # noqa: E402
 
 

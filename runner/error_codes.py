@@ -80,7 +80,7 @@ NEXT_BY_KIND = {Kind.BUSINESS: NextType.TELL_CUSTOMER, Kind.CONSOLE: NextType.RE
 EXIT_BY_KIND = {Kind.BUSINESS: ExitCode.FAILED, Kind.CONSOLE: ExitCode.FAILED,
                 Kind.DRIFT: ExitCode.FAILED, Kind.INPUT: ExitCode.USAGE}
 FINISHED = ("succeeded", "denied", "abandoned")  # abandoned: a person closed it for good
-PAUSED = ("waiting", "needs_input", "running")  # running: another process holds it, come back
+PAUSED = ("waiting", "needs_input", "running", "queued")  # running or queued: come back later
 
 
 class ErrorCode(enum.StrEnum):
@@ -110,6 +110,10 @@ class ErrorCode(enum.StrEnum):
     # the command line, config and environment
     USAGE_ERROR = "usage_error", Kind.INPUT, "the command line is wrong (see --help)"
     BAD_INPUT = "bad_input", Kind.INPUT, "a command-line value is malformed"
+    EXTRA_MISSING = ("extra_missing", Kind.INPUT, "the command needs a part of certrunner that "
+                     "is not installed (pip install 'certrunner[EXTRA]')",
+                     NextType.FIX_CONFIGURATION)
+    BAD_FILTER = "bad_filter", Kind.INPUT, "a run list filter has a value no run can have"
     CONFIG_INVALID = "config_invalid", Kind.INPUT, "the config file is malformed"
     CONFIG_NOT_FOUND = "config_not_found", Kind.INPUT, "the config file does not exist"
     CONFIG_UNREADABLE = ("config_unreadable", Kind.INPUT,

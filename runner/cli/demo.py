@@ -11,13 +11,14 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
-from runner.cli.commands import resume_run, run_flow
+from runner.app.tickets import resume as resume_run
+from runner.app.tickets import run_ticket as run_flow
 from runner.engine.next_action import ProvideInput
 from runner.engine.result import RunResult, human_summary
 from runner.errors import ConfigError, ErrorCode
 
 if TYPE_CHECKING:
-    from runner.cli.app import App
+    from runner.app.context import AppContext as App
 
 Echo = Callable[[str], None]
 

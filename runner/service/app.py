@@ -12,11 +12,12 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
+from runner.app.options import ServiceOptions
+from runner.app.warm import RunService
 from runner.error_codes import ErrorCode, Kind
 from runner.errors import RunnerError
-from runner.service.core import RunService
 from runner.service.guard import Guard
-from runner.service.options import ServiceOptions
+from runner.service.models import contract_components
 from runner.service.routes import router
 
 STATUS_BY_KIND = {Kind.INPUT: 400, Kind.BUSINESS: 409, Kind.CONSOLE: 503, Kind.DRIFT: 500}
@@ -25,7 +26,12 @@ CONFLICT = (ErrorCode.RUN_IN_PROGRESS, ErrorCode.RUN_FINISHED, ErrorCode.SIDE_EF
 HTTP_CODES = {404: ErrorCode.NOT_FOUND, 405: ErrorCode.METHOD_NOT_ALLOWED}
 
 
+UNPROCESSABLE = (ErrorCode.BAD_FILTER,)
+
+
 def error_status(error: RunnerError) -> int:
+    if error.code in UNPROCESSABLE:
+        return 422
     if error.code in NOT_FOUND:
         return 404
     if error.code in CONFLICT:
@@ -84,4 +90,21 @@ def create_app(options: ServiceOptions, service: RunService | None = None) -> Fa
     app.add_exception_handler(RequestValidationError, _bad_request)
     app.add_exception_handler(HTTPException, _http_error)
     app.add_middleware(Guard, token=options.token, max_body_bytes=options.max_body_bytes)
+    _contract_in_openapi(app)
     return app
+
+
+def _contract_in_openapi(app: FastAPI) -> None:
+    """The run shapes in /openapi.json are the contract's own (one description for every
+    door), added to the components FastAPI generates from the request models."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, object]:
+        if app.openapi_schema is None:
+            schema = generate()
+            schema.setdefault("components", {}).setdefault("schemas", {}).update(
+                contract_components())
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

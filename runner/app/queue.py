@@ -1,4 +1,6 @@
-"""The Celery app: a Redis broker, late acknowledgement, and the beat schedule.
+"""The queue to the worker fleet: a Celery app on a Redis broker, late acknowledgement, and the
+beat schedule. The application layer sends tasks by name (``send_advance``); the workers door
+(``runner.workers.tasks``) defines them on this same app.
 
 Delivery is at least once, by choice: a task is acknowledged only when it has finished
 (``acks_late``), a worker that dies loses nothing (``reject_on_worker_lost``, and Redis hands an
@@ -60,6 +62,19 @@ def use_broker(url: str | None, *, queue: str | None = None,
             **celery.conf.broker_transport_options,
             "visibility_timeout": visibility_timeout.total_seconds()}
     return celery
+
+
+def send_advance(run_id: str, owner: str, task_id: str) -> bool:
+    """Send the task that drives ``run_id`` (by name: the workers define it); False when the
+    broker cannot be reached (the run stays queued in the store for the sweep)."""
+    from kombu.exceptions import OperationalError
+
+    try:
+        celery.send_task("certrunner.advance", args=(run_id, owner), task_id=task_id,
+                         retry=False)
+    except (OperationalError, OSError):
+        return False
+    return True
 
 
 def claim_ttl() -> timedelta:

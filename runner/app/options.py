@@ -1,4 +1,5 @@
-"""How the service is started; refused before anything listens when exposure is unsafe."""
+"""How the warm host (HTTP, MCP, the console) is started; refused before anything listens when
+exposure is unsafe."""
 
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ class ServiceOptions:
     grace: timedelta = timedelta(seconds=60)  # how long SIGTERM lets running runs finish
     config_path: str | None = None
     headed: bool = False
+    hand_off: bool = False  # new and due runs go to the worker fleet (runner.app.handoff)
 
     @property
     def loopback(self) -> bool:

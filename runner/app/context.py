@@ -1,7 +1,8 @@
-"""The application object the CLI passes around: config, store, sandbox and browser, all lazy.
+"""What every application call works with: config, store, sandbox and browser, all lazy.
 
-Lazy so that `status` or `flows validate` never start a browser or a sandbox, and so that a
-command that does need them starts each exactly once.
+One per command-line invocation, one per worker thread of the service and of a Celery worker
+(``runner.app.pool.AttachedContext``). Lazy so that `status` or `flows validate` never start a
+browser or a sandbox, and so that a call that does need them starts each exactly once.
 """
 
 from __future__ import annotations
@@ -22,8 +23,8 @@ if TYPE_CHECKING:
     from sandbox.server import SandboxServer
 
 
-class App:
-    """One per CLI invocation; close() releases whatever was started."""
+class AppContext:
+    """One per invocation or worker thread; close() releases whatever was started."""
 
     def __init__(self, config_path: str | None = None, headed: bool = False) -> None:
         restrict_new_files()  # state holds emails and cookies: owner-only from the first file

@@ -1,5 +1,9 @@
 """The output contract as a JSON Schema (draft 2020-12), built from the code that makes the output.
 
+One description for every door: ``certrunner schema`` prints it for the command line, and the
+service's ``/openapi.json`` carries the same run shapes for HTTP (``output_schema("http")``);
+only ``next_action.command`` differs by door (an argv, a request, a tool call).
+
 Agents, cron and the HTTP/MCP doors depend on this shape; ``certrunner schema`` prints it and
 every JSON output in the tests is validated against it. The enums come from the code: run statuses
 from the store, error kinds, error codes and next-action types (with what each means) from the
@@ -80,7 +84,25 @@ def _error() -> dict[str, Any]:
     }
 
 
-def _next_action() -> dict[str, Any]:
+COMMANDS: dict[str, dict[str, Any]] = {
+    "cli": {"type": "array", "items": {"type": "string"}, "minItems": 1,
+            "description": "argv that runs as it is; an element holding <...> is a placeholder "
+                           "the caller fills in."},
+    "http": {"type": "object", "required": ["method", "path", "body"],
+             "additionalProperties": False,
+             "description": "The HTTP request that does it; a value holding <...> is a "
+                            "placeholder the caller fills in.",
+             "properties": {"method": {"enum": ["GET", "POST"]}, "path": {"type": "string"},
+                            "body": {"type": ["object", "null"]}}},
+    "mcp": {"type": "object", "required": ["tool", "arguments"], "additionalProperties": False,
+            "description": "The MCP tool call that does it; a value holding <...> is a "
+                           "placeholder the caller fills in.",
+            "properties": {"tool": {"type": "string"}, "arguments": {"type": "object"}}},
+}
+DOORS = tuple(COMMANDS)
+
+
+def _next_action(door: str) -> dict[str, Any]:
     return {
         "type": ["object", "null"],
         "description": "What the caller does next; null when nothing is left to do.",
@@ -88,10 +110,8 @@ def _next_action() -> dict[str, Any]:
         "properties": {
             "type": _described(NEXT_ACTION_MEANING, list(NEXT_ACTION_MEANING)),
             "summary": {"type": "string", "description": "The same, for a person."},
-            "command": {"anyOf": [{"type": "array", "items": {"type": "string"}, "minItems": 1},
-                                  {"type": "null"}],
-                        "description": "argv that runs as it is, or null; an element holding "
-                                       "<...> is a placeholder the caller fills in."},
+            "command": {"anyOf": [COMMANDS[door], {"type": "null"}],
+                        "description": "What to do next at this door, or null."},
         },
     }
 
@@ -113,7 +133,11 @@ _FIELD_SCHEMAS: dict[str, dict[str, Any]] = {
         "properties": {"id": {"type": "string"}, "status": {"enum": list(STEP_STATUSES)},
                        "duration_ms": {"type": "integer", "minimum": 0}}}},
     "artifacts": {"type": "array", "items": {"type": "string", "pattern": "^/"},
-                  "description": "Absolute paths: screenshots, traces, the captcha image."},
+                  "description": "Screenshots, traces, the captcha image: absolute paths on "
+                                 "this machine at the command line, /runs/RUN/artifacts/NAME "
+                                 "URLs over HTTP and MCP."},
+    "queued_at": {"type": ["string", "null"], "format": "date-time",
+                  "description": "A queued run: when it was handed to the workers."},
     "existing": {"type": "boolean",
                  "description": "true: the ticket already had this run; nothing was started."},
 }
@@ -135,6 +159,16 @@ def run_result_schema() -> dict[str, Any]:
             "additionalProperties": False, "properties": properties}
 
 
+def _ticket_status() -> dict[str, Any]:
+    base = run_result_schema()
+    return {**base, "required": [*base["required"], "other_runs"],
+            "properties": {**base["properties"], "other_runs": {
+                "type": "array", "items": {"$ref": "#/$defs/run_summary"},
+                "description": "The ticket's other runs (other flows), newest first."}},
+            "description": "`status REF`: the run REF names, or the ticket's newest run, with "
+                           "the ticket's other runs named."}
+
+
 def _run_summary() -> dict[str, Any]:
     return {"type": "object", "additionalProperties": False,
             "required": ["run_id", "ticket", "flow", "status"],
@@ -144,7 +178,7 @@ def _run_summary() -> dict[str, Any]:
                 "flow": {"type": "string"}, "status": {"$ref": "#/$defs/status"},
                 "outcome": _NULLABLE_STRING, "current_step": _NULLABLE_STRING,
                 "next_action": {"$ref": "#/$defs/next_action"},
-                "created_at": _TIMESTAMP, "updated_at": _TIMESTAMP,
+                "created_at": _TIMESTAMP, "updated_at": _TIMESTAMP, "queued_at": _TIMESTAMP,
                 "next_check_at": _TIMESTAMP, "deadline": _TIMESTAMP}}
 
 
@@ -152,8 +186,15 @@ def _run_detail() -> dict[str, Any]:
     base = run_result_schema()
     extra = {
         "current_step": _NULLABLE_STRING, "inputs": {"type": "object"},
-        "created_at": _TIMESTAMP, "updated_at": _TIMESTAMP,
+        "created_at": _TIMESTAMP, "updated_at": _TIMESTAMP, "queued_at": _TIMESTAMP,
         "next_check_at": _TIMESTAMP, "deadline": _TIMESTAMP,
+        "decisions": {"type": "array", "items": {
+            "type": "object", "required": ["ts", "actor", "via", "action"],
+            "properties": {"seq": {"type": "integer"}, "ts": {"type": "string"},
+                           "actor": {"type": "string"}, "via": {"type": "string"},
+                           "action": {"type": "string"}, "run_id": _NULLABLE_STRING,
+                           "detail": {"type": "object"}}},
+            "description": "Every human decision on the run: who, through which door, what."},
         "events": {"type": "array", "items": {
             "type": "object", "required": ["seq", "ts", "kind"],
             "properties": {"seq": {"type": "integer"}, "ts": {"type": "string"},
@@ -169,7 +210,7 @@ def _run_detail() -> dict[str, Any]:
                            "evidence": {"type": "object"}, "attempted_at": _TIMESTAMP,
                            "confirmed_at": _TIMESTAMP}}},
     }
-    return {**base, "required": [*base["required"], "events", "ledger"],
+    return {**base, "required": [*base["required"], "events", "ledger", "decisions"],
             "properties": {**base["properties"], **extra},
             "description": "`runs show RUN`: the run's result with its events and ledger."}
 
@@ -182,6 +223,15 @@ def _failure() -> dict[str, Any]:
                            "ticket": {"type": "string"}, "flow": {"type": "string"},
                            "run_id": _NULLABLE_STRING, "ref": {"type": "string"},
                            "path": {"type": "string"}}}
+
+
+def _enqueued() -> dict[str, Any]:
+    base = run_result_schema()
+    return {**base, "required": [*base["required"], "queued"],
+            "properties": {**base["properties"], "queued": {
+                "type": "boolean", "description": "true: this call handed the run to the "
+                "workers; false: the ticket already had the run and it was not queued again."}},
+            "description": "`enqueue`: the run as created (or found), and whether it was queued."}
 
 
 def _flows() -> dict[str, Any]:
@@ -199,16 +249,17 @@ def _flow_valid() -> dict[str, Any]:
                            "name": {"type": "string"}}}
 
 
-def output_schema() -> dict[str, Any]:
+def output_schema(door: str = "cli") -> dict[str, Any]:
     """The schema of every JSON document the CLI prints on stdout (except the sandbox's and
-    the selector check's own reports)."""
+    the selector check's own reports); ``door`` says how next actions' commands are written."""
     defs: dict[str, Any] = {
         "status": _described(STATUS_MEANING, statuses()),
         "error": _error(),
-        "next_action": _next_action(),
+        "next_action": _next_action(door),
         "run_result": run_result_schema(),
         "run_results": {"type": "array", "items": {"$ref": "#/$defs/run_result"},
-                        "description": "`status TICKET` when the ticket has several runs."},
+                        "description": "Several runs (what `resume --due` resumed)."},
+        "ticket_status": _ticket_status(),
         "run_summary": _run_summary(),
         "run_list": {"type": "array", "items": {"$ref": "#/$defs/run_summary"},
                      "description": "`runs list`, newest first."},
@@ -220,11 +271,12 @@ def output_schema() -> dict[str, Any]:
             "properties": {"resumed": {"$ref": "#/$defs/run_results"},
                            "needs_input": {"$ref": "#/$defs/run_list"}}},
         "failure": _failure(),
+        "enqueued": _enqueued(),
         "flow_list": _flows(),
         "flow_valid": _flow_valid(),
     }
-    outputs = ["run_result", "run_results", "run_list", "run_detail", "due_report", "failure",
-               "flow_list", "flow_valid"]
+    outputs = ["run_result", "run_results", "ticket_status", "run_list", "run_detail", "due_report",
+               "failure", "flow_list", "flow_valid", "enqueued"]
     return {"$schema": DRAFT, "$id": SCHEMA_ID, "title": "certrunner output",
             "description": "One JSON document on stdout per command run with --json. Exit "
                            "codes: 0 finished, 3 paused, 1 failed, 2 bad usage or input.",

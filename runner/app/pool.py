@@ -2,8 +2,8 @@
 
 Playwright's sync API and SQLite connections both belong to the thread that opened them, so a
 worker keeps its own of each for its whole life and runs one job at a time: a job is a call of
-the CLI's own command functions (runner.cli.commands) with the worker's app. The browser is
-shared: every worker attaches to the one Chromium over CDP and each run gets its own context.
+the application layer (runner.app.tickets) with the worker's context. The browser is shared:
+every worker attaches to the one Chromium over CDP and each run gets its own context.
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ from datetime import timedelta
 from typing import Any, Generic, TypeVar
 
 from runner.actions import Catalogue
+from runner.app.context import AppContext
 from runner.browser.session import BrowserHost
-from runner.cli.app import App
 from runner.config import Config
 from runner.error_codes import ErrorCode
 from runner.errors import RunnerError
@@ -35,9 +35,9 @@ class ServiceStopping(RunnerError):
                          ErrorCode.SERVICE_STOPPING)
 
 
-class WorkerApp(App):
-    """The CLI's App for one worker thread: the service's live config (sandbox URLs filled
-    in), its own store connection, a browser host attached to the shared Chromium."""
+class AttachedContext(AppContext):
+    """The application context of one worker thread: the host's live config (sandbox URLs
+    filled in), its own store connection, a browser host attached to the shared Chromium."""
 
     def __init__(self, config: Config, cdp_url: str, catalogue: Catalogue) -> None:
         super().__init__(str(config.path))
@@ -51,7 +51,7 @@ class WorkerApp(App):
 
 @dataclass
 class _Job(Generic[T]):
-    fn: Callable[[App], T]
+    fn: Callable[[AppContext], T]
     future: Future[T]
 
 
@@ -59,7 +59,7 @@ class WorkerPool:
     """A fixed set of workers fed from one queue; drain() stops taking work."""
 
     def __init__(self, config: Config, cdp_url: str, catalogue: Catalogue, workers: int) -> None:
-        self._make_app = lambda: WorkerApp(config, cdp_url, catalogue)
+        self._make_app = lambda: AttachedContext(config, cdp_url, catalogue)
         self._queue: queue.Queue[_Job[Any] | None] = queue.Queue()
         self._threads = [threading.Thread(target=self._work, name=f"worker-{n}", daemon=True)
                          for n in range(workers)]
@@ -85,7 +85,7 @@ class WorkerPool:
         for thread in self._threads:
             thread.start()
 
-    def submit(self, fn: Callable[[App], T]) -> Future[T]:
+    def submit(self, fn: Callable[[AppContext], T]) -> Future[T]:
         future: Future[T] = Future()
         if self.draining.is_set():
             future.set_exception(ServiceStopping())
@@ -131,7 +131,7 @@ class WorkerPool:
         finally:
             self._close(app)
 
-    def _close(self, app: App) -> None:
+    def _close(self, app: AppContext) -> None:
         from playwright.sync_api import Error as PlaywrightError
 
         try:

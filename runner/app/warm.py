@@ -1,51 +1,57 @@
-"""The service's one engine room: what every door (HTTP routes, MCP tools) calls.
+"""The warm host behind the long-lived doors (HTTP, MCP over HTTP or stdio, the console).
 
 It owns the warm parts (config with the sandbox started, one shared Chromium, the worker pool,
-the scheduler) and turns requests into jobs that call the CLI's own command functions, so a
-run answered over HTTP or MCP is the very ``RunResult`` the CLI prints. Two requests for one
-ticket and flow while the first is running share its answer; across processes the store's
-unique (ticket, flow) and its leases keep it to one run.
+the scheduler) and turns requests into jobs that call the application layer
+(``runner.app.tickets``, ``runner.app.runs``), so a run answered over HTTP, MCP or the console
+is the very ``RunResult`` the command line prints. Two requests for one ticket and flow while
+the first is running share its answer; across processes the store's unique (ticket, flow) and
+its leases keep it to one run.
+
+With ``hand_off`` the host is a front for the worker fleet: new tickets and due runs go to the
+queue (``runner.app.handoff``), and only a person's answer is driven here (it never travels
+through the broker); the run's console session comes from the store (``runner.app.files``).
 """
 
 from __future__ import annotations
 
-import re
+import os
+import sys
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import replace
-from pathlib import Path
 from typing import Any
 
-from runner.cli import commands
-from runner.cli.app import App
-from runner.engine.result import RunResult, result_of
+from runner.app import runs, tickets
+from runner.app.context import AppContext
+from runner.app.files import artifact_bytes
+from runner.app.options import ServiceOptions
+from runner.app.people import SYSTEM, Actor
+from runner.app.pool import WorkerPool
+from runner.app.scheduler import Scheduler
+from runner.engine.result import RunResult
 from runner.error_codes import ErrorCode
 from runner.errors import InputError
-from runner.language.validate import check_inputs
 from runner.logs import get_logger
-from runner.service import runs
-from runner.service.options import ServiceOptions
-from runner.service.pool import WorkerPool
-from runner.service.scheduler import Scheduler
 from runner.store.dialect import redacted
 from runner.store.runs import Run, RunStore, default_owner
 
-FLOW_NAME = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
+Key = tuple[str, str, str]
 
 
 class RunService:
     def __init__(self, options: ServiceOptions) -> None:
         self.options = options
-        self.app = App(options.config_path, headed=options.headed)
+        self.app = AppContext(options.config_path, headed=options.headed)
         self.owner = default_owner()
         self.log = get_logger()
         self._local = threading.local()
         self._lock = threading.RLock()  # done-callbacks may run inside it
-        self._in_flight: dict[tuple[str, str, str], Future[RunResult]] = {}
+        self._in_flight: dict[Key, Future[RunResult]] = {}
         self._chromium: Any = None
         self.pool: WorkerPool | None = None
         self.scheduler: Scheduler | None = None
+        self.listeners: list[Callable[[RunResult], None]] = []  # told of every drive's end
 
     # life cycle
 
@@ -60,7 +66,8 @@ class RunService:
         self.scheduler = Scheduler(self.queue_due, self.options.poll)
         self.scheduler.start()
         self.log.info("service_started", workers=self.options.workers,
-                      chromium_pid=self._chromium.pid, store=redacted(config.store_target))
+                      chromium_pid=self._chromium.pid, store=redacted(config.store_target),
+                      hand_off=self.options.hand_off)
 
     def drain(self) -> None:
         """SIGTERM: no new work; running runs carry on to their next pause or end."""
@@ -113,33 +120,56 @@ class RunService:
             store = self._local.store = RunStore(self.app.config.store_target)
         return store
 
+    @property
+    def reader(self) -> AppContext:
+        """An application context for reads in the calling thread (its own store connection,
+        never a browser)."""
+        ctx: AppContext | None = getattr(self._local, "reader", None)
+        if ctx is None:
+            ctx = self._local.reader = _Reader(self.app, self.store)
+        return ctx
+
     # runs
 
-    def run_flow(self, flow: str, ticket: str, inputs: dict[str, Any]) -> Future[RunResult]:
-        """Start (or join, or find) the run of ``flow`` for ``ticket``."""
-        if not FLOW_NAME.match(flow):
-            raise InputError(f"flow must be a flow name (see list_flows), got {flow!r}",
-                             ErrorCode.UNKNOWN_FLOW)
-        loaded = commands.validate_flow(flow)
-        check_inputs(loaded, inputs)
-        if not ticket.strip():
-            raise InputError("a ticket id is required", ErrorCode.MISSING_TICKET)
-        key = ("new", loaded.name, ticket)
+    def run_flow(self, flow: str, ticket: str, inputs: dict[str, Any],
+                 actor: Actor = SYSTEM) -> Future[RunResult]:
+        """Start (or join, or find) the run of ``flow`` for ``ticket``; handed to the workers
+        when this host is a front for them."""
+        prepared = tickets.prepare(flow, ticket, inputs, named_only=True)
+        if self.options.hand_off and not prepared.secrets:
+            done: Future[RunResult] = Future()
+            from runner.app.handoff import enqueue
+
+            done.set_result(enqueue(self.reader, prepared).result)
+            return done
+        key = ("new", prepared.flow.name, ticket)
         with self._lock:
             running = self._in_flight.get(key)
             if running is not None:
                 return _as_existing(running)
-            return self._submit(key, lambda app: commands.run_flow(app, flow, ticket, inputs))
+            return self._submit(key, lambda ctx: tickets.start(ctx, prepared, actor=actor))
 
-    def resume_run(self, run_id: str, inputs: dict[str, Any]) -> Future[RunResult]:
-        """Continue a run (a finished or abandoned one answers as it is: the executor decides)."""
-        self._run(run_id)
+    def resume_run(self, run_id: str, inputs: dict[str, Any],
+                   actor: Actor = SYSTEM) -> Future[RunResult]:
+        """Continue a run (a finished or abandoned one answers as it is: the executor decides).
+        A person's answer is always driven here: it never goes through the broker."""
+        tickets.load_run(self.reader, run_id)
         with self._lock:
             return self._submit(("run", run_id, ""),
-                                lambda app: commands.resume_run(app, run_id, inputs))
+                                lambda ctx: tickets.resume(ctx, run_id, inputs, actor=actor))
 
     def queue_due(self) -> int:
-        """Queue every due or orphaned run not already being worked on here."""
+        """Queue every due or orphaned run not already being worked on here (to the workers,
+        when this host is a front for them)."""
+        if self.options.hand_off:
+            from runner.app.queue import claim_ttl, send_advance
+            from runner.store.claims import claim_due_runs
+
+            claims = claim_due_runs(self.store, claim_ttl())
+            for claim in claims:
+                if not send_advance(claim.run_id, claim.owner, claim.token):
+                    self.store.release_lease(claim.run_id, claim.owner)
+            return len(claims)
         now = self.app.clock.now()
         queued = 0
         with self._lock:
@@ -153,52 +183,53 @@ class RunService:
                 queued += 1
         return queued
 
-    def _result(self, run: Run) -> RunResult:
-        return result_of(run, self.store.events(run.run_id))
-
     def get_run(self, run_id: str) -> RunResult:
-        return self._result(self._run(run_id))
+        return runs.get(self.reader, run_id)
 
     def list_runs(self, *, ticket: str | None = None, flow: str | None = None,
                   status: str | None = None, limit: int = 50) -> list[RunResult]:
-        return [self._result(run) for run in runs.list_runs(self.store, ticket=ticket, flow=flow,
-                                                         status=status, limit=limit)]
+        return runs.list_runs(self.reader, runs.Filters(status=status, ticket=ticket,
+                                                        flow=flow, limit=limit))
 
-    def abandon_run(self, run_id: str, reason: str) -> RunResult:
-        return self._result(runs.abandon_run(self.store, run_id, reason))
+    def abandon_run(self, run_id: str, reason: str, actor: Actor = SYSTEM,
+                    force: bool = False) -> RunResult:
+        return runs.abandon(self.reader, run_id, reason, actor, force=force)
 
     def list_flows(self) -> list[dict[str, str]]:
-        return commands.list_flows()
+        return tickets.list_flows()
 
-    def artifact(self, run_id: str, name: str) -> Path:
-        """A file the run lists in its ``artifacts`` (captcha, screenshots, trace), by name.
-
+    def artifact(self, run_id: str, name: str) -> tuple[bytes, str]:
+        """A file the run lists in its ``artifacts`` (captcha, screenshots, trace), by name:
+        from this machine's disk, else from the store (a run driven on another machine).
         Only listed files: the run's folder also holds its console cookies, which never leave.
         """
-        folder = (self.app.config.artifacts / run_id).resolve()
-        for listed in self._result(self._run(run_id)).artifacts:
-            path = Path(listed).resolve()
-            if path.name == name and path.is_relative_to(folder) and path.is_file():
-                return path
-        raise InputError(f"run {run_id} has no artifact {name!r}", ErrorCode.UNKNOWN_ARTIFACT)
+        result = self.get_run(run_id)
+        found = artifact_bytes(self.store, self._run(run_id), name, result.artifacts)
+        if found is None:
+            raise InputError(f"run {run_id} has no artifact {name!r}",
+                             ErrorCode.UNKNOWN_ARTIFACT)
+        return found
 
     # helpers
 
     def _run(self, run_id: str) -> Run:
-        run = self.store.get_run(run_id)
-        if run is None:
-            raise InputError(f"no run {run_id}", ErrorCode.UNKNOWN_RUN)
-        return run
+        return tickets.load_run(self.reader, run_id)
 
-    def _submit(self, key: tuple[str, str, str],
-                job: Callable[[App], RunResult]) -> Future[RunResult]:
+    def _submit(self, key: Key, job: Callable[[AppContext], RunResult]) -> Future[RunResult]:
         assert self.pool is not None, "start() the service first"
         future = self.pool.submit(job)
         self._in_flight[key] = future
         future.add_done_callback(lambda _f: self._forget(key, future))
+        future.add_done_callback(self._tell_listeners)
         return future
 
-    def _forget(self, key: tuple[str, str, str], future: Future[RunResult]) -> None:
+    def _tell_listeners(self, future: Future[RunResult]) -> None:
+        if future.cancelled() or future.exception() is not None:
+            return
+        for listener in self.listeners:
+            listener(future.result())
+
+    def _forget(self, key: Key, future: Future[RunResult]) -> None:
         with self._lock:
             if self._in_flight.get(key) is future:
                 del self._in_flight[key]
@@ -215,8 +246,20 @@ class RunService:
                       outcome=result.outcome)
 
 
-def _resume_job(run_id: str) -> Callable[[App], RunResult]:
-    return lambda app: commands.resume_run(app, run_id, {})
+class _Reader(AppContext):
+    """The host's config with one thread's store connection: for reads, never a browser."""
+
+    def __init__(self, host: AppContext, store: RunStore) -> None:
+        super().__init__(host.config_path)
+        self._config = host.config
+        self._store = store
+
+    def close(self) -> None:
+        """The store belongs to the host's thread-local; nothing else was started."""
+
+
+def _resume_job(run_id: str) -> Callable[[AppContext], RunResult]:
+    return lambda ctx: tickets.resume(ctx, run_id, {})
 
 
 def _as_existing(running: Future[RunResult]) -> Future[RunResult]:
@@ -232,3 +275,11 @@ def _as_existing(running: Future[RunResult]) -> Future[RunResult]:
 
     running.add_done_callback(copy)
     return joined
+
+
+def exit_mid_run(service: RunService) -> None:
+    """Leave the unfinished runs exactly as their last saved step left them: no thread may
+    write a failure now, so the process ends at once (the next start resumes them)."""
+    sys.stderr.flush()
+    service.kill_browser()
+    os._exit(3)
