@@ -13,7 +13,6 @@ from runner.app.answer import HTTP, answer
 from runner.app.people import Actor
 from runner.app.warm import RunService
 from runner.engine.result import RunResult
-from runner.store.runs import RunStatus
 from runner.service.models import (
     PLAIN,
     AbandonRequest,
@@ -24,6 +23,7 @@ from runner.service.models import (
     RunRequest,
     contract_ref,
 )
+from runner.store.runs import RunStatus
 
 ERRORS: dict[int | str, dict[str, Any]] = {
     code: {"content": {"application/json": {"schema": contract_ref("failure")}},

@@ -19,11 +19,11 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
+
 from runner.app.context import AppContext as App
 from runner.app.handoff import enqueue
-from runner.app.tickets import prepare
-
 from runner.app.queue import use_broker
+from runner.app.tickets import prepare
 from runner.store.runs import Run, RunStatus, RunStore
 from tests.e2e.conftest import SandboxClient
 from tests.waiting import process_gone, wait_until
