@@ -55,7 +55,7 @@ def main() -> None:
 
 
 def report(app: App, scratch: Path, repeat: int) -> None:
-    from sandbox import customer
+    from runner.cli.demo_customer import cancel_certificate
     from sandbox.control import Sandbox
 
     config = app.live_config()
@@ -94,7 +94,7 @@ def report(app: App, scratch: Path, repeat: int) -> None:
         assert first.run_id
         resume_run(app, first.run_id, {"image_number": answer})
         with host.session(scratch / "customer") as session:
-            customer.cancel_certificate(session, f"admin@{issued}", app.catalogue)
+            cancel_certificate(session, f"admin@{issued}", app.catalogue)
         final = resume_run(app, first.run_id, {})
         rows.append((f"cancel_refund: issued ({final.status})", time.perf_counter() - started))
 

@@ -87,9 +87,9 @@ def run_demo(app: App, echo: Echo) -> int:
 
 def _customer_cancels(app: App, email: str, echo: Echo) -> None:
     """The customer's side, in a browser context of its own (the customer is not us)."""
-    from sandbox import customer
+    from runner.cli.demo_customer import cancel_certificate
 
     with app.host.session(app.config.artifacts / "demo-customer") as session:
-        done = customer.cancel_certificate(session, email, app.catalogue)
+        done = cancel_certificate(session, email, app.catalogue)
     echo(f"   mail: {done.subject!r} -> {done.link}")
     echo(f"   portal: {done.domain} is now {done.status}")

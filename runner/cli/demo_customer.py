@@ -3,6 +3,8 @@
 In production the customer opens GeoTrust's access email and cancels in their own portal; here
 a browser session of its own (the customer is not us) does it through the catalogue's customer
 actions, ``mail.access_link`` and ``portal.cancel_certificate``, which flows may never call.
+It lives beside the demo, not in ``sandbox/``: it drives our page objects, and the vendor's
+replica knows nothing of us.
 """
 
 from __future__ import annotations
