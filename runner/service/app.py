@@ -14,6 +14,7 @@ from starlette.exceptions import HTTPException
 
 from runner.error_codes import ErrorCode, Kind
 from runner.errors import RunnerError
+from runner.observability.exposition import mount as mount_metrics
 from runner.service.core import RunService
 from runner.service.guard import Guard
 from runner.service.options import ServiceOptions
@@ -83,5 +84,6 @@ def create_app(options: ServiceOptions, service: RunService | None = None) -> Fa
     app.add_exception_handler(RunnerError, _runner_error)
     app.add_exception_handler(RequestValidationError, _bad_request)
     app.add_exception_handler(HTTPException, _http_error)
+    mount_metrics(app, service)  # GET /metrics (runner.observability)
     app.add_middleware(Guard, token=options.token, max_body_bytes=options.max_body_bytes)
     return app
