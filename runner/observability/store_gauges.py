@@ -60,9 +60,9 @@ class StoreCollector(Collector):
             yield from _person_waits(store, now)
             yield from _count_and_age(store, now, _CUSTOMER_WAITS, RunStatus.WAITING,
                                       "runs_waiting_for_customer", "customer_wait_oldest",
-                                      "Runs waiting for the customer to act.")
+                                      "runs waiting for the customer to act")
             yield from _count_and_age(store, now, _QUEUED, RunStatus.QUEUED, "runs_queued",
-                                      "queued_oldest", "Runs queued and not yet taken.")
+                                      "queued_oldest", "runs queued and not yet taken")
             yield _failed(store, now)
 
 
@@ -95,8 +95,8 @@ def _person_waits(store: RunStore, now: datetime) -> Iterator[GaugeMetricFamily]
 def _count_and_age(store: RunStore, now: datetime, statement: str, status: RunStatus,
                    count_name: str, age_name: str, text: str) -> Iterator[GaugeMetricFamily]:
     row = store.db.execute(statement, (status.value,)).fetchone()
-    yield GaugeMetricFamily(f"{PREFIX}_{count_name}", text, value=row["n"] or 0)
-    yield GaugeMetricFamily(f"{PREFIX}_{age_name}_seconds", f"Age of the oldest: {text}",
+    yield GaugeMetricFamily(f"{PREFIX}_{count_name}", f"How many {text}.", value=row["n"] or 0)
+    yield GaugeMetricFamily(f"{PREFIX}_{age_name}_seconds", f"Age of the oldest of the {text}.",
                             value=_age(now, row["oldest"]))
 
 

@@ -47,7 +47,7 @@ def install() -> None:
         _installed = True
 
 
-def start_metrics(config: Any, concurrency: int, browser_up: Any) -> int | None:
+def start_metrics(config: Any, concurrency: Any, browser_up: Any) -> int | None:
     """Open the metrics port if one is configured; answers the port bound, logged as
     ``metrics_listening``. ``config`` is the worker's (its store and state home)."""
     port = os.environ.get(PORT_VAR, "").strip()
@@ -56,8 +56,10 @@ def start_metrics(config: Any, concurrency: int, browser_up: Any) -> int | None:
     from runner.observability.exposition import serve
     from runner.store.runs import RunStore
 
+    workers = int(concurrency) if str(concurrency).isdigit() else 0  # Celery's may be "auto"
+
     def stats() -> dict[str, Any]:
-        return {"workers": concurrency, "busy": _busy, "browser_up": browser_up()}
+        return {"workers": workers, "busy": _busy, "browser_up": browser_up()}
 
     home = Path(config.store).parent
     bound = serve(int(port), os.environ.get(HOST_VAR, "127.0.0.1"),
