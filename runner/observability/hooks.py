@@ -58,6 +58,12 @@ def enable_metrics() -> ModuleType:
     return _metrics
 
 
+def disable_metrics() -> None:
+    """Stop counting (the metrics keep their values): for benchmarks that compare."""
+    global _metrics
+    _metrics = None
+
+
 def page_action(name: str, attempt: int = 1) -> None:
     """A page-object action is called: an event on the step's span."""
     span = _step.get()
