@@ -4,6 +4,8 @@ Celery hands the task over (its request ``Context``, built from the message head
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -12,7 +14,11 @@ from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
+from runner.clock import FixedClock
 from runner.observability import hooks, tracing, worker
+from tests.unit.stand_in_run import stand_in_executor
+
+NOW = datetime(2026, 3, 10, 9, 0, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -62,3 +68,21 @@ def test_tracing_follows_the_standard_variables() -> None:
                                "OTEL_SDK_DISABLED": "true"})
     assert not tracing.wanted({"OTEL_EXPORTER_OTLP_ENDPOINT": "http://c:4318",
                                "OTEL_TRACES_EXPORTER": "none"})
+
+
+def test_a_drive_links_to_whoever_queued_it(exporter: InMemorySpanExporter,
+                                            tmp_path: Path) -> None:
+    queued_by = ("0af7651916cd43dd8448eb211c80319c", "b7ad6b7169203331")
+    hooks.carried.set(queued_by)
+    flow, store, executor = stand_in_executor(tmp_path, FixedClock(NOW), {}, """
+        name: at_once
+        steps:
+          - id: done
+            end: nothing_to_do
+        """)
+    assert executor.start(flow, "T-1", {}).status == "succeeded"
+    (drive,) = [s for s in exporter.get_finished_spans() if s.parent is None]
+    assert [(f"{link.context.trace_id:032x}", f"{link.context.span_id:016x}")
+            for link in drive.links] == [queued_by]
+    assert f"{drive.context.trace_id:032x}" != queued_by[0]  # a trace of its own
+    store.close()
