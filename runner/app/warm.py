@@ -109,7 +109,9 @@ class RunService:
     def stats(self) -> dict[str, Any]:
         pool = self.pool
         return {"workers": pool.size if pool else 0, "busy": pool.busy if pool else 0,
-                "queued": pool.queued if pool else 0, "ready": self.ready}
+                "queued": pool.queued if pool else 0, "ready": self.ready,
+                "browser_up": (self._chromium is not None
+                               and self._chromium.process.poll() is None)}
 
     @property
     def store(self) -> RunStore:

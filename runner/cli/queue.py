@@ -49,13 +49,18 @@ def _celery(obj: Obj, broker: str | None) -> Any:
 @click.option("--beat", is_flag=True, help="Also run the beat schedule in this process (one "
               "per installation is enough; more are harmless).")
 @click.option("--name", default=None, help="Worker name (default: certrunner-PID@HOST).")
+@click.option("--metrics-port", type=click.IntRange(0, 65535), default=None,
+              envvar="CERTRUNNER_METRICS_PORT",
+              help="Expose Prometheus metrics on this port (0: any free one; default: none).")
 @click.option("--loglevel", default="INFO", show_default=True, help="Celery's log level.")
 @common_options
 @pass_obj
 def worker_cmd(obj: Obj, broker: str | None, concurrency: int, beat: bool, name: str | None,
-               loglevel: str) -> None:
+               metrics_port: int | None, loglevel: str) -> None:
     """Advance runs taken from the queue; runs live in the store (CERTRUNNER_STORE)."""
     app = _celery(obj, broker)
+    if metrics_port is not None:  # read at the worker's start (runner.observability.worker)
+        os.environ["CERTRUNNER_METRICS_PORT"] = str(metrics_port)
     argv = ["worker", "--pool=threads", f"--concurrency={concurrency}", f"--loglevel={loglevel}",
             "--without-gossip", "--without-mingle",
             "-n", name or f"certrunner-{os.getpid()}@{socket.gethostname()}"]

@@ -16,6 +16,7 @@ from runner.app.options import ServiceOptions
 from runner.app.warm import RunService
 from runner.error_codes import ErrorCode, Kind
 from runner.errors import RunnerError
+from runner.observability.exposition import mount as mount_metrics
 from runner.service.guard import Guard
 from runner.service.models import contract_components
 from runner.service.routes import router
@@ -89,6 +90,7 @@ def create_app(options: ServiceOptions, service: RunService | None = None) -> Fa
     app.add_exception_handler(RunnerError, _runner_error)
     app.add_exception_handler(RequestValidationError, _bad_request)
     app.add_exception_handler(HTTPException, _http_error)
+    mount_metrics(app, service)  # GET /metrics (runner.observability)
     app.add_middleware(Guard, token=options.token, max_body_bytes=options.max_body_bytes)
     _contract_in_openapi(app)
     return app

@@ -55,6 +55,15 @@ def app() -> AppContext:
     return found
 
 
+def config() -> Config:
+    assert _state is not None, "runtime.start() first"
+    return _state.config
+
+
+def browser_up() -> bool:
+    return _state is not None and _state.chromium.process.poll() is None
+
+
 def stop() -> None:
     global _state
     if _state is not None:

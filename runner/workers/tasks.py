@@ -18,16 +18,19 @@ from celery.signals import worker_init, worker_shutdown
 from runner.app.queue import celery, claim_ttl
 from runner.errors import RunnerError
 from runner.logs import get_logger
+from runner.observability import worker as observed
 from runner.store.claims import claim_due_runs
 from runner.store.runs import Run, RunStatus
 from runner.workers import runtime
 
 log = get_logger()
+observed.install()  # a queued run's trace context travels in its task's headers
 
 
 @worker_init.connect
-def _start_browser(**_kwargs: Any) -> None:
+def _start_browser(sender: Any = None, **_kwargs: Any) -> None:
     runtime.start(os.environ.get("CERTRUNNER_CONFIG"))
+    observed.start_metrics(runtime.config(), getattr(sender, "concurrency", 1), runtime.browser_up)
 
 
 @worker_shutdown.connect

@@ -25,7 +25,8 @@ from tests.contract import check_document
 from tests.e2e.cli import ROOT, Cli
 from tests.e2e.conftest import SandboxClient
 
-TOOLS = {"get_artifact", "list_flows", "run_flow", "get_run", "list_runs", "resume_run", "abandon_run"}
+TOOLS = {"get_artifact", "list_flows", "run_flow", "get_run", "list_runs", "resume_run",
+         "abandon_run"}
 
 
 def _run_of(result: Any) -> dict[str, Any]:
