@@ -9,6 +9,7 @@ unique (ticket, flow) and its leases keep it to one run.
 
 from __future__ import annotations
 
+import os
 import re
 import threading
 from collections.abc import Callable
@@ -17,6 +18,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from runner.app.notify import PUBLIC_URL_VAR, Notifier
 from runner.cli import commands
 from runner.cli.app import App
 from runner.engine.result import RunResult, result_of
@@ -46,6 +48,7 @@ class RunService:
         self._chromium: Any = None
         self.pool: WorkerPool | None = None
         self.scheduler: Scheduler | None = None
+        self.notifier = Notifier.from_env(f"http://{options.host}:{options.port}")
 
     # life cycle
 
@@ -59,6 +62,7 @@ class RunService:
         self.pool.start()
         self.scheduler = Scheduler(self.queue_due, self.options.poll)
         self.scheduler.start()
+        self.notifier.start()
         self.log.info("service_started", workers=self.options.workers,
                       chromium_pid=self._chromium.pid, store=redacted(config.store_target))
 
@@ -79,10 +83,16 @@ class RunService:
             # "running" instead, and the caller ends the process (see serve.py).
             self.log.warning("service_stopped_mid_run", running=left)
             return left
+        self.notifier.stop()
         if self._chromium is not None:
             self._chromium.stop()
         self.app.close()
         return 0
+
+    def bound(self, host: str, port: int) -> None:
+        """The address the server listens on (``--port 0`` picks one): the console's links."""
+        if not os.environ.get(PUBLIC_URL_VAR):
+            self.notifier.base_url = f"http://{host}:{port}"
 
     def kill_browser(self) -> None:
         """Only for a process about to exit with runs mid-step (they resume on restart)."""
@@ -196,7 +206,13 @@ class RunService:
         future = self.pool.submit(job)
         self._in_flight[key] = future
         future.add_done_callback(lambda _f: self._forget(key, future))
+        future.add_done_callback(self._notify)
         return future
+
+    def _notify(self, future: Future[RunResult]) -> None:
+        """Where a drive ends: tell the people in the loop if it now waits for them."""
+        if not future.cancelled() and future.exception() is None:
+            self.notifier.after_drive(future.result())
 
     def _forget(self, key: tuple[str, str, str], future: Future[RunResult]) -> None:
         with self._lock:
