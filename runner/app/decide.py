@@ -95,6 +95,16 @@ def answer(host: RunHost, actor: Actor, run_id: str, inputs: dict[str, str]) -> 
     return _drive(host, actor, run_id, dict(inputs))
 
 
+def record_resume(store: RunStore, actor: Actor, run_id: str, inputs: dict[str, Any]) -> None:
+    """A resume through the HTTP API or MCP, recorded like the console's: an answer or a
+    confirmation when it gives inputs (their names and a confirmation's choice, never an
+    answer's value), else a retry."""
+    confirms = {k: v for k, v in inputs.items() if k.startswith(CONFIRM_PREFIX)}
+    action = "confirm" if confirms else ("answer" if inputs else "retry")
+    detail = {"inputs": sorted(inputs), **({"choices": confirms} if confirms else {})}
+    store.decisions.record(actor.name, actor.via, action, run_id, detail if inputs else {})
+
+
 def retry(host: RunHost, actor: Actor, run_id: str) -> RunResult:
     """Resume a failed or paused run without new inputs (after a person fixed the cause)."""
     require(actor, Permission.RETRY)

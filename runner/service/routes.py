@@ -8,6 +8,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import FileResponse, JSONResponse
 
+from runner.app.decide import record_resume
+from runner.app.people import Actor
 from runner.engine.result import RunResult
 from runner.service.core import RunService
 from runner.service.models import (
@@ -32,6 +34,12 @@ router = APIRouter()
 def _service(request: Request) -> RunService:
     service: RunService = request.app.state.service
     return service
+
+
+def _actor(request: Request) -> Actor:
+    """The operator whose bearer token this is; else the machine with the shared token."""
+    actor = getattr(request.state, "actor", None)
+    return actor if isinstance(actor, Actor) else Actor("api", "http")
 
 
 def _run(result: RunResult) -> JSONResponse:
@@ -85,7 +93,9 @@ def get_run(run_id: str, request: Request) -> JSONResponse:
 @router.post("/runs/{run_id}/resume", responses=RUN, tags=["runs"])
 async def resume_run(run_id: str, body: ResumeRequest, request: Request) -> JSONResponse:
     """Continue a paused or failed run from its step, with the inputs it asked for."""
-    future = _service(request).resume_run(run_id, dict(body.inputs))
+    service = _service(request)
+    future = service.resume_run(run_id, dict(body.inputs))
+    record_resume(service.store, _actor(request), run_id, dict(body.inputs))
     return _run(await asyncio.wrap_future(future))
 
 
@@ -93,7 +103,12 @@ async def resume_run(run_id: str, body: ResumeRequest, request: Request) -> JSON
 def abandon_run(run_id: str, body: AbandonRequest, request: Request) -> JSONResponse:
     """Give a paused or failed run up for good (a second time changes nothing); refused while
     one of its side effects is unconfirmed. Side effects already done stay done."""
-    return _run(_service(request).abandon_run(run_id, body.reason))
+    service = _service(request)
+    result = service.abandon_run(run_id, body.reason)
+    actor = _actor(request)
+    service.store.decisions.record(actor.name, actor.via, "abandon", run_id,
+                                   {"reason": body.reason})
+    return _run(result)
 
 
 @router.get("/runs/{run_id}/artifacts/{name}", tags=["runs"],
