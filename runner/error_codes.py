@@ -164,6 +164,28 @@ class ErrorCode(enum.StrEnum):
     SERVICE_STOPPING = ("service_stopping", Kind.CONSOLE,
                         "the service is stopping and started nothing; retry once it is back")
 
+    # operators, their roles and the console's forms
+    FORBIDDEN = ("forbidden", Kind.INPUT,
+                 "the operator's role does not allow the action (the message says which role "
+                 "does)")
+    SIGN_IN_FAILED = ("sign_in_failed", Kind.INPUT,
+                      "no operator has that name and token (or the console session expired)")
+    CSRF_FAILED = ("csrf_failed", Kind.INPUT,
+                   "a console form came without its CSRF token (or with another session's): "
+                   "reload the page and submit it again")
+    OPERATOR_EXISTS = "operator_exists", Kind.INPUT, "an operator of that name exists already"
+    UNKNOWN_OPERATOR = "unknown_operator", Kind.INPUT, "no operator of that name"
+    OPERATOR_NAME_INVALID = ("operator_name_invalid", Kind.INPUT,
+                             "an operator's name is 1-64 letters, digits, dots, dashes or "
+                             "underscores")
+    LAST_ADMIN = ("last_admin", Kind.INPUT,
+                  "the last admin cannot be removed (add another admin first)")
+    TASK_CLAIMED = ("task_claimed", Kind.INPUT,
+                    "another operator holds the person-task (the message says who and until "
+                    "when)")
+    NOT_A_PERSON_TASK = ("not_a_person_task", Kind.INPUT,
+                         "the run waits for no person now (it moved on, or finished)")
+
     # flows, runs and their inputs
     UNKNOWN_FLOW = "unknown_flow", Kind.INPUT, "no flow of that name"
     FLOW_NOT_FOUND = "flow_not_found", Kind.INPUT, "the flow file does not exist"

@@ -169,7 +169,7 @@ def resume(ctx: AppContext, run_id: str, given: dict[str, Any], *, actor: Actor 
     plain = {k: v for k, v in given.items() if k not in confirms}
     check_inputs(flow, {**run.inputs, **plain})
     keep, secrets = split_secrets(flow, plain)
-    if given and actor is not SYSTEM:
+    if actor is not SYSTEM:
         ctx.store.decisions.record(actor.name, actor.via, _decision_name(secrets, confirms),
                                    run_id, _decision_detail(run, keep, secrets, confirms))
     if progress:
@@ -184,7 +184,7 @@ def resume(ctx: AppContext, run_id: str, given: dict[str, Any], *, actor: Actor 
 def _decision_name(secrets: dict[str, Any], confirms: dict[str, Any]) -> str:
     if confirms:
         return "confirm"
-    return "answer" if secrets else "resume"
+    return "answer" if secrets else "retry"
 
 
 def _decision_detail(run: Run, keep: dict[str, Any], secrets: dict[str, Any],

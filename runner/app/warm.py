@@ -25,6 +25,7 @@ from typing import Any
 from runner.app import runs, tickets
 from runner.app.context import AppContext
 from runner.app.files import artifact_bytes
+from runner.app.notify import PUBLIC_URL_VAR, Notifier
 from runner.app.options import ServiceOptions
 from runner.app.people import SYSTEM, Actor
 from runner.app.pool import WorkerPool
@@ -52,6 +53,8 @@ class RunService:
         self.pool: WorkerPool | None = None
         self.scheduler: Scheduler | None = None
         self.listeners: list[Callable[[RunResult], None]] = []  # told of every drive's end
+        self.notifier = Notifier.from_env(f"http://{options.host}:{options.port}")
+        self.listeners.append(self.notifier.after_drive)
 
     # life cycle
 
@@ -65,6 +68,7 @@ class RunService:
         self.pool.start()
         self.scheduler = Scheduler(self.queue_due, self.options.poll)
         self.scheduler.start()
+        self.notifier.start()
         self.log.info("service_started", workers=self.options.workers,
                       chromium_pid=self._chromium.pid, store=redacted(config.store_target),
                       hand_off=self.options.hand_off)
@@ -86,10 +90,16 @@ class RunService:
             # "running" instead, and the caller ends the process (see serve.py).
             self.log.warning("service_stopped_mid_run", running=left)
             return left
+        self.notifier.stop()
         if self._chromium is not None:
             self._chromium.stop()
         self.app.close()
         return 0
+
+    def bound(self, host: str, port: int) -> None:
+        """The address the server listens on (``--port 0`` picks one): the console's links."""
+        if not os.environ.get(PUBLIC_URL_VAR):
+            self.notifier.base_url = f"http://{host}:{port}"
 
     def kill_browser(self) -> None:
         """Only for a process about to exit with runs mid-step (they resume on restart)."""

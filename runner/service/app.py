@@ -12,11 +12,15 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
+from runner.app import operators as app_operators
 from runner.app.options import ServiceOptions
+from runner.app.people import Actor
 from runner.app.warm import RunService
+from runner.console.web import mount_console
 from runner.error_codes import ErrorCode, Kind
 from runner.errors import RunnerError
 from runner.observability.exposition import mount as mount_metrics
+from runner.service.docs import mount_docs
 from runner.service.guard import Guard
 from runner.service.models import contract_components
 from runner.service.routes import router
@@ -80,18 +84,27 @@ def create_app(options: ServiceOptions, service: RunService | None = None) -> Fa
         finally:
             app.state.left_running = await anyio.to_thread.run_sync(service.stop)
 
-    app = FastAPI(title="certrunner", version="1", lifespan=lifespan, description=(
+    app = FastAPI(title="certrunner", version="1", lifespan=lifespan, docs_url=None,
+                  redoc_url=None, description=(
         "Cancel and refund SSL certificates on vendor consoles, one run per support ticket. "
-        "Run bodies are the CLI's JSON contract; MCP (streamable HTTP) is served at /mcp."))
+        "Run bodies are the CLI's JSON contract; MCP (streamable HTTP) is served at /mcp; "
+        "the operator console at /."))
     app.state.service = service
     app.state.left_running = 0
     app.include_router(router)
     app.router.routes.extend(mcp_app.routes)
+    mount_docs(app)
+    mount_console(app, service, service.app.config.home, secure=not options.loopback)
     app.add_exception_handler(RunnerError, _runner_error)
     app.add_exception_handler(RequestValidationError, _bad_request)
     app.add_exception_handler(HTTPException, _http_error)
     mount_metrics(app, service)  # GET /metrics (runner.observability)
-    app.add_middleware(Guard, token=options.token, max_body_bytes=options.max_body_bytes)
+
+    def operator(token: str, via: str) -> Actor | None:
+        return app_operators.bearer(service.store, token, via)
+
+    app.add_middleware(Guard, token=options.token, max_body_bytes=options.max_body_bytes,
+                       operators=operator)
     _contract_in_openapi(app)
     return app
 

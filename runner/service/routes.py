@@ -48,7 +48,7 @@ def _service(request: Request) -> RunService:
 def actor_of(request: Request) -> Actor:
     """Who is asking: the operator the guard found for the bearer token, else the machine
     that holds the shared API token (or nobody, on an open loopback service)."""
-    found = request.scope.get("state", {}).get("actor")
+    found = getattr(request.state, "actor", None)
     return found if isinstance(found, Actor) else Actor("api", "http")
 
 

@@ -29,6 +29,7 @@ class _Server(uvicorn.Server):
         if self.started:  # the port actually bound (``--port 0`` picks a free one)
             bound = [s.getsockname() for server in self.servers for s in server.sockets]
             get_logger().info("service_listening", host=bound[0][0], port=bound[0][1])
+            self.service.bound(bound[0][0], bound[0][1])
 
     def handle_exit(self, sig: int, frame: FrameType | None) -> None:
         self.service.drain()

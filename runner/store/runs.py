@@ -37,8 +37,10 @@ from runner.store.decisions import Decisions
 from runner.store.dialect import is_url
 from runner.store.files import RunFiles
 from runner.store.ledger import Claim, Ledger, LedgerEntry, LedgerStatus
+from runner.store.operators import Operators
 from runner.store.owners import default_owner, held, new_run_id
 from runner.store.run_records import Created, Event, Run, RunStatus, event_of, run_of
+from runner.store.task_claims import TaskClaims
 
 __all__ = ["SCHEMA_VERSION", "Claim", "Created", "Event", "LedgerEntry", "LedgerStatus", "Run",
            "RunStatus", "RunStore", "StoreError", "default_owner", "new_run_id"]
@@ -64,6 +66,8 @@ class RunStore:
         self.ledger = Ledger(self.db, self._now)
         self.decisions = Decisions(self.db, self._now)
         self.files = RunFiles(self.db, self._now)
+        self.operators = Operators(self.db, self._now)
+        self.task_claims = TaskClaims(self.db, self.clock.now)
 
     @property
     def where(self) -> str:
