@@ -10,8 +10,9 @@ refused, not scrubbed, so a leak is a bug that fails loudly.
 The public API, which any other backend keeps: ``create_run``, ``get_run``,
 ``find_runs_by_ticket``, ``list_runs``, ``save_run``, ``record_step``, ``due_runs``,
 ``orphaned_runs``, ``acquire_lease``, ``release_lease``, ``lease_alive``, ``append_event``,
-``events``, ``abandon_run`` and ``ledger``. What they hand back (``Run``, ``Event``, ``Created``)
-is in ``runner.store.run_records``, and importable from here.
+``events``, ``abandon_run``, ``ledger`` and ``snapshots`` (``runner.store.snapshots``). What
+they hand back (``Run``, ``Event``, ``Created``) is in ``runner.store.run_records``, and
+importable from here.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ from runner.store.dialect import is_url
 from runner.store.ledger import Claim, Ledger, LedgerEntry, LedgerStatus
 from runner.store.owners import default_owner, held, new_run_id
 from runner.store.run_records import Created, Event, Run, RunStatus, event_of, run_of
+from runner.store.snapshots import PageSnapshots
 
 __all__ = ["SCHEMA_VERSION", "Claim", "Created", "Event", "LedgerEntry", "LedgerStatus", "Run",
            "RunStatus", "RunStore", "StoreError", "default_owner", "new_run_id"]
@@ -60,6 +62,7 @@ class RunStore:
         self.clock = clock or SystemClock()
         self.db = connect(self.path, busy_timeout)
         self.ledger = Ledger(self.db, self._now)
+        self.snapshots = PageSnapshots(self.db, self._now)
 
     @property
     def where(self) -> str:
