@@ -10,9 +10,10 @@ picture over a newer one.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from runner.store.db import Database, at, transaction, ts
 
@@ -57,7 +58,7 @@ class PageSnapshots:
         return {row["page"]: _snapshot(row) for row in rows}
 
 
-def _snapshot(row: object) -> PageSnapshot:
-    get = row.__getitem__  # sqlite3.Row and psycopg's dict rows both answer by column name
-    return PageSnapshot(get("page"), get("run_id"), at(get("taken_at")), get("url"),
-                        get("snapshot"))
+def _snapshot(row: Mapping[str, Any]) -> PageSnapshot:
+    """sqlite3.Row and psycopg's dict rows both answer by column name."""
+    return PageSnapshot(row["page"], row["run_id"], at(row["taken_at"]), row["url"],
+                        row["snapshot"])
