@@ -197,7 +197,7 @@ def _result(cls: type[PageObject], name: str, status: str, message: str = "") ->
               "get_by_label": ("field", str(spec.args[0])),
               "get_by_alt_text": ("img", str(spec.args[0]))}.get(spec.method, ("", ""))
     return LocatorResult(name, str(spec), status, declared_in(cls, name), message=message,
-                         where=where(spec), target=target)
+                         where=where(spec), target=target, money=spec.money)
 
 
 def _aria(page_object: PageObject) -> str:

@@ -65,12 +65,14 @@ def summary_text(report: CheckReport, reports: dict[str, str]) -> str:
              f"{totals[OK]} locators ok, {totals[MISSING]} missing, {totals[AMBIGUOUS]} "
              f"ambiguous, {totals[NOT_APPLICABLE]} not applicable; {report.duration_ms} ms"]
     lines += [f"DRIFT {p.page}.{r.name} {r.status}: {r.locator} (declared in {r.declared_in}"
-              f"{', ' + r.where if r.where else ''})" for p, r in report.drift]
+              f"{', ' + r.where if r.where else ''}){'  [' + r.review + ']' if r.review else ''}"
+              for p, r in report.drift]
     for _, result in report.proposals():
         for proposal in result.proposals:
             change = proposal.change
             lines.append(f"  proposal ({proposal.kind}) {change.where if change else ''}: "
-                         f"{result.locator} -> {proposal.declaration}")
+                         f"{result.locator} -> {proposal.declaration}"
+                         f"{'  [' + result.review + ']' if result.review else ''}")
     lines += [f"CHANGED {p.page}: {c}" for p, c in report.changes]
     lines += [f"{kind}: {path}" for kind, path in reports.items()]
     lines.append(f"exit {report.exit_code}: {report.message()}")
@@ -89,11 +91,15 @@ def save_screenshots(report: CheckReport, folder: Path) -> None:
 
 def write_proposals(report: CheckReport, path: Path) -> int:
     """The best proposal of each broken declaration as one patch; answers how many changes."""
-    changes = [r.proposals[0].change for _, r in report.proposals()
-               if r.proposals and r.proposals[0].change is not None]
+    best = [(r.proposals[0].change, r) for _, r in report.proposals()
+            if r.proposals and r.proposals[0].change is not None]
+    notes = [f"{r.review}: {change.where} {r.declared_in} clicks a side effect; check by hand "
+             f"that the new control does the same before applying"
+             for change, r in best if change is not None and r.review]
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(unified_patch([c for c in changes if c is not None]), encoding="utf-8")
-    return len(changes)
+    path.write_text(unified_patch([c for c, _ in best if c is not None], notes),
+                    encoding="utf-8")
+    return len(best)
 
 
 def run_check(app: App, outputs: Outputs, *, echo: Callable[..., Any]) -> int:

@@ -57,9 +57,12 @@ def _locator_case(suite: ET.Element, page: PageResult, result: LocatorResult,
     counts["tests"] += 1
     if result.is_drift:
         counts["failures"] += 1
+        review = f"{result.review}: " if result.review else ""
         failure = ET.SubElement(case, "failure", type=result.status,
-                                message=f"{result.status}: {result.locator}")
+                                message=f"{review}{result.status}: {result.locator}")
         lines = [result.message, f"declared in {result.declared_in} ({result.where})"]
+        lines += [f"{result.review}: it clicks a side effect; check by hand that a new "
+                  "control does the same before applying any proposal"] if review else []
         lines += [f"proposal {n}: {p.declaration}  [{p.kind}]"
                   for n, p in enumerate(result.proposals, 1)]
         failure.text = "\n".join(lines)

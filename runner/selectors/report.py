@@ -31,6 +31,10 @@ UNCHECKED = "unchecked"  # the page could not be opened (console unreachable, ca
 DRIFT_STATUSES = (MISSING, AMBIGUOUS)
 LOCATOR_STATUSES = (OK, MISSING, AMBIGUOUS, NOT_APPLICABLE, SKIPPED, UNCHECKED)
 
+# What every report says beside a broken locator whose click has a side effect (``money=True``
+# in its page object): a renamed Refund button is never healed quietly.
+MONEY_REVIEW = "money control: needs review"
+
 # Page statuses. "unreachable" and "error" make the check incomplete (exit 2).
 PAGE_OK = "ok"
 PAGE_DRIFT = "drift"
@@ -55,16 +59,23 @@ class LocatorResult:
     where: str = ""  # "pages/symantec.py:42": the declaring line
     target: tuple[str, str] = ("", "")  # (role, name) it names, "field" for a label
     proposals: list[Proposal] = field(default_factory=list)
+    money: bool = False  # its click has a side effect: any fix needs a person's review
 
     @property
     def is_drift(self) -> bool:
         return self.status in DRIFT_STATUSES
 
+    @property
+    def review(self) -> str:
+        """``MONEY_REVIEW`` when this locator is broken and clicks a side effect, else empty."""
+        return MONEY_REVIEW if self.money and self.is_drift else ""
+
     def to_dict(self) -> dict[str, Any]:
         return {"name": self.name, "locator": self.locator, "status": self.status,
                 "declared_in": self.declared_in, "count": self.count, "visible": self.visible,
                 "duration_ms": self.duration_ms, "message": self.message, "where": self.where,
-                "proposals": [p.to_dict() for p in self.proposals]}
+                "money": self.money, "review": self.review,
+                "proposals": [{**p.to_dict(), "review": self.review} for p in self.proposals]}
 
 
 @dataclass
@@ -164,6 +175,8 @@ class CheckReport:
             line += f"; not checked: {'; '.join(not_checked)}"
         if self.changes:
             line += f"; {len(self.changes)} change(s) since the last passing night"
+        if self.money_reviews():
+            line += f"; {len(self.money_reviews())} {MONEY_REVIEW}"
         return line
 
     def proposals(self) -> list[tuple[PageResult, LocatorResult]]:
@@ -174,6 +187,10 @@ class CheckReport:
             if key not in seen or (result.proposals and not seen[key][1].proposals):
                 seen[key] = (page, result)
         return list(seen.values())
+
+    def money_reviews(self) -> list[tuple[PageResult, LocatorResult]]:
+        """Broken money controls, each declaration once: what a person must review by hand."""
+        return [(p, r) for p, r in self.proposals() if r.review]
 
     def broken_declarations(self) -> list[str]:
         """Each drifted locator once, where it is declared (a shared menu is one fix)."""
@@ -205,8 +222,13 @@ class CheckReport:
         for page, result in self.drift:
             where.setdefault(result.declared_in, []).append(f"{page.page} ({result.status})")
         fixes = "; ".join(f"{decl} on {', '.join(pages)}" for decl, pages in sorted(where.items()))
-        return (f"drift: {len(where)} declared locator(s) broken, {len(self.drift)} "
-                f"(page, locator) pair(s): {fixes}")
+        sentence = (f"drift: {len(where)} declared locator(s) broken, {len(self.drift)} "
+                    f"(page, locator) pair(s): {fixes}")
+        money = [r.declared_in for _, r in self.money_reviews()]
+        if money:
+            sentence += f"; {MONEY_REVIEW}: {', '.join(money)} (clicks a side effect: check " \
+                        "by hand that the new control does the same before applying a fix)"
+        return sentence
 
     def to_dict(self, reports: dict[str, str] | None = None) -> dict[str, Any]:
         return {
@@ -222,8 +244,11 @@ class CheckReport:
             "skipped": {p.page: p.reason for p in self.skipped},
             "drift": [{"page": p.page, "locator": r.name, "status": r.status,
                        "selector": r.locator, "declared_in": r.declared_in, "where": r.where,
-                       "message": r.message, "proposals": [x.to_dict() for x in r.proposals]}
+                       "message": r.message, "money": r.money, "review": r.review,
+                       "proposals": [{**x.to_dict(), "review": r.review} for x in r.proposals]}
                       for p, r in self.drift],
+            "needs_review": [{"declared_in": r.declared_in, "where": r.where, "page": p.page,
+                              "review": r.review} for p, r in self.money_reviews()],
             "broken_declarations": self.broken_declarations(),
             "changes": [{"page": p.page, **c.to_dict()} for p, c in self.changes],
             "baseline_saved": self.baseline_saved,
