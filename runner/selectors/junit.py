@@ -15,6 +15,7 @@ from runner.selectors.report import (
     INCOMPLETE,
     OK,
     PAGE_SKIPPED,
+    PAGE_STALE,
     CheckReport,
     LocatorResult,
     PageResult,
@@ -80,9 +81,9 @@ def _open_case(suite: ET.Element, page: PageResult, counts: Counter[str]) -> Non
         counts["errors"] += 1
         ET.SubElement(case, "error", type=page.status, message=page.reason)
         _attach(case, page)
-    elif page.status == PAGE_SKIPPED:
+    elif page.status in (PAGE_SKIPPED, PAGE_STALE):  # stale: a warning, not a pass
         counts["skipped"] += 1
-        ET.SubElement(case, "skipped", message=page.reason)
+        ET.SubElement(case, "skipped", message=f"{page.status}: {page.reason}")
     elif page.reason:
         ET.SubElement(case, "system-out").text = page.reason
 

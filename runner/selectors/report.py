@@ -41,7 +41,22 @@ PAGE_DRIFT = "drift"
 PAGE_SKIPPED = "skipped"
 PAGE_UNREACHABLE = "unreachable"  # a console answered 5xx / refused / timed out
 PAGE_ERROR = "error"  # opened nothing for another reason (no canary order, login refused)
+PAGE_STALE = "stale"  # checked against a run's snapshot older than allowed: a warning
 INCOMPLETE = (PAGE_UNREACHABLE, PAGE_ERROR)
+CHECKED = (PAGE_OK, PAGE_DRIFT, PAGE_STALE)
+# How a page is checked: opened by the night, or read from what a run last saw there.
+SOURCE_LIVE = "live"
+SOURCE_SNAPSHOT = "snapshot"
+
+
+def age_text(seconds: int) -> str:
+    """``3 min``, ``5 h``, ``9 d``: a snapshot's age as the on-call engineer reads it."""
+    if seconds < 60:
+        return "under a minute"
+    for unit, size in (("d", 86_400), ("h", 3_600)):
+        if seconds >= size:
+            return f"{seconds // size} {unit}"
+    return f"{seconds // 60} min"
 
 
 @dataclass
@@ -96,6 +111,14 @@ class PageResult:
     aria: str = ""  # the page's ARIA snapshot as checked (kept as baseline on a passing night)
     changes: list[Change] = field(default_factory=list)  # since the last passing night
     baseline: str = ""  # the stored snapshot compared with
+    source: str = SOURCE_LIVE  # live, or snapshot (what a run last saw: see ``snapshot_*``)
+    snapshot_run_id: str = ""
+    snapshot_taken_at: str = ""
+    snapshot_age_s: int | None = None
+
+    @property
+    def snapshot_age(self) -> str:
+        return age_text(self.snapshot_age_s) if self.snapshot_age_s is not None else ""
 
     @property
     def drift(self) -> list[LocatorResult]:
@@ -112,7 +135,14 @@ class PageResult:
                 "blocked_by": self.blocked_by,
                 "duration_ms": self.duration_ms, "screenshot": self.screenshot_path or None,
                 "changes": [c.to_dict() for c in self.changes], "baseline": self.baseline,
+                "source": self.source, "snapshot": self._snapshot_dict(),
                 "locators": [r.to_dict() for r in self.locators]}
+
+    def _snapshot_dict(self) -> dict[str, Any] | None:
+        if not self.snapshot_taken_at:
+            return None
+        return {"run_id": self.snapshot_run_id, "taken_at": self.snapshot_taken_at,
+                "age_s": self.snapshot_age_s, "age": self.snapshot_age}
 
 
 @dataclass
@@ -147,7 +177,9 @@ class CheckReport:
         return {
             "pages": len(self.pages),
             **{f"pages_{s}": page_counts[s] for s in
-               (PAGE_OK, PAGE_DRIFT, PAGE_SKIPPED, PAGE_UNREACHABLE, PAGE_ERROR)},
+               (PAGE_OK, PAGE_DRIFT, PAGE_STALE, PAGE_SKIPPED, PAGE_UNREACHABLE, PAGE_ERROR)},
+            "pages_live": sum(p.source == SOURCE_LIVE for p in self.pages),
+            "pages_snapshot": sum(p.source == SOURCE_SNAPSHOT for p in self.pages),
             "locators": sum(locator_counts.values()),
             **{s: locator_counts[s] for s in LOCATOR_STATUSES},
         }
@@ -161,13 +193,21 @@ class CheckReport:
     def changes(self) -> list[tuple[PageResult, Change]]:
         return [(p, c) for p in self.pages for c in p.changes]
 
+    @property
+    def stale(self) -> list[PageResult]:
+        """Pages checked against a snapshot older than allowed: no run passed them lately."""
+        return [p for p in self.pages if p.status == PAGE_STALE]
+
     def headline(self) -> str:
-        """One line: what was checked, what was not and why, how long it took."""
+        """One line: what was checked (live pages and run snapshots apart), what was not and
+        why, how long it took."""
         totals = self.totals()
-        checked = [p for p in self.pages if p.status in (PAGE_OK, PAGE_DRIFT)]
+        checked = [p for p in self.pages if p.status in CHECKED]
         locators = totals[OK] + totals[MISSING] + totals[AMBIGUOUS]
         line = (f"{len(checked)} of {len(self.pages)} pages checked ({totals['pages_drift']} "
-                f"with drift), {locators} locators checked ({len(self.drift)} broken) "
+                f"with drift): {self._by_source(SOURCE_LIVE, 'live')}, "
+                f"{self._by_source(SOURCE_SNAPSHOT, 'from run snapshots')}; "
+                f"{locators} locators checked ({len(self.drift)} broken) "
                 f"in {self.duration_ms / 1000:.1f} s")
         not_checked = [f"{p.page} ({p.status}: {p.reason})"
                        for p in self.pages if p not in checked]
@@ -178,6 +218,17 @@ class CheckReport:
         if self.money_reviews():
             line += f"; {len(self.money_reviews())} {MONEY_REVIEW}"
         return line
+
+    def _by_source(self, source: str, words: str) -> str:
+        """``10 of 10 live``; ``5 of 5 from run snapshots (1 stale, oldest 9 d)``."""
+        pages = [p for p in self.pages if p.source == source]
+        checked = [p for p in pages if p.status in CHECKED]
+        text = f"{len(checked)} of {len(pages)} {words}"
+        ages = [p.snapshot_age_s for p in pages if p.snapshot_age_s is not None]
+        if source == SOURCE_SNAPSHOT and ages:
+            text += f" ({sum(p.status == PAGE_STALE for p in pages)} stale, oldest " \
+                    f"{age_text(max(ages))})"
+        return text
 
     def proposals(self) -> list[tuple[PageResult, LocatorResult]]:
         """Each broken declaration once, with the proposals of its first broken page."""
@@ -208,10 +259,16 @@ class CheckReport:
                 parts.append(f"page {page.page} not checked: {page.reason}")
         if self.drift:
             parts.append(self._drift_sentence())
+        stale = [f"{p.page} (last seen {p.snapshot_age} ago)" for p in self.stale]
         if not parts:
             totals = self.totals()
-            return (f"all {totals[OK]} locators resolve on {totals['pages_ok']} pages "
-                    f"({totals['pages_skipped']} pages not reachable read-only)")
+            text = (f"all {totals[OK]} locators resolve on {len(self.pages) - len(self.skipped)}"
+                    f" pages ({totals['pages_snapshot'] - len(self.skipped)} of them as a run "
+                    f"last saw them; {totals['pages_skipped']} pages not checked: no run has "
+                    "passed them yet)")
+            return text + (f"; warning, stale: {', '.join(stale)}" if stale else "")
+        if stale:
+            parts.append(f"warning, stale: {', '.join(stale)}")
         if self.not_checked:
             parts.append("the check is incomplete")
         return "; ".join(parts)
@@ -242,6 +299,7 @@ class CheckReport:
             "unreachable": self.unreachable,
             "not_checked": [p.page for p in self.not_checked],
             "skipped": {p.page: p.reason for p in self.skipped},
+            "stale": {p.page: p.reason for p in self.stale},
             "drift": [{"page": p.page, "locator": r.name, "status": r.status,
                        "selector": r.locator, "declared_in": r.declared_in, "where": r.where,
                        "message": r.message, "money": r.money, "review": r.review,
