@@ -119,7 +119,7 @@ def _candidates(spec: Loc, tree: list[Node], taken: set[tuple[str, str]],
                 yield SAME_ROLE, _with_role(spec, node.role, node.name), \
                     WEIGHTS[SAME_ROLE] + similarity(wanted, node.name)
             elif wanted and node.name and node.role != wanted_role and \
-                    similarity(wanted, node.name) >= 0.8:
+                    (node.role, node.name) not in taken and similarity(wanted, node.name) >= 0.8:
                 yield OTHER_ROLE, _with_role(spec, node.role, node.name), \
                     WEIGHTS[OTHER_ROLE] + similarity(wanted, node.name)
     elif spec.method == "get_by_label":
