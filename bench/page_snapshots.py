@@ -59,7 +59,8 @@ def main() -> None:
     server = SandboxServer(folder / "sandbox.db", port=0).start()
     sandbox = Sandbox(server.db_path, url=server.url)
     config = load_config().with_sandbox_url(server.url)
-    with_, without = [], []
+    with_: list[float] = []
+    without: list[float] = []
     try:
         with BrowserHost(config) as host, RunStore(folder / "runs.db") as store:
             one_ticket(host, sandbox, None, 0, folder)  # warm up
