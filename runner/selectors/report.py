@@ -264,8 +264,10 @@ class CheckReport:
             totals = self.totals()
             text = (f"all {totals[OK]} locators resolve on {len(self.pages) - len(self.skipped)}"
                     f" pages ({totals['pages_snapshot'] - len(self.skipped)} of them as a run "
-                    f"last saw them; {totals['pages_skipped']} pages not checked: no run has "
-                    "passed them yet)")
+                    "last saw them)")
+            if self.skipped:
+                text += (f"; {len(self.skipped)} pages not checked: no run has passed them "
+                         "yet, and the night cannot open them")
             return text + (f"; warning, stale: {', '.join(stale)}" if stale else "")
         if stale:
             parts.append(f"warning, stale: {', '.join(stale)}")
