@@ -27,10 +27,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from pages import geotrust  # noqa: E402
 from runner.browser.session import BrowserHost  # noqa: E402
+from runner.cli import demo_customer as customer  # noqa: E402
 from runner.config import load_config  # noqa: E402
 from runner.selectors.witness import witnessing  # noqa: E402
 from runner.store.runs import RunStore  # noqa: E402
-from sandbox import customer  # noqa: E402
 from sandbox.control import Sandbox  # noqa: E402
 from sandbox.server import SandboxServer  # noqa: E402
 

@@ -11,13 +11,14 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
-from runner.cli.commands import resume_run, run_flow
+from runner.app.tickets import resume as resume_run
+from runner.app.tickets import run_ticket as run_flow
 from runner.engine.next_action import ProvideInput
 from runner.engine.result import RunResult, human_summary
 from runner.errors import ConfigError, ErrorCode
 
 if TYPE_CHECKING:
-    from runner.cli.app import App
+    from runner.app.context import AppContext as App
 
 Echo = Callable[[str], None]
 
@@ -87,11 +88,11 @@ def run_demo(app: App, echo: Echo) -> int:
 def _customer_cancels(app: App, email: str, run_id: str, echo: Echo) -> None:
     """The customer's side, in a browser context of its own (the customer is not us); the
     mail and portal pages it passes are kept for the nightly check, as seen for ``run_id``."""
+    from runner.cli.demo_customer import cancel_certificate
     from runner.selectors.witness import witnessing
-    from sandbox import customer
 
     with app.host.session(app.config.artifacts / "demo-customer") as session, \
             witnessing(app.store, run_id):
-        done = customer.cancel_certificate(session, email, app.catalogue)
+        done = cancel_certificate(session, email, app.catalogue)
     echo(f"   mail: {done.subject!r} -> {done.link}")
     echo(f"   portal: {done.domain} is now {done.status}")

@@ -2,7 +2,7 @@
 
 The scheduled check (``certrunner beat`` -> ``runner.workers.tasks.verify_selectors``, or
 ``verify-selectors --keep-night`` from cron) writes the same HTML, JUnit, JSON and patch a person
-asks for on the command line into ``<home>/reports/selector-check/<started>/``, with the
+asks for on the command line into ``<home>/reports/<started>/``, with the
 screenshots beside them, and keeps the last ``selectors.keep_nights`` nights. The alert links
 that folder's files, and anything that shows the history (the console's nightly page) lists it
 with ``list_nights``: one reader of the folder, whoever asks.
@@ -54,8 +54,10 @@ class Night:
 
 
 def nights_dir(config: Config) -> Path:
-    """In the state home: nights outlive the artifacts of one run and the working folder."""
-    return config.home / "reports" / "selector-check"
+    """In the state home: nights outlive the artifacts of one run and the working folder. The
+    console (``runner.app.nightly``) and the metrics (``runner.observability.nightly``) read
+    the same folders."""
+    return config.home / "reports"
 
 
 def night_folder(root: Path, started_at: str) -> Path:

@@ -18,6 +18,7 @@ from playwright.sync_api import Page, Route
 from pages import geotrust
 from pages.base import NotReachable
 from runner.browser.session import RunSession
+from runner.cli import demo_customer as customer
 from runner.config import Config
 from runner.errors import DriftError
 from runner.selectors.check import Snapshots, check_pages, ordered_pages
@@ -26,7 +27,6 @@ from runner.selectors.opening import open_page
 from runner.selectors.snapshot_page import render
 from runner.selectors.witness import redact, witnessing
 from runner.store.runs import RunStore
-from sandbox import customer
 from tests.e2e.cli import Cli
 from tests.e2e.conftest import SandboxClient
 from tests.receiver import Receiver
@@ -195,7 +195,9 @@ def test_the_scheduled_check_keeps_its_four_reports_and_links_them(
     config = ran["config"]
     assert isinstance(config, Config)
     (night,) = list_nights(nights_dir(config))
-    assert night.folder.parent == tmp_path / "home" / "reports" / "selector-check"
+    assert night.folder.parent == tmp_path / "home" / "reports"
+    from runner.app.nightly import nights  # the console's list of the same nights
+    assert [(n.name, n.ok) for n in nights(tmp_path / "home")] == [(night.folder.name, False)]
     assert (night.exit_code, night.needs_review) == (1, 1)
     assert night.headline.startswith("10 of 15 pages checked (5 with drift)")
     assert set(night.paths) == {"html", "junit", "json", "proposals"}
