@@ -81,6 +81,11 @@ def run_flow(app: App, flow_name: str, ticket: str, inputs: dict[str, Any], *,
     inputs = normalise_inputs(inputs)  # before the search, the one-run-per-ticket check, messages
     keep, secrets = _split_secrets(flow, inputs)
     if dry_run:
+        if progress:  # text mode: the flow as written, then the read-only steps as they run
+            from runner.language.tree import tree_lines
+
+            for line in [f"flow {flow.name}", *tree_lines(flow, app.catalogue)]:
+                progress(line)
         return _dry_run(app, flow, ticket, keep, secrets, progress)
     if progress:
         progress(f"run {flow.name} for ticket {ticket}")

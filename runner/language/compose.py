@@ -277,6 +277,7 @@ class _Composer:
                 about = f" ({spec['description']})" if spec.get("description") else ""
                 self.add(scope.file, item.line, f"{where}.with",
                          f"missing parameter {name!r} for {what}{about}", scope.via)
+                out[str(name)] = ""  # said once here, not again at every use inside
         return out
 
     def use(self, item: LineDict, scope: _Scope, where: str) -> UseNode | None:

@@ -323,7 +323,7 @@ class _Checker:
             return f"{ref!r}: a step cannot use its own outputs here"
         if root in self.ids:
             index, line = self.ids[root]
-            if index > step.index:
+            if index >= step.index:  # equal: a branch's condition, read before its first step
                 return (f"{ref!r}: step {root!r} comes later (steps[{index}], line {line}); "
                         "only earlier steps' outputs can be used")
             return None  # an earlier step too broken to build; it has its own issue
