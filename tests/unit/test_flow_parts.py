@@ -6,6 +6,7 @@ sent to: the part's own line and, beside it, the step that used the part.
 
 from __future__ import annotations
 
+import re
 import textwrap
 from collections.abc import Callable
 from pathlib import Path
@@ -14,7 +15,7 @@ import pytest
 
 from runner.language.model import ActionStep, EndStep
 from runner.language.tree import tree_lines
-from runner.language.validate import load_flow
+from runner.language.validate import load_flow, validate_text
 from runner.language.yaml_lines import Issue
 
 PartWriter = Callable[[str, str], Path]
@@ -430,3 +431,17 @@ def test_shipped_flows_say_each_thing_once():
                 where = f"{path.name}:{start + 1}"
                 assert run not in seen, f"{where} repeats {seen.get(run)}"
                 seen[run] = where
+
+
+def test_the_documented_flow_from_existing_parts_is_valid():
+    """docs/flows.md shows a flow made of the shipped parts; keep it true against them and the
+    registered actions."""
+    doc = (SHIPPED.parent / "docs" / "flows.md").read_text()
+    block = re.search(r"```yaml\n(name: cancel_check\n.*?)```", doc, re.S)
+    assert block is not None
+    flow = validate_text(block.group(1), str(SHIPPED / "cancel_check.yaml"),
+                         parts=SHIPPED / "parts")
+    assert [s.id for s in flow.steps] == ["order", "info", "common_name_mismatch",
+                                          "admin_email_missing", "ready"]
+    ready = flow.step("ready")
+    assert isinstance(ready, EndStep) and ready.message and "GeoTrust" in ready.message
