@@ -33,6 +33,7 @@ from runner.store.db import (
     transaction,
     ts,
 )
+from runner.store.decisions import Decisions
 from runner.store.dialect import is_url
 from runner.store.ledger import Claim, Ledger, LedgerEntry, LedgerStatus
 from runner.store.owners import default_owner, held, new_run_id
@@ -60,6 +61,7 @@ class RunStore:
         self.clock = clock or SystemClock()
         self.db = connect(self.path, busy_timeout)
         self.ledger = Ledger(self.db, self._now)
+        self.decisions = Decisions(self.db, self._now)
 
     @property
     def where(self) -> str:
