@@ -146,7 +146,7 @@ class _Composer:
     def load_outcomes(self, doc: LineDict) -> None:
         shared = self.parts / OUTCOMES_FILE if self.parts else None
         if shared is not None and shared.is_file():
-            loaded = self.read(shared, 1, "", "")
+            loaded = self.read(shared)
             if isinstance(loaded, LineDict):
                 self.unknown_keys(loaded, ("outcomes", "description"), str(shared), "")
                 self.outcome_table(loaded.get("outcomes"), str(shared))
@@ -174,7 +174,8 @@ class _Composer:
                 continue
             self.outcomes[name] = (spec, file)
 
-    def read(self, path: Path, line: int, where: str, via: str) -> Any:
+    def read(self, path: Path) -> Any:
+        """A part's or the outcomes' YAML; a file that does not parse has its own issues."""
         try:
             return load(path)
         except FlowError as exc:
@@ -304,7 +305,7 @@ class _Composer:
         path = self.parts / f"{name}.yaml"
         file = str(path)
         via = f"used at {scope.file}:{item.line}" + (f", {scope.via}" if scope.via else "")
-        doc = self.read(path, line, where, via)
+        doc = self.read(path)
         if not isinstance(doc, LineDict) or not isinstance(doc.get("steps"), LineList) \
                 or not doc["steps"]:
             if doc is not None:

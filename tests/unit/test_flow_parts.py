@@ -445,3 +445,14 @@ def test_the_documented_flow_from_existing_parts_is_valid():
                                           "admin_email_missing", "ready"]
     ready = flow.step("ready")
     assert isinstance(ready, EndStep) and ready.message and "GeoTrust" in ready.message
+
+
+def test_the_tree_shows_parts_and_branches_as_written():
+    lines = tree_lines(load_flow(SHIPPED / "cancel_refund.yaml"))
+    assert lines[:3] == ["  use refundable_order", "    use find_order",
+                         "      order".ljust(32) + "action pm.find_order"]
+    branch = lines.index("  if order.state in ('pending_setup', 'cancelled')")
+    assert lines[branch + 1].startswith("    refund_now ")
+    otherwise = lines.index("  else")
+    assert lines[otherwise + 1:otherwise + 2] == ["    use symantec_order"]
+    assert lines[-1].startswith("    refunded ") and "end refunded" in lines[-1]
