@@ -44,12 +44,16 @@ def flows_list(as_json: bool) -> None:
 def flows_validate(path: str, as_json: bool) -> None:
     """Validate a flow file; errors name file, line and field."""
     from runner.app.tickets import validate_flow
+    from runner.language.tree import tree_lines
+    from runner.language.validate import default_actions
 
     try:
         flow = validate_flow(path)
     except RunnerError as exc:
         fail(exc, as_json, path=path)
-    emit({"path": path, "valid": True, "name": flow.name}, as_json, f"{path}: valid ({flow.name})")
+    tree = "\n".join(tree_lines(flow, default_actions()))
+    emit({"path": path, "valid": True, "name": flow.name}, as_json,
+         f"{path}: valid ({flow.name})\n{tree}")
 
 
 @click.command("verify-selectors")
