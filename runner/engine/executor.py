@@ -115,7 +115,9 @@ class Executor:
                              f"{flow.name} no longer has; restore the flow or start a new run",
                              code=ErrorCode.FLOW_CHANGED, step=run.current_step)
         start = ids.index(run.current_step) if run.current_step else 0
+        # A run going on has no outcome yet (a resumed failure's code is history, in its events)
         run.status, run.error, run.next_action, run.message = RunStatus.RUNNING, None, None, None
+        run.outcome = None
         run.current_step = ids[start] if ids else None
         self.store.save_run(run, owner=self.owner)  # once per drive: "running" while it runs
         index: int | None = start

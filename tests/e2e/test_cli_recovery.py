@@ -119,8 +119,12 @@ def test_captcha_answers_say_rejected_or_expired_and_stop_after_three_wrong(
         assert answer.data["next_action"]["previous_answer"] == "rejected"
         assert answer.data["next_action"]["tries_left"] == left
     stopped = cli.resume(run_id, "image_number=00000")
-    assert stopped.code == 1, stopped.stderr
+    # The kind agrees with the next action: a person checks, then the run goes on (input, 2),
+    # not "tell the customer, retrying will not help" (business).
+    assert stopped.code == 2, stopped.stderr
+    assert (stopped.data["status"], stopped.data["outcome"]) == ("failed", "answer_tries_exhausted")
     assert stopped.data["error"]["code"] == "answer_tries_exhausted"
+    assert stopped.data["error"]["kind"] == "input"
     assert stopped.data["next_action"]["type"] == "check_order"
     assert stopped.data["next_action"]["command"] == ["certrunner", "resume", run_id, "--json"]
     assert "00000" not in stopped.data["customer_message"]
@@ -128,6 +132,7 @@ def test_captcha_answers_say_rejected_or_expired_and_stop_after_three_wrong(
 
     checked = cli.resume(run_id)  # a person checked the order: ask afresh
     assert checked.data["status"] == "needs_input"
+    assert checked.data["outcome"] is None and checked.data["error"] is None  # paused
     assert checked.data["next_action"]["tries_left"] == 3
     assert sandbox.posts(order_id)["access_mails"] == 0
 
