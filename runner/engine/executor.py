@@ -16,7 +16,7 @@ from typing import Any
 
 import structlog
 
-from runner.actions import ActionSpec
+from runner.actions import NOT_CLICKED, ActionSpec
 from runner.clock import Clock
 from runner.config import Config
 from runner.engine import dry_run, texts
@@ -221,7 +221,8 @@ class Executor:
         if exc.kind is Kind.CONSOLE:
             self._schedule_retry(run, exc)
         self._record(run, step, "failed", _ms(started), index, total,
-                     detail=f"{exc.kind}/{exc.code}: {exc}")
+                     detail=f"{exc.kind}/{exc.code}: {exc}",
+                     not_clicked=bool(exc.context.get(NOT_CLICKED)))
 
     def _schedule_retry(self, run: Run, exc: RunnerError) -> None:
         """A console failure is retried by ``resume --due`` (``next_check_at``) with backoff,
@@ -242,12 +243,15 @@ class Executor:
                                             policy.attempts).to_dict()
 
     def _record(self, run: Run, step: Step, status: str, duration_ms: int, index: int,
-                total: int, detail: str = "") -> None:
+                total: int, detail: str = "", not_clicked: bool = False) -> None:
         """One event per step: in the store (run row, event and lease renewal in one write
-        transaction), in the log, and a progress line."""
+        transaction), in the log, and a progress line. ``not_clicked``: a side-effect step
+        failed before its click (the evidence that resuming it needs no person)."""
+        data: dict[str, Any] = {"detail": detail} if detail else {}
+        if not_clicked:
+            data[NOT_CLICKED] = True
         self.store.record_step(run, step.id, step.kind.value, status, owner=self.owner,
-                               lease=LEASE, duration_ms=duration_ms,
-                               data={"detail": detail} if detail else {})
+                               lease=LEASE, duration_ms=duration_ms, data=data)
         self.log.info("step", kind=step.kind.value, status=status, duration_ms=duration_ms,
                       detail=detail or None)
         self.progress(f"  [{index + 1}/{total}] {step.id:<18} {status:<8} {duration_ms:>6} ms"

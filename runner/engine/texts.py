@@ -117,6 +117,22 @@ def wait_for_other_run(run_id: str, other_run: str, other_ticket: str, action: s
         command=Command(Verb.RESUME, run_id=run_id))
 
 
+def wait_to_settle(run_id: str, attempt_run: str, attempt_ticket: str, action: str,
+                   order: str, settles_at: datetime) -> Wait:
+    """An interrupted attempt the console does not show, too recent to be sure: no person is
+    needed, the run looks again once any answer to it would have come."""
+    whose = "this run" if attempt_run == run_id else f"run {attempt_run} (ticket {attempt_ticket})"
+    return Wait(
+        type=NextType.WAIT, other_run=attempt_run, next_check_at=settles_at.isoformat(),
+        deadline=settles_at.isoformat(),
+        waiting_for=f"the interrupted attempt of {action} on {order} by {whose} to settle",
+        summary=f"an attempt of {action} on {order} by {whose} was interrupted moments ago and "
+                "the console does not show its effect yet: resume this run after "
+                f"{settles_at.isoformat()} (`certrunner resume --due` does); if the console "
+                "still shows nothing, it is made again, with no question to anyone",
+        command=Command(Verb.RESUME, run_id=run_id))
+
+
 def confirm_side_effect(run_id: str, step_id: str, action: str, order: str, attempted_at: str,
                         console_showed: dict[str, Any] | None, retry: str,
                         done: str, attempted_by: str = "") -> ConfirmSideEffect:
