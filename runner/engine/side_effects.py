@@ -120,7 +120,8 @@ class LedgerGuard:
 
     def __init__(self, store: RunStore, actions: Mapping[str, ActionSpec],
                  call: Callable[[ActionSpec, dict[str, Any]], Any],
-                 settle_after: timedelta = SETTLE_AFTER) -> None:
+                 settle_after: timedelta = SETTLE_AFTER,
+                 now: Callable[[], datetime] | None = None) -> None:
         self.store = store
         self.ledger = store.ledger
         self.actions = actions
@@ -128,7 +129,7 @@ class LedgerGuard:
         # How long after an attempt's intent an answer to its click may still arrive (the
         # runner's own wait for a page: browser.navigation_timeout_ms).
         self.settle_after = settle_after
-        self.now = store.clock.now
+        self.now = now or store.clock.now  # the runner's clock (tests may set it)
 
     def run(self, spec: ActionSpec, args: Mapping[str, Any], *, ticket: str, run_id: str,
             order_key: str, confirmation: str | None = None,

@@ -19,6 +19,7 @@ from runner.store.runs import RunStore
 from tests.e2e.cli import Cli
 from tests.e2e.conftest import SandboxClient
 from tests.e2e.faults_harness import Agent, Traps, check_answer, due, exactly_once, meet
+from tests.unit.customer_truth import problems
 
 pytestmark = pytest.mark.long  # started first: see tests/conftest.py
 
@@ -128,6 +129,7 @@ def test_captcha_answers_say_rejected_or_expired_and_stop_after_three_wrong(
     assert stopped.data["next_action"]["type"] == "check_order"
     assert stopped.data["next_action"]["command"] == ["certrunner", "resume", run_id, "--json"]
     assert "00000" not in stopped.data["customer_message"]
+    assert problems(stopped.data["customer_message"], "failed", "check_order") == []
     assert due(cli) == []  # nobody retries it but a person
 
     checked = cli.resume(run_id)  # a person checked the order: ask afresh

@@ -79,7 +79,7 @@ def _side_effect(sc: StepContext, step: ActionStep, spec: ActionSpec, args: Mapp
     # The validator requires a key on every side effect; the fallback keeps odd flows safe.
     order_key = str(render_value(step.key, ctx)) if step.key else repr(sorted(args.items()))
     guard = LedgerGuard(sc.store, sc.actions, sc.call, settle_after=timedelta(
-        milliseconds=sc.config.browser.navigation_timeout_ms))
+        milliseconds=sc.config.browser.navigation_timeout_ms), now=sc.clock.now)
     confirm = f"{texts.CONFIRM_PREFIX}{step.id}"
     try:
         return guard.run(spec, args, ticket=sc.run.ticket, run_id=sc.run.run_id,
