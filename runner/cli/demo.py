@@ -11,13 +11,14 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
-from runner.cli.commands import resume_run, run_flow
+from runner.app.tickets import resume as resume_run
+from runner.app.tickets import run_ticket as run_flow
 from runner.engine.next_action import ProvideInput
 from runner.engine.result import RunResult, human_summary
 from runner.errors import ConfigError, ErrorCode
 
 if TYPE_CHECKING:
-    from runner.cli.app import App
+    from runner.app.context import AppContext as App
 
 Echo = Callable[[str], None]
 
@@ -74,7 +75,7 @@ def run_demo(app: App, echo: Echo) -> int:
 
     echo(f"\n-- the customer opens the GeoTrust email sent to {issued['admin_email']} and "
          "clicks Cancel Certificate in the user portal")
-    _customer_cancels(app, issued["admin_email"], echo)
+    _customer_cancels(app, issued["admin_email"], run_id, echo)
 
     echo("\n-- the agent (or cron: resume --due) checks again")
     result = resume_run(app, run_id, {}, progress=echo)
@@ -84,11 +85,14 @@ def run_demo(app: App, echo: Echo) -> int:
     return 0 if ok else 1
 
 
-def _customer_cancels(app: App, email: str, echo: Echo) -> None:
-    """The customer's side, in a browser context of its own (the customer is not us)."""
-    from sandbox import customer
+def _customer_cancels(app: App, email: str, run_id: str, echo: Echo) -> None:
+    """The customer's side, in a browser context of its own (the customer is not us); the
+    mail and portal pages it passes are kept for the nightly check, as seen for ``run_id``."""
+    from runner.cli.demo_customer import cancel_certificate
+    from runner.selectors.witness import witnessing
 
-    with app.host.session(app.config.artifacts / "demo-customer") as session:
-        done = customer.cancel_certificate(session, email, app.catalogue)
+    with app.host.session(app.config.artifacts / "demo-customer") as session, \
+            witnessing(app.store, run_id):
+        done = cancel_certificate(session, email, app.catalogue)
     echo(f"   mail: {done.subject!r} -> {done.link}")
     echo(f"   portal: {done.domain} is now {done.status}")

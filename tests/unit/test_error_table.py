@@ -137,3 +137,26 @@ def test_paused_and_queued_runs_exit_3_and_finished_ones_0() -> None:
         assert exit_code(status) == ExitCode.PAUSED
     for status in ("succeeded", "denied", "abandoned"):
         assert exit_code(status) == ExitCode.FINISHED
+
+
+def test_every_failure_for_a_person_is_in_the_inbox() -> None:
+    """The inbox (runner.app.inbox) shows a failed run whose next action is a person's task;
+    the catalogue says which those are, so a new one cannot be left out."""
+    from runner.app.inbox import FAILED_FOR_A_PERSON
+
+    failing = {code.next_type for code in ErrorCode} | {NextType.ALERT_CONSOLE_DOWN}
+    assert {t for t in failing if t.person_task} == set(FAILED_FOR_A_PERSON)
+
+
+@pytest.mark.parametrize("code", [ErrorCode.COMMON_NAME_MISMATCH, ErrorCode.ANSWER_TRIES_EXHAUSTED,
+                                  ErrorCode.LOCATOR_MISSING], ids=str)
+def test_a_failure_for_a_person_is_notified_and_one_for_nobody_is_not(
+        tmp_path: Path, code: ErrorCode) -> None:
+    from runner.app.notify import notice_for
+
+    failed = failed_run(tmp_path, code)
+    notice = notice_for(failed, "http://console.invalid")
+    assert notice is not None and str(code) in notice.text
+    (tmp_path / "other").mkdir()
+    business = failed_run(tmp_path / "other", ErrorCode.REFUND_NOT_ALLOWED)
+    assert notice_for(business, "http://console.invalid") is None  # support tells the customer
