@@ -56,6 +56,14 @@ def notice_for(result: RunResult, base_url: str) -> Notice | None:
     return None
 
 
+def queue_notice(run_id: str, ticket: str, waited_minutes: int, base_url: str) -> Notice:
+    """A run queued for the workers that none has taken: nobody consumes the queue."""
+    link = f"{base_url.rstrip('/')}/console/runs/{run_id}"
+    return Notice((run_id, "queued", "not_consumed"),
+                  f"Ticket {ticket} has been queued for {waited_minutes} minutes and no worker "
+                  f"has taken it: check that `certrunner worker` runs. {link}")
+
+
 class Notifier:
     """Posts in the background; ``after_drive`` is called when a drive of a run ends."""
 
@@ -86,7 +94,12 @@ class Notifier:
         if not self.url:
             return
         notice = notice_for(result, self.base_url)
-        if notice is None:
+        if notice is not None:
+            self.send_once(notice)
+
+    def send_once(self, notice: Notice) -> None:
+        """Queue ``notice`` unless this process sent it already (one notice per wait)."""
+        if not self.url:
             return
         with self._lock:
             if notice.key in self._sent:

@@ -175,8 +175,10 @@ class RunService:
         when this host is a front for them)."""
         if self.options.hand_off:
             from runner.app.queue import claim_ttl, send_advance
+            from runner.app.queue_watch import report_stale
             from runner.store.claims import claim_due_runs
 
+            report_stale(self.store, self.app.clock.now(), self.notifier)
             claims = claim_due_runs(self.store, claim_ttl())
             for claim in claims:
                 if not send_advance(claim.run_id, claim.owner, claim.token):

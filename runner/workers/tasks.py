@@ -16,6 +16,7 @@ from typing import Any
 from celery.signals import worker_init, worker_shutdown
 
 from runner.app.queue import celery, claim_ttl
+from runner.app.queue_watch import report_stale
 from runner.errors import RunnerError
 from runner.logs import get_logger
 from runner.observability import worker as observed
@@ -66,6 +67,9 @@ def advance(run_id: str, claim: str | None = None) -> dict[str, Any]:
     except RunnerError as exc:  # the run could not start (its flow changed): a person looks
         log.warning("advance_refused", run_id=run_id, code=str(exc.code), error=str(exc))
         return {"run_id": run_id, "driven": False, "error": exc.to_dict()}
+    notifier = runtime.notifier()
+    if notifier is not None:  # a run that now waits for a person: tell them, from here too
+        notifier.after_drive(result)
     return {"run_id": run_id, "driven": True, "status": result.status,
             "outcome": result.outcome}
 
@@ -74,7 +78,9 @@ def advance(run_id: str, claim: str | None = None) -> dict[str, Any]:
 def sweep() -> int:
     """Beat's periodic task: hand every due or orphaned run to the queue (claimed first, so a
     sweep on another machine does not enqueue it too)."""
-    claims = claim_due_runs(runtime.app().store, claim_ttl())
+    store = runtime.app().store
+    report_stale(store, store.clock.now(), runtime.notifier())
+    claims = claim_due_runs(store, claim_ttl())
     for claim in claims:
         advance.apply_async((claim.run_id, claim.owner), task_id=claim.token)
     if claims:
