@@ -63,8 +63,9 @@ def use_broker(url: str | None, *, queue: str | None = None,
     """The app, pointed at ``url`` (else ``CERTRUNNER_BROKER``, else local Redis); ``queue``,
     ``visibility_timeout`` and ``requeue_after`` override the environment's for this process."""
     global _requeue_after
-    if url:
+    if url and url != celery.conf.broker_url:
         celery.conf.broker_url = url
+        _forget_connections()
     if requeue_after is not None:
         _requeue_after = requeue_after
     if queue:
@@ -74,6 +75,17 @@ def use_broker(url: str | None, *, queue: str | None = None,
             **celery.conf.broker_transport_options,
             "visibility_timeout": visibility_timeout.total_seconds()}
     return celery
+
+
+def _forget_connections() -> None:
+    """Drop the connections and producers made for the previous broker: Celery keeps them
+    for the app's life and would go on sending there (what it does itself after a fork)."""
+    if celery._pool is not None:
+        celery._pool.force_close_all()
+    celery._pool = None
+    amqp = celery.__dict__.get("amqp")
+    if amqp is not None:
+        amqp._producer_pool = None
 
 
 def send_advance(run_id: str, owner: str, task_id: str) -> bool:
