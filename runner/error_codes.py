@@ -318,6 +318,9 @@ class ErrorCode(enum.StrEnum):
                        "a live process is working on the run: it cannot be abandoned now")
     STORE_LOCKED = ("store_locked", Kind.CONSOLE,
                     "another process kept the runs database locked past the busy timeout")
+    STORE_UNAVAILABLE = ("store_unavailable", Kind.CONSOLE,
+                         "the runs database did not answer (its server, or the network to it); "
+                         "a drive waits for it, then goes on from its last saved step")
 
     # pages changed, or a bug of ours: alert the maintainers
     PAGE_DRIFT = "page_drift", Kind.DRIFT, "a page no longer matches its page object"

@@ -9,7 +9,7 @@ never a step, a run id, an error code or a traceback.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from runner.engine.next_action import (
@@ -217,8 +217,21 @@ def queued(run_id: str, since: datetime, now: datetime) -> NextAction:
     waited = "less than a minute" if minutes == 0 else f"{minutes} minute(s)"
     return NextAction(
         type=NextType.WAIT_FOR_OTHER_PROCESS,
-        summary=f"queued {waited} ago (at {since.isoformat()}), no worker has taken it yet; "
-                "a running `certrunner worker` picks it up (check the workers if this grows)",
+        summary=f"queued, waiting for a worker: queued {waited} ago (at {since.isoformat()}), "
+                "no worker has taken it yet; a running `certrunner worker` picks it up, and "
+                "the sweep (`certrunner beat`) sends it again if the broker lost it (check the "
+                "workers if this grows)",
+        command=Command(Verb.STATUS, run_id=run_id))
+
+
+def broker_down(run_id: str, sweep_every: timedelta) -> NextAction:
+    """Enqueued while the broker could not be reached: the run is kept, and sent later."""
+    return NextAction(
+        type=NextType.WAIT_FOR_OTHER_PROCESS,
+        summary="queued, waiting for a worker: the broker could not be reached, so no task was "
+                "sent yet; the run is kept in the store and the sweep (`certrunner beat`) sends "
+                "it at its first round once the broker is back (a round every "
+                f"{int(sweep_every.total_seconds())} s); nothing to do but check the broker",
         command=Command(Verb.STATUS, run_id=run_id))
 
 

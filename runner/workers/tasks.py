@@ -15,6 +15,7 @@ from typing import Any
 
 from celery.signals import worker_init, worker_shutdown
 
+from runner.app.handoff import send_claimed
 from runner.app.queue import celery, claim_ttl
 from runner.app.queue_watch import report_stale
 from runner.errors import RunnerError
@@ -77,15 +78,15 @@ def advance(run_id: str, claim: str | None = None) -> dict[str, Any]:
 @celery.task(name="certrunner.sweep")
 def sweep() -> int:
     """Beat's periodic task: hand every due or orphaned run to the queue (claimed first, so a
-    sweep on another machine does not enqueue it too)."""
+    sweep on another machine does not enqueue it too): waiting runs whose check came, running
+    runs nobody holds (their worker died, or gave up during a store outage), queued runs whose
+    claim expired (the broker lost the task). Claims the broker refused are let go."""
     store = runtime.app().store
     report_stale(store, store.clock.now(), runtime.notifier())
-    claims = claim_due_runs(store, claim_ttl())
-    for claim in claims:
-        advance.apply_async((claim.run_id, claim.owner), task_id=claim.token)
-    if claims:
-        log.info("sweep_enqueued", runs=len(claims))
-    return len(claims)
+    sent = send_claimed(store, claim_due_runs(store, claim_ttl()))
+    if sent:
+        log.info("sweep_enqueued", runs=sent)
+    return sent
 
 
 @celery.task(name="certrunner.verify_selectors")
