@@ -241,11 +241,3 @@ def check_answer(data: dict[str, Any]) -> None:
         assert error["code"] != "expression_unresolved", error
         assert action["type"] == "retry_later" and action["retry_after"], data
 
-
-def exactly_once(sandbox: SandboxClient, order_id: str, issued: bool) -> None:
-    """Money and mail per order: one refund row, one refund POST, at most one access mail."""
-    posts = sandbox.posts(order_id)
-    assert len(sandbox.refunds(order_id)) == 1, posts
-    assert posts["refund"] == 1, posts
-    assert posts["access_mails"] == (1 if issued else 0), posts
-    assert posts["request_access"] == (1 if issued else 0), posts

@@ -16,6 +16,7 @@ from runner.config import DEFAULT_CONFIG, Config
 from sandbox import customer
 from tests.e2e.cli import Cli
 from tests.e2e.conftest import SandboxClient
+from tests.e2e.once import console_saw, exactly_once, untouched
 
 
 def _customer_cancels(make_session: Callable[[Config], RunSession], config: Config,
@@ -31,7 +32,7 @@ def test_pending_order_is_refunded_straight_away_and_once(cli: Cli, sandbox: San
     assert answer.data["outcome"] == "refunded"
     order = sandbox.order("pending.example")
     assert order["state"] == "refunded"
-    assert len(sandbox.refunds(order["order_id"])) == 1
+    exactly_once(sandbox, order["order_id"], access=False)
     assert answer.data["outputs"]["refund_now"]["refund_ref"] in answer.data["customer_message"]
     assert [s["id"] for s in answer.data["steps"] if s["status"] == "done"] == [
         "order", "window", "refund_now"]
@@ -40,7 +41,7 @@ def test_pending_order_is_refunded_straight_away_and_once(cli: Cli, sandbox: San
     assert again.code == 0
     assert again.data["run_id"] == answer.data["run_id"]
     assert again.data["existing"] is True
-    assert len(sandbox.refunds(order["order_id"])) == 1
+    exactly_once(sandbox, order["order_id"], access=False)
 
 
 def test_old_order_is_denied_with_the_policy_and_an_offer(cli: Cli, sandbox: SandboxClient) -> None:
@@ -56,6 +57,7 @@ def test_old_order_is_denied_with_the_policy_and_an_offer(cli: Cli, sandbox: San
         "--json"]
     assert "symantec" not in " ".join(s["id"] for s in answer.data["steps"])
     assert sandbox.order("old-issued.example")["state"] == "issued"
+    untouched(sandbox, sandbox.order("old-issued.example")["order_id"])
 
 
 @pytest.mark.parametrize(("domain", "outcome"), [
@@ -69,7 +71,8 @@ def test_refunded_and_cancelled_orders(cli: Cli, sandbox: SandboxClient, domain:
     assert (answer.data["status"], answer.data["outcome"]) == ("succeeded", outcome)
     order = sandbox.order(domain)
     assert order["state"] == "refunded"
-    assert len(sandbox.refunds(order["order_id"])) == 1
+    assert len(sandbox.refunds(order["order_id"])) == 1  # refunded.example's is the seed's
+    console_saw(sandbox, order["order_id"], refund=0 if outcome == "already_refunded" else 1)
 
 
 def test_similar_domains_pick_the_exact_one(cli: Cli, sandbox: SandboxClient) -> None:
@@ -157,9 +160,9 @@ def test_issued_order_through_captcha_wait_and_refund_across_processes(
     assert (done.data["status"], done.data["outcome"]) == ("succeeded", "refunded")
     order = sandbox.order("fresh-issued.example")
     assert order["state"] == "refunded"
-    assert len(sandbox.refunds(order["order_id"])) == 1
+    exactly_once(sandbox, order["order_id"], access=True)
     assert cli.resume(run_id).data["status"] == "succeeded"
-    assert len(sandbox.refunds(order["order_id"])) == 1
+    exactly_once(sandbox, order["order_id"], access=True)
 
 
 def test_wrong_captcha_asks_again_with_a_new_image(cli: Cli) -> None:
@@ -187,7 +190,7 @@ def test_window_closing_during_the_wait_denies_the_refund(
     assert "30 days" in late.data["customer_message"]
     order = sandbox.order("fresh-issued.example")
     assert order["state"] == "cancelled"
-    assert sandbox.refunds(order["order_id"]) == []
+    console_saw(sandbox, order["order_id"], access=1)  # mailed once, never refunded
 
 
 def test_customer_who_never_cancels_fails_at_the_deadline(cli: Cli, sandbox: SandboxClient) -> None:
@@ -216,7 +219,7 @@ def test_cancel_only_pays_nothing(cli: Cli, sandbox: SandboxClient, config: Conf
     assert (done.data["status"], done.data["outcome"]) == ("succeeded", "cancelled")
     order = sandbox.order("old-issued.example")
     assert order["state"] == "cancelled"
-    assert sandbox.refunds(order["order_id"]) == []
+    console_saw(sandbox, order["order_id"], access=1)  # mailed once, never refunded
 
 
 def test_dry_run_stops_before_the_refund(cli: Cli, sandbox: SandboxClient) -> None:
@@ -225,6 +228,7 @@ def test_dry_run_stops_before_the_refund(cli: Cli, sandbox: SandboxClient) -> No
     assert answer.data["outcome"] == "dry_run"
     assert answer.data["next_action"]["action"] == "pm.refund"
     assert sandbox.order("pending.example")["state"] == "pending_setup"
+    untouched(sandbox, sandbox.order("pending.example")["order_id"])
     assert cli("status", "T-400", "--json").code == 2
 
 
@@ -239,6 +243,7 @@ def test_console_down_fails_resumably_then_succeeds(cli: Cli, sandbox: SandboxCl
     resumed = cli.resume(failed.data["run_id"])
     assert resumed.code == 0, resumed.stderr
     assert resumed.data["outcome"] == "refunded"
+    exactly_once(sandbox, sandbox.order("pending.example")["order_id"], access=False)
 
 
 def test_human_output_has_a_line_per_step(cli: Cli) -> None:

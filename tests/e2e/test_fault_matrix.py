@@ -20,7 +20,8 @@ from runner.browser.session import RunSession
 from runner.config import Config
 from tests.e2e.cli import Cli
 from tests.e2e.conftest import SandboxClient
-from tests.e2e.faults_harness import Agent, Traps, exactly_once, impatient, meet, run_of
+from tests.e2e.faults_harness import Agent, Traps, impatient, meet, run_of
+from tests.e2e.once import exactly_once, untouched
 from tests.e2e.test_cli_recovery import customer
 
 pytestmark = pytest.mark.long  # started first: see tests/conftest.py
@@ -110,7 +111,7 @@ def test_fault_at_a_step_boundary(case: Case, cli: Cli, sandbox: SandboxClient, 
     run_id = run_of(cli, "T-M")["run_id"]
     done = agent.finish(run_id)
     assert (done["status"], done["outcome"]) == ("succeeded", "refunded")
-    exactly_once(sandbox, agent.order_id, issued=case.branch == "issued")
+    exactly_once(sandbox, agent.order_id, access=case.branch == "issued")
 
 
 @pytest.mark.parametrize("seed", [pytest.param(s, marks=[] if s == 0 else [pytest.mark.faults])
@@ -134,14 +135,13 @@ def test_sigkill_at_a_random_point(seed: int, cli: Cli, sandbox: SandboxClient,
         # Killed before the run was recorded (start-up outlasted the random point on a busy
         # machine): nothing was done, and the command is given again, as the answer implies.
         assert args[0] == "run", found
-        assert sandbox.posts(agent.order_id) == {"refund": 0, "request_access": 0,
-                                                 "access_mails": 0}
+        untouched(sandbox, agent.order_id)
         process = cli.start(*args)
         process.communicate(timeout=120)
     run_id = run_of(cli, "T-K")["run_id"]
     done = agent.finish(run_id)
     assert (done["status"], done["outcome"]) == ("succeeded", "refunded")
-    exactly_once(sandbox, agent.order_id, issued=branch == "issued")
+    exactly_once(sandbox, agent.order_id, access=branch == "issued")
 
 
 @pytest.mark.parametrize("domain", [pytest.param(PENDING, marks=pytest.mark.faults), ISSUED])
@@ -172,7 +172,7 @@ def test_concurrent_tickets_for_one_order_with_a_lost_answer(
         finals.append(agent.finish(run_id, limit=20))
     assert all(f["status"] == "succeeded" for f in finals)
     assert [f["outcome"] for f in finals].count("refunded") <= 1
-    exactly_once(sandbox, agent.order_id, issued=domain == ISSUED)
+    exactly_once(sandbox, agent.order_id, access=domain == ISSUED)
 
 
 def _concurrent_args(cli: Cli, agent: Agent, ticket: str, domain: str) -> tuple[str, ...]:

@@ -1,7 +1,7 @@
 """The HTTP service end to end: a real `certrunner serve` process, real Chromium, the sandbox.
 
 Money is the point: whichever door asks, and however many times at once, an order is refunded
-once (the sandbox's own refund records are counted).
+once (the refund POSTs that reached the sandbox are counted: tests/e2e/once.py).
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ import pytest
 from runner.store.runs import RunStore
 from tests.e2e.cli import Cli
 from tests.e2e.conftest import SandboxClient
+from tests.e2e.once import console_saw, exactly_once
 from tests.e2e.service import Service
 from tests.waiting import group_gone, wait_until
 
@@ -37,8 +38,8 @@ def service(cli: Cli, tmp_path: Path) -> Iterator[Service]:
     running.stop()
 
 
-def _refunds(sandbox: SandboxClient, domain: str) -> int:
-    return len(sandbox.refunds(sandbox.order(domain)["order_id"]))
+def _order_id(sandbox: SandboxClient, domain: str) -> str:
+    return str(sandbox.order(domain)["order_id"])
 
 
 def test_pending_order_is_refunded_once_and_the_same_ticket_gets_the_same_run(
@@ -52,7 +53,7 @@ def test_pending_order_is_refunded_once_and_the_same_ticket_gets_the_same_run(
     assert service.http.get(f"/runs/{body['run_id']}").json()["status"] == "succeeded"
     listed = service.http.get("/runs", params={"ticket": "T-H1"}).json()
     assert [r["run_id"] for r in listed] == [body["run_id"]]
-    assert _refunds(sandbox, "pending.example") == 1
+    exactly_once(sandbox, _order_id(sandbox, "pending.example"), access=False)
 
 
 def test_two_requests_at_once_for_one_ticket_make_one_run(service: Service,
@@ -64,7 +65,7 @@ def test_two_requests_at_once_for_one_ticket_make_one_run(service: Service,
     assert {b["run_id"] for b in bodies} == {bodies[0]["run_id"]}
     assert sorted(b["existing"] for b in bodies) == [False, True, True, True]
     assert {b["status"] for b in bodies} == {"succeeded"}
-    assert _refunds(sandbox, "pending.example") == 1
+    exactly_once(sandbox, _order_id(sandbox, "pending.example"), access=False)
 
 
 def test_service_and_cli_at_once_on_one_store_click_once(service: Service, cli: Cli,
@@ -84,7 +85,7 @@ def test_service_and_cli_at_once_on_one_store_click_once(service: Service, cli: 
     with RunStore(cli.home / "runs.db") as store:
         (entry,) = store.ledger.for_order(order_id)
     assert entry.evidence["source"] == "page_confirmation"
-    assert len(sandbox.refunds(order_id)) == 1
+    exactly_once(sandbox, order_id, access=False)
 
 
 def test_captcha_is_downloadable_and_only_the_runs_own_files(service: Service,
@@ -110,7 +111,7 @@ def test_captcha_is_downloadable_and_only_the_runs_own_files(service: Service,
     assert (abandoned.json()["status"], abandoned.json()["next_action"]) == ("abandoned", None)
     again = service.resume(paused["run_id"])
     assert again.status_code == 200 and again.json()["status"] == "abandoned", again.text
-    assert _refunds(sandbox, "fresh-issued.example") == 0
+    console_saw(sandbox, _order_id(sandbox, "fresh-issued.example"), access=1)  # no refund
 
 
 def test_errors_are_json_with_kinds(service: Service) -> None:
@@ -152,7 +153,7 @@ def test_sigterm_finishes_the_running_run_and_a_killed_one_resumes_on_restart(
         _until_running(first, "T-H7")
         assert first.stop(signal.SIGTERM) == 0
         assert pending.result().json()["status"] == "succeeded"
-    assert _refunds(sandbox, "pending.example") == 1
+    exactly_once(sandbox, _order_id(sandbox, "pending.example"), access=False)
 
     # Killed at the worst moment, known by a condition rather than by timing: the refund was
     # clicked and its answer is held back, so the run is mid-step with the ledger unconfirmed.
@@ -161,7 +162,7 @@ def test_sigterm_finishes_the_running_run_and_a_killed_one_resumes_on_restart(
     with ThreadPoolExecutor(1) as pool:
         lost = pool.submit(killed.run, "cancel_refund", "T-H8", "cancelled.example")
         assert held_answers.wait(timeout=300), "the refund POST never reached the console"
-        assert _refunds(sandbox, "cancelled.example") == 1
+        console_saw(sandbox, _order_id(sandbox, "cancelled.example"), refund=1)
         killed.stop(signal.SIGKILL)
         with pytest.raises(httpx.TransportError):
             lost.result()
@@ -174,7 +175,7 @@ def test_sigterm_finishes_the_running_run_and_a_killed_one_resumes_on_restart(
         (run,) = restarted.http.get("/runs", params={"ticket": "T-H8"}).json()
         resumed = restarted.resume(run["run_id"]).json()  # waits for the scheduler's resume
         assert (resumed["status"], resumed["outcome"]) == ("succeeded", "refunded"), resumed
-        assert _refunds(sandbox, "cancelled.example") == 1
+        exactly_once(sandbox, _order_id(sandbox, "cancelled.example"), access=False)
         assert restarted.events("scheduler_tick")[0]["queued"] == 1
     finally:
         restarted.stop()
