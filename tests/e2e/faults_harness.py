@@ -23,6 +23,7 @@ import pytest
 from flask import request
 
 from sandbox import faults as sandbox_faults
+from tests import children
 from tests.e2e.cli import Answer, Cli
 from tests.e2e.conftest import SandboxClient
 
@@ -113,16 +114,16 @@ def meet(cli: Cli, traps: Traps, args: tuple[str, ...], trap: Trap) -> Answer | 
         if trap.mode.startswith("kill"):
             reached = _wait_either(trap.reached, process)
             if reached:
-                process.kill()
-                process.communicate(timeout=REACHED)
+                process.kill()  # the runner alone, as a crash would: not its group
+                children.communicate(process, REACHED)
                 traps.disarm()
                 return None
-        stdout, stderr = process.communicate(timeout=REACHED * 2)
+        stdout, stderr = children.communicate(process, REACHED * 2)
     finally:
         traps.disarm()
         if process.poll() is None:
-            process.kill()
-            process.communicate(timeout=REACHED)
+            children.kill_group(process)
+            children.communicate(process, REACHED)
     data = json.loads(stdout) if stdout.strip().startswith(("{", "[")) else None
     return Answer(process.returncode, data, stdout, stderr)
 

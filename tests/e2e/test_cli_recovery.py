@@ -21,7 +21,8 @@ from tests.e2e.conftest import SandboxClient
 from tests.e2e.faults_harness import Agent, Traps, check_answer, due, meet
 from tests.e2e.once import console_saw, exactly_once
 
-pytestmark = pytest.mark.long  # started first: see tests/conftest.py
+# started first (tests/conftest.py); a test may take minutes on a busy machine
+pytestmark = [pytest.mark.long, pytest.mark.timeout(900)]
 
 
 ISSUED = "fresh-issued.example"

@@ -15,11 +15,13 @@ from runner.actions import load_catalogue
 from runner.browser.session import RunSession
 from runner.config import Config
 from runner.store.runs import LedgerStatus, RunStore
+from tests import children
 from tests.e2e.cli import Cli
 from tests.e2e.conftest import HeldAnswers, SandboxClient
 from tests.e2e.once import console_saw, exactly_once, untouched
 
-pytestmark = pytest.mark.long  # started first: see tests/conftest.py
+# started first (tests/conftest.py); a test may take minutes on a busy machine
+pytestmark = [pytest.mark.long, pytest.mark.timeout(900)]
 
 
 
@@ -38,7 +40,7 @@ def test_run_killed_after_the_refund_click_is_resumed_without_a_second_refund(
         console_saw(sandbox, order_id, refund=1)
     finally:
         process.kill()
-        process.communicate(timeout=30)
+        children.communicate(process, 30)
     sandbox.faults(write_fault="none")
 
     with RunStore(cli.home / "runs.db") as store:
@@ -94,7 +96,7 @@ def test_two_triggers_of_one_ticket_at_once_make_one_run_and_one_refund(
     order_id = sandbox.order("pending.example")["order_id"]
     args = ("run", "cancel_refund", "--ticket", "T-702", "--domain", "pending.example", "--json")
     first, second = cli.start(*args), cli.start(*args)
-    outputs = [p.communicate(timeout=120)[0] for p in (first, second)]
+    outputs = [children.communicate(p, 120)[0] for p in (first, second)]
     answers = [cli.parse(args, out) for out in outputs]
     assert answers[0]["run_id"] == answers[1]["run_id"]
     assert sorted(a["existing"] for a in answers) == [False, True]
@@ -117,7 +119,7 @@ def at_once(cli: Cli, *commands: list[str]) -> list[dict[str, Any]]:
     processes = [(command, cli.start(*command)) for command in commands]
     answers = []
     for command, process in processes:
-        stdout, stderr = process.communicate(timeout=300)
+        stdout, stderr = children.communicate(process, 300)
         assert stdout.strip(), stderr
         answers.append(cli.parse(tuple(command), stdout))
     return answers
@@ -278,7 +280,7 @@ def test_a_ticket_whose_access_request_another_live_run_is_sending_waits_without
         assert steps["captcha"] == "paused" and "image_number" not in steps
     finally:
         held_answers.release()
-        stdout, stderr = sending.communicate(timeout=300)
+        stdout, stderr = children.communicate(sending, 300)
     sent = cli.parse(("resume", "--json"), stdout)
     assert sent["status"] == "waiting", stderr
 

@@ -24,7 +24,8 @@ from tests.e2e.faults_harness import Agent, Traps, impatient, meet, run_of
 from tests.e2e.once import exactly_once, untouched
 from tests.e2e.test_cli_recovery import customer
 
-pytestmark = pytest.mark.long  # started first: see tests/conftest.py
+# started first (tests/conftest.py); a test may take minutes on a busy machine
+pytestmark = [pytest.mark.long, pytest.mark.timeout(900)]
 
 
 PENDING, ISSUED = "pending.example", "fresh-issued.example"

@@ -19,13 +19,15 @@ import httpx
 import pytest
 
 from runner.store.runs import RunStore
+from tests import children
 from tests.e2e.cli import Cli
 from tests.e2e.conftest import SandboxClient
 from tests.e2e.once import console_saw, exactly_once
 from tests.e2e.service import Service
 from tests.waiting import group_gone, wait_until
 
-pytestmark = pytest.mark.long  # started first: see tests/conftest.py
+# started first (tests/conftest.py); a test may take minutes on a busy machine
+pytestmark = [pytest.mark.long, pytest.mark.timeout(900)]
 
 
 TOKEN = "test-token-0123456789abcdef"
@@ -76,7 +78,7 @@ def test_service_and_cli_at_once_on_one_store_click_once(service: Service, cli: 
     with ThreadPoolExecutor(2) as pool:
         via_http = list(pool.map(lambda _: service.run("cancel_refund", "T-H3",
                                                        "cancelled.example"), range(2)))
-    via_cli = [json.loads(p.communicate(timeout=300)[0]) for p in processes]
+    via_cli = [json.loads(children.communicate(p, 300)[0]) for p in processes]
     assert all(a.status_code == 200 for a in via_http), [a.text for a in via_http]
     assert {b["run_id"] for b in via_cli + [a.json() for a in via_http]} == {
         via_cli[0]["run_id"]}

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import anyio
+import pytest
 from mcp import ClientSession, StdioServerParameters
 from mcp.client.stdio import stdio_client
 
@@ -35,6 +36,7 @@ def _run_of(result: Any) -> dict[str, Any]:
     return dict(check_document("an MCP tool", json.loads(result.content[0].text)))
 
 
+@pytest.mark.timeout(900)  # a conversation: three browser-opening tool calls and a customer
 def test_agent_refunds_an_issued_order_through_the_mcp_tools(
         sandbox: SandboxClient, sandbox_server: SandboxServer, tmp_path: Path, config: Config,
         make_session: Callable[[Config], RunSession]) -> None:

@@ -4,12 +4,12 @@ alone cost more than the whole command should (bench/startup.py measures the tim
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+from tests import children
 from tests.processes.cli import ROOT
 
 HEAVY = ("playwright", "flask", "PIL", "werkzeug", "jsonschema")
@@ -19,8 +19,8 @@ def imported(*args: str, cwd: Path) -> set[str]:
     """Top-level names of every module the command imported (python -X importtime)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("CERTRUNNER_")}
     env["CERTRUNNER_STORE"] = str(cwd / "runs.db")
-    done = subprocess.run([sys.executable, "-X", "importtime", str(ROOT / "run.py"), *args],
-                          cwd=cwd, env=env, capture_output=True, text=True, timeout=60)
+    done = children.run([sys.executable, "-X", "importtime", str(ROOT / "run.py"), *args], 60,
+                        cwd=cwd, env=env, text=True)
     assert done.returncode in (0, 2), done.stderr[-2000:]
     names = {line.rsplit("|", 1)[-1].strip() for line in done.stderr.splitlines()
              if line.startswith("import time:")}

@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
+from tests import children
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -46,8 +48,8 @@ class Cluster:
         home = self.root / name
         env = self.env(name)
         log = (home / "process.log").open("wb")
-        process = subprocess.Popen([sys.executable, str(ROOT / "run.py"), *args], cwd=home,
-                                   env=env, stdout=log, stderr=subprocess.STDOUT)
+        process = children.start([sys.executable, str(ROOT / "run.py"), *args], cwd=home,
+                                 env=env, stdout=log, stderr=subprocess.STDOUT)
         self.processes[name] = process
         return process
 
@@ -92,7 +94,7 @@ class Cluster:
         return (self.root / name / "process.log").read_text(errors="replace")
 
     def stop(self) -> None:
-        """SIGTERM each process (each by its own pid), then SIGKILL what is left."""
+        """SIGTERM each process (each by its own pid), then SIGKILL the group of what is left."""
         for process in self.processes.values():
             if process.poll() is None:
                 process.terminate()
@@ -100,5 +102,5 @@ class Cluster:
             try:
                 process.wait(timeout=30)
             except subprocess.TimeoutExpired:
-                process.kill()
+                children.kill_group(process)
                 process.wait()
