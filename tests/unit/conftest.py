@@ -83,59 +83,7 @@ def valid_flow(write_flow: FlowWriter, actions: dict[str, ActionSpec]) -> Callab
 
 
 @pytest.fixture
-def cancel_refund() -> str:
-    """The cancel-and-refund flow in its full shape, as docs/flows.md describes it."""
-    return CANCEL_REFUND
-
-
-CANCEL_REFUND = """
-name: cancel_refund
-description: Cancel (if issued) and refund an order within the refund window.
-inputs:
-  domain: {required: true, description: the certificate's domain}
-  image_number: {required: false, description: the captcha answer}
-steps:
-  - id: order
-    action: pm.find_order
-    with: {domain: "${inputs.domain}"}
-  - id: window
-    gate: refund_window
-    purchased_at: "${order.purchased_at}"
-  - id: already
-    when: "order.state == 'refunded'"
-    end: already_refunded
-  - id: captcha
-    when: "order.state == 'issued'"
-    action: geotrust.read_captcha
-    with: {domain: "${inputs.domain}", email: admin@example.com}
-  - id: image_number
-    when: "order.state == 'issued'"
-    ask: image_number
-    prompt: "Read the number in the captcha image"
-    artifact: "${captcha.image_path}"
-  - id: access
-    when: "order.state == 'issued'"
-    action: geotrust.request_access
-    with:
-      domain: "${inputs.domain}"
-      email: admin@example.com
-      image_number: "${image_number.value}"
-    key: "${order.order_id}"
-    on_error: {captcha_incorrect: captcha}
-  - id: cancelled
-    when: "order.state == 'issued'"
-    wait: pm.find_order
-    with: {domain: "${inputs.domain}"}
-    until: "cancelled.state == 'cancelled'"
-    every: 6h
-    deadline: 14d
-    timeout_code: customer_did_not_cancel
-    waiting_for: the customer to cancel ${inputs.domain} in their portal
-  - id: refund
-    action: pm.refund
-    with: {order_id: "${order.order_id}"}
-    key: "${order.order_id}"
-  - id: done
-    end: refunded
-    message: "Refunded order ${order.order_id} (ref ${refund.ref})."
-"""
+def cancel_refund() -> Flow:
+    """The shipped cancel-and-refund flow (flows/cancel_refund.yaml with its parts), loaded with
+    the real action catalogue: what validation is checked on is what runs."""
+    return load_flow(Path(__file__).resolve().parents[2] / "flows" / "cancel_refund.yaml")
