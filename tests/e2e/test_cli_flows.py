@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import zipfile
 from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -58,6 +59,29 @@ def test_old_order_is_denied_with_the_policy_and_an_offer(cli: Cli, sandbox: San
     assert "symantec" not in " ".join(s["id"] for s in answer.data["steps"])
     assert sandbox.order("old-issued.example")["state"] == "issued"
     untouched(sandbox, sandbox.order("old-issued.example")["order_id"])
+
+
+@pytest.mark.parametrize("state", ["pending_setup", "cancelled"])
+@pytest.mark.parametrize("age", [timedelta(days=30, hours=1), timedelta(days=45)],
+                         ids=["30d1h", "45d"])
+def test_an_order_to_refund_at_once_but_past_the_window_is_denied_without_a_click(
+        cli: Cli, sandbox: SandboxClient, state: str, age: timedelta) -> None:
+    """The refund-now branch (not yet issued, or already cancelled) behind the gate: past 30
+    days the run is denied, and no refund POST reaches the console."""
+    purchased = (sandbox.clock.now() - age).isoformat()
+    added = cli("sandbox", "add-order", "--domain", "late.example", "--purchased-at", purchased,
+                "--state", state)
+    assert added.code == 0, added.stderr
+    order_id = sandbox.order("late.example")["order_id"]
+    answer = cli.run("cancel_refund", "T-105", "late.example")
+    assert answer.code == 0, answer.stderr
+    assert (answer.data["status"], answer.data["outcome"]) == ("denied", "refund_window_expired")
+    assert "30 days" in answer.data["customer_message"]
+    assert [(s["id"], s["status"]) for s in answer.data["steps"]] == [
+        ("order", "done"), ("already_refunded", "skipped"), ("window", "denied")]
+    assert sandbox.order("late.example")["state"] == state
+    assert sandbox.refunds(order_id) == []
+    untouched(sandbox, order_id)
 
 
 @pytest.mark.parametrize(("domain", "outcome"), [
@@ -165,15 +189,18 @@ def test_issued_order_through_captcha_wait_and_refund_across_processes(
     exactly_once(sandbox, order["order_id"], access=True)
 
 
-def test_wrong_captcha_asks_again_with_a_new_image(cli: Cli) -> None:
+def test_wrong_captcha_asks_again_with_a_new_image(cli: Cli, sandbox: SandboxClient) -> None:
     first = cli.run("cancel_refund", "T-201", "shop.example")
     assert first.data["status"] == "needs_input"
     second = cli.resume(first.data["run_id"], "image_number=00000")
     assert second.code == 3, second.stderr
     assert second.data["status"] == "needs_input"
     assert second.data["next_action"]["input"] == "image_number"
-    assert any(s["id"] == "access" and s["status"] == "retry" for s in second.data["steps"]) \
-        or "captcha" in [s["id"] for s in second.data["steps"]]
+    assert second.data["next_action"]["previous_answer"] == "rejected"
+    assert second.data["next_action"]["tries_left"] == 2
+    assert second.data["next_action"]["artifact"] != first.data["next_action"]["artifact"]
+    assert any(s["id"] == "access" and s["status"] == "retry" for s in second.data["steps"])
+    untouched(sandbox, sandbox.order("shop.example")["order_id"])  # GeoTrust refused: no request
 
 
 def test_window_closing_during_the_wait_denies_the_refund(
