@@ -7,7 +7,9 @@ JSON-escaped, in UTF-16 or base64. A short one (the captcha's five digits) would
 chance inside any trace's numbers, so it is found only where it stands as a value of its own:
 not inside a longer number or word, and not as a bare JSON number (``"size":12345``); quoted,
 after ``=`` or a space, it is found. tests/e2e/test_secrets.py plants each kind of secret in
-each kind of file first (the positive control), then scans what every door wrote.
+each kind of file first (the positive control); ``assert_no_secret`` scans what a door wrote
+after planting a copy of every secret among it (tests/e2e/test_secrets.py, for the CLI, the
+service and MCP; tests/workers/test_worker_secrets.py for the queue's workers).
 """
 
 from __future__ import annotations
@@ -98,3 +100,50 @@ def scan(secrets: Iterable[Secret], files: Iterable[Path] = (),
         data = text.encode()
         leaks += [Leak(name, where) for name, pattern in patterns if pattern.search(data)]
     return leaks
+
+
+# The one place a session cookie is kept on purpose: the private state that resumes a console
+# session, a home's ``login-state/<console>.json`` and a paused run's ``cookies.json`` (0600,
+# never served, never in an answer: tests/e2e/test_state_privacy.py checks their modes).
+KEPT_ON_PURPOSE = ("login-state", "cookies.json")
+
+
+def session_cookies(*homes: Path) -> list[str]:
+    """The Symantec session cookie of every login saved under the homes."""
+    found = []
+    for home in homes:
+        for state in home.rglob("login-state/symantec.json"):
+            found += [c["value"] for c in json.loads(state.read_text())["cookies"]
+                      if c["name"] == "symantec_session"]
+    return found
+
+
+def _kept_on_purpose(leak: Leak) -> bool:
+    return leak.secret == "session cookie" and any(
+        part in KEPT_ON_PURPOSE for part in Path(leak.where.split("!")[0]).parts)
+
+
+def assert_no_secret(roots: list[Path], logs: dict[str, str], password: str,
+                     answers: list[str], must_scan: tuple[str, ...] = (),
+                     cookies: list[str] | None = None) -> None:
+    """Plant every secret next to a screenshot (or in the first root), scan the roots and the
+    logs: the planted copies are found, then nothing else but the state kept on purpose.
+    ``cookies`` default to those of the logins saved under the roots; ``must_scan`` names files
+    the door must have written (the scan would pass vacuously on a wrong folder)."""
+    cookies = session_cookies(*roots) if cookies is None else cookies
+    assert cookies and answers, "the door never logged in or never took an answer"
+    secrets = [Secret("Symantec password", password),
+               *(Secret("session cookie", c) for c in cookies),
+               *(Secret("captcha answer", a) for a in answers)]
+    shots = sorted(p for root in roots for p in root.rglob("*.png"))
+    planted = (shots[0].parent if shots else roots[0]) / "planted-control.txt"
+    planted.write_text("\n".join(f"value: {s.value}" for s in secrets))
+    files = files_under(*roots)
+    assert set(must_scan) <= {p.name for p in files}, sorted(p.name for p in files)
+    leaks = scan(secrets, files, logs)
+    assert {leak.secret for leak in leaks if leak.where == str(planted)} == {
+        s.name for s in secrets}, "the positive control was not found"
+    planted.unlink()
+    found = [str(leak) for leak in leaks
+             if leak.where != str(planted) and not _kept_on_purpose(leak)]
+    assert found == []

@@ -5,10 +5,9 @@ neighbours) and in everything the door logged, after real runs that logged in, r
 had it answered and failed with a trace kept.
 
 Each scan first finds a planted copy of every secret next to what the door wrote (the positive
-control: the scan reads those very folders), and then nothing else. The one place a session
-cookie is kept on purpose is the private state that resumes a console session: a home's
-``login-state/<console>.json`` and a paused run's ``cookies.json`` (0600, never served, never
-in an answer; tests/e2e/test_state_privacy.py checks their modes).
+control: the scan reads those very folders), and then nothing else but the state kept on
+purpose to resume a console session (``tests.leaks.assert_no_secret``). The queue's workers
+are scanned the same way in tests/workers/test_worker_secrets.py.
 """
 
 from __future__ import annotations
@@ -35,12 +34,11 @@ from tests.e2e.cli import ROOT, Answer, Cli
 from tests.e2e.conftest import SandboxClient
 from tests.e2e.faults_harness import Traps
 from tests.e2e.service import Service
-from tests.leaks import Leak, Secret, files_under, scan
+from tests.leaks import assert_no_secret
 
 pytestmark = [pytest.mark.long, pytest.mark.timeout(900)]
 
 DEBUG = {"CERTRUNNER_LOG_LEVEL": "debug"}
-KEPT_ON_PURPOSE = ("login-state", "cookies.json")  # see the docstring
 
 
 def _issued(sandbox: SandboxClient, domain: str) -> dict[str, Any]:
@@ -53,46 +51,11 @@ def _password(config: Config) -> str:
     return config.console("symantec").credentials()[1]
 
 
-def _session_cookies(home: Path) -> list[str]:
-    """The Symantec session cookie of every login the door saved."""
-    state = json.loads((home / "login-state" / "symantec.json").read_text())
-    return [c["value"] for c in state["cookies"] if c["name"] == "symantec_session"]
-
-
 def _chatty(log: str) -> bool:
     """Whether the log holds lines below warning: the DEBUG level asked for was taken (the
     runner logs nothing at debug itself, so every level it logs at is then written)."""
     return any(json.loads(line).get("level") in ("debug", "info")
                for line in log.splitlines() if line.startswith("{"))
-
-
-def _kept_on_purpose(leak: Leak) -> bool:
-    return leak.secret == "session cookie" and any(
-        part in KEPT_ON_PURPOSE for part in Path(leak.where.split("!")[0]).parts)
-
-
-def assert_no_secret(home: Path, logs: dict[str, str], password: str,
-                     answers: list[str], must_scan: tuple[str, ...] = ()) -> None:
-    """Plant every secret next to a screenshot (or in the home), scan the home and the logs:
-    the planted copies are found, and nothing else but the state kept on purpose."""
-    cookies = _session_cookies(home)
-    assert cookies and answers, "the door never logged in or never took an answer"
-    secrets = [Secret("Symantec password", password),
-               *(Secret("session cookie", c) for c in cookies),
-               *(Secret("captcha answer", a) for a in answers)]
-    shots = sorted(home.rglob("*.png"))
-    planted = (shots[0].parent if shots else home) / "planted-control.txt"
-    planted.write_text("\n".join(f"value: {s.value}" for s in secrets))
-    files = files_under(home)
-    names = {p.name for p in files}
-    assert {"runs.db", *must_scan} <= names, sorted(names)
-    leaks = scan(secrets, files, logs)
-    assert {leak.secret for leak in leaks if leak.where == str(planted)} == {
-        s.name for s in secrets}, "the positive control was not found"
-    planted.unlink()
-    found = [str(leak) for leak in leaks
-             if leak.where != str(planted) and not _kept_on_purpose(leak)]
-    assert found == []
 
 
 def test_the_cli(cli: Cli, sandbox: SandboxClient, traps: Traps, config: Config,
@@ -138,8 +101,8 @@ def test_the_cli(cli: Cli, sandbox: SandboxClient, traps: Traps, config: Config,
     assert any(p.endswith(".zip") for p in after_answer.data["artifacts"])
     sandbox.faults(down="")
 
-    assert_no_secret(cli.home, logs, _password(config), answers,
-                     must_scan=("symantec.json",))
+    assert_no_secret([cli.home], logs, _password(config), answers,
+                     must_scan=("runs.db", "symantec.json"))
 
 
 def test_the_service(cli: Cli, sandbox: SandboxClient, tmp_path: Path, config: Config) -> None:
@@ -154,8 +117,8 @@ def test_the_service(cli: Cli, sandbox: SandboxClient, tmp_path: Path, config: C
         waiting = service.resume(paused["run_id"], image_number=answer).json()
         assert waiting["status"] == "waiting", waiting
         assert _chatty("\n".join(service.lines)), "the service logged nothing below warning"
-        assert_no_secret(cli.home, {"service stderr": "\n".join(service.lines)},
-                         _password(config), [answer], must_scan=("runs.db-wal",))
+        assert_no_secret([cli.home], {"service stderr": "\n".join(service.lines)},
+                         _password(config), [answer], must_scan=("runs.db", "runs.db-wal"))
     finally:
         assert service.stop() == 0
 
@@ -205,4 +168,5 @@ def test_mcp(sandbox: SandboxClient, sandbox_server: SandboxServer, tmp_path: Pa
         raise errors[0]
     text = log.read_text()
     assert _chatty(text), "the MCP server logged nothing below warning"
-    assert_no_secret(home, {"mcp stderr": text}, _password(config), answers)
+    assert_no_secret([home], {"mcp stderr": text}, _password(config), answers,
+                     must_scan=("runs.db",))

@@ -30,19 +30,25 @@ class Cluster:
     queue: str
     sweep_seconds: float = 2
     visibility_timeout: timedelta = timedelta(seconds=20)
+    log_level: str | None = None  # CERTRUNNER_LOG_LEVEL of every machine, when set
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
 
     def env(self, name: str) -> dict[str, str]:
-        """The environment of one machine: the three URLs, its own home; nothing else of ours."""
+        """The environment of one machine: the three URLs, its own home (state and artifacts);
+        nothing else of ours."""
         home = self.root / name
         home.mkdir(parents=True, exist_ok=True)
         keep = {k: v for k, v in os.environ.items()
                 if not k.startswith(("CERTRUNNER_", "SANDBOX_", "SYMANTEC_"))}
-        return {**keep, "CERTRUNNER_STORE": self.store_url, "CERTRUNNER_BROKER": self.broker_url,
-                "SANDBOX_URL": self.sandbox_url, "CERTRUNNER_QUEUE": self.queue,
-                "CERTRUNNER_ARTIFACTS": str(home / "artifacts"),
-                "CERTRUNNER_SWEEP_SECONDS": str(self.sweep_seconds),
-                "CERTRUNNER_VISIBILITY_TIMEOUT": str(self.visibility_timeout.total_seconds())}
+        env = {**keep, "CERTRUNNER_STORE": self.store_url, "CERTRUNNER_BROKER": self.broker_url,
+               "SANDBOX_URL": self.sandbox_url, "CERTRUNNER_QUEUE": self.queue,
+               "CERTRUNNER_HOME": str(home),  # its login state, never the real user's
+               "CERTRUNNER_ARTIFACTS": str(home / "artifacts"),
+               "CERTRUNNER_SWEEP_SECONDS": str(self.sweep_seconds),
+               "CERTRUNNER_VISIBILITY_TIMEOUT": str(self.visibility_timeout.total_seconds())}
+        if self.log_level:
+            env["CERTRUNNER_LOG_LEVEL"] = self.log_level
+        return env
 
     def _start(self, name: str, *args: str) -> subprocess.Popen[bytes]:
         home = self.root / name
