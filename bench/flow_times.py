@@ -23,8 +23,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from runner.cli.app import App  # noqa: E402
-from runner.cli.commands import resume_run, run_flow  # noqa: E402
+from runner.app.context import AppContext as App  # noqa: E402
+from runner.app.tickets import resume as resume_run  # noqa: E402
+from runner.app.tickets import run_ticket as run_flow  # noqa: E402
 from runner.engine.next_action import ProvideInput  # noqa: E402
 
 
@@ -54,7 +55,7 @@ def main() -> None:
 
 
 def report(app: App, scratch: Path, repeat: int) -> None:
-    from sandbox import customer
+    from runner.cli.demo_customer import cancel_certificate
     from sandbox.control import Sandbox
 
     config = app.live_config()
@@ -93,7 +94,7 @@ def report(app: App, scratch: Path, repeat: int) -> None:
         assert first.run_id
         resume_run(app, first.run_id, {"image_number": answer})
         with host.session(scratch / "customer") as session:
-            customer.cancel_certificate(session, f"admin@{issued}", app.catalogue)
+            cancel_certificate(session, f"admin@{issued}", app.catalogue)
         final = resume_run(app, first.run_id, {})
         rows.append((f"cancel_refund: issued ({final.status})", time.perf_counter() - started))
 

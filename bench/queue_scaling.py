@@ -25,11 +25,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from runner.cli.app import App  # noqa: E402
+from runner.app.context import AppContext as App  # noqa: E402
+from runner.app.handoff import enqueue  # noqa: E402
+from runner.app.queue import use_broker  # noqa: E402
+from runner.app.tickets import prepare  # noqa: E402
 from runner.clock import OffsetClock
 from runner.store.runs import RunStatus, RunStore  # noqa: E402
-from runner.workers.celery_app import use_broker  # noqa: E402
-from runner.workers.enqueue import enqueue_run  # noqa: E402
 from sandbox.server import SandboxServer  # noqa: E402
 from tests.e2e.conftest import SandboxClient  # noqa: E402
 from tests.servers import REDIS_URL, postgres_schema  # noqa: E402
@@ -67,7 +68,7 @@ def measure(workers: int, tickets: int, concurrency: int, root: Path) -> dict[st
             use_broker(REDIS_URL, queue=cluster.queue)
             started = time.monotonic()
             for n in range(tickets):
-                enqueue_run(app, "cancel_refund", f"B-{n}", {"domain": f"b{n}.example"})
+                enqueue(app, prepare("cancel_refund", f"B-{n}", {"domain": f"b{n}.example"}))
             peak = {name: 0.0 for name in names}
 
             def finished() -> bool:

@@ -38,8 +38,8 @@ import proc_tree  # noqa: E402
 from playwright.sync_api import Browser, sync_playwright  # noqa: E402
 
 from runner import logs  # noqa: E402
-from runner.service.core import RunService  # noqa: E402
-from runner.service.options import ServiceOptions  # noqa: E402
+from runner.app.options import ServiceOptions  # noqa: E402
+from runner.app.warm import RunService  # noqa: E402
 from sandbox import control  # noqa: E402
 
 

@@ -80,7 +80,7 @@ NEXT_BY_KIND = {Kind.BUSINESS: NextType.TELL_CUSTOMER, Kind.CONSOLE: NextType.RE
 EXIT_BY_KIND = {Kind.BUSINESS: ExitCode.FAILED, Kind.CONSOLE: ExitCode.FAILED,
                 Kind.DRIFT: ExitCode.FAILED, Kind.INPUT: ExitCode.USAGE}
 FINISHED = ("succeeded", "denied", "abandoned")  # abandoned: a person closed it for good
-PAUSED = ("waiting", "needs_input", "running")  # running: another process holds it, come back
+PAUSED = ("waiting", "needs_input", "running", "queued")  # running or queued: come back later
 
 
 class ErrorCode(enum.StrEnum):
@@ -110,6 +110,10 @@ class ErrorCode(enum.StrEnum):
     # the command line, config and environment
     USAGE_ERROR = "usage_error", Kind.INPUT, "the command line is wrong (see --help)"
     BAD_INPUT = "bad_input", Kind.INPUT, "a command-line value is malformed"
+    EXTRA_MISSING = ("extra_missing", Kind.INPUT, "the command needs a part of certrunner that "
+                     "is not installed (pip install 'certrunner[EXTRA]')",
+                     NextType.FIX_CONFIGURATION)
+    BAD_FILTER = "bad_filter", Kind.INPUT, "a run list filter has a value no run can have"
     CONFIG_INVALID = "config_invalid", Kind.INPUT, "the config file is malformed"
     CONFIG_NOT_FOUND = "config_not_found", Kind.INPUT, "the config file does not exist"
     CONFIG_UNREADABLE = ("config_unreadable", Kind.INPUT,
@@ -159,6 +163,28 @@ class ErrorCode(enum.StrEnum):
                      "the run was abandoned; a new run needs a new ticket")
     SERVICE_STOPPING = ("service_stopping", Kind.CONSOLE,
                         "the service is stopping and started nothing; retry once it is back")
+
+    # operators, their roles and the console's forms
+    FORBIDDEN = ("forbidden", Kind.INPUT,
+                 "the operator's role does not allow the action (the message says which role "
+                 "does)")
+    SIGN_IN_FAILED = ("sign_in_failed", Kind.INPUT,
+                      "no operator has that name and token (or the console session expired)")
+    CSRF_FAILED = ("csrf_failed", Kind.INPUT,
+                   "a console form came without its CSRF token (or with another session's): "
+                   "reload the page and submit it again")
+    OPERATOR_EXISTS = "operator_exists", Kind.INPUT, "an operator of that name exists already"
+    UNKNOWN_OPERATOR = "unknown_operator", Kind.INPUT, "no operator of that name"
+    OPERATOR_NAME_INVALID = ("operator_name_invalid", Kind.INPUT,
+                             "an operator's name is 1-64 letters, digits, dots, dashes or "
+                             "underscores")
+    LAST_ADMIN = ("last_admin", Kind.INPUT,
+                  "the last admin cannot be removed (add another admin first)")
+    TASK_CLAIMED = ("task_claimed", Kind.INPUT,
+                    "another operator holds the person-task (the message says who and until "
+                    "when)")
+    NOT_A_PERSON_TASK = ("not_a_person_task", Kind.INPUT,
+                         "the run waits for no person now (it moved on, or finished)")
 
     # flows, runs and their inputs
     UNKNOWN_FLOW = "unknown_flow", Kind.INPUT, "no flow of that name"

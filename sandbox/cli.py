@@ -14,11 +14,10 @@ from typing import Any
 
 import click
 
-from runner.config.home import private_dir, state_home
-from runner.errors import ConfigError
 from sandbox import seed
 from sandbox.control import Sandbox, UnknownCaptcha
 from sandbox.faults import CONSOLES, LAYOUTS, WRITE_FAULTS, FaultError
+from sandbox.home import SandboxPathError, private_dir, state_home
 from sandbox.orders import STATES, OrderError
 from sandbox.times import SystemClock, parse_iso
 
@@ -35,7 +34,7 @@ class SandboxCliError(click.ClickException):
 def _default_db() -> Path:
     try:
         return state_home() / "sandbox.db"
-    except ConfigError as exc:
+    except SandboxPathError as exc:
         raise SandboxCliError(exc.message) from None
 
 
@@ -50,7 +49,7 @@ def _prepare(db_path: Path) -> None:
     try:
         private_dir(db_path.parent)
         seed.prepare(db_path, SystemClock().now())
-    except ConfigError as exc:
+    except SandboxPathError as exc:
         raise SandboxCliError(exc.message) from None
     except (sqlite3.Error, OSError) as exc:
         raise SandboxCliError(f"cannot use the sandbox database {db_path}: {exc}") from None

@@ -1,13 +1,29 @@
-"""Time for the sandbox: the runner's clock (``runner.clock``, injectable, one for the
-whole project) and one ISO 8601 format for every date it shows."""
+"""Time for the sandbox: an injectable clock and one ISO 8601 format for every date it shows.
+
+The sandbox imports nothing of the runner, so it declares the one thing it needs of a clock
+(``now()``, aware, in UTC); the runner's and the tests' clocks (fixed, shifted) have that shape
+and are passed in as they are, so the consoles age sessions, captchas and mails by their time.
+"""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
-
-from runner.clock import Clock, SystemClock
+from typing import Protocol
 
 __all__ = ["Clock", "SystemClock", "iso", "parse_iso", "to_utc"]
+
+
+class Clock(Protocol):
+    def now(self) -> datetime:
+        """The current time, timezone-aware, in UTC."""
+        ...
+
+
+class SystemClock:
+    """Real time: the sandbox's clock unless a server or a test is given another."""
+
+    def now(self) -> datetime:
+        return datetime.now(UTC)
 
 
 def to_utc(moment: datetime) -> datetime:

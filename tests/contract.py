@@ -15,15 +15,15 @@ from typing import Any
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import best_match
 
-from runner.engine.contract import output_schema
+from runner.app.contract import output_schema
 
 CONTRACT_COMMANDS = ("run", "resume", "status", "runs", "flows")
 VALUE_OPTIONS = ("--config", "--log-level")
 
 
 @cache
-def validator() -> Draft202012Validator:
-    schema = output_schema()
+def validator(door: str = "cli") -> Draft202012Validator:
+    schema = output_schema(door)
     Draft202012Validator.check_schema(schema)
     return Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
 
@@ -48,9 +48,10 @@ def check(args: Sequence[str], data: Any) -> Any:
     return data
 
 
-def check_document(source: str, data: Any) -> Any:
-    """Fail the test when ``data`` (what ``source`` answered) is not a contract document."""
-    error = best_match(validator().iter_errors(data))
+def check_document(source: str, data: Any, door: str = "cli") -> Any:
+    """Fail the test when ``data`` (what ``source`` answered at ``door``) is not a contract
+    document as that door writes it."""
+    error = best_match(validator(door).iter_errors(data))
     if error is not None:
         where = "/".join(str(p) for p in error.absolute_path) or "(top)"
         raise AssertionError(f"{source} broke the output contract at {where}: "

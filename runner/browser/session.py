@@ -175,8 +175,21 @@ class RunSession:
         self.login_state_file(console).unlink(missing_ok=True)
 
     def save_cookies(self, path: Path) -> None:
-        """A paused run's cookies, so its resume continues the same console sessions."""
-        _write_private(path, self.context.cookies())
+        """A paused run's own cookies, so its resume continues the same console sessions (the
+        GeoTrust session its captcha was read in), on this machine or another (they go to the
+        store: runner.app.files). A console login is not the run's own: it stays in this
+        machine's login state, and a resume elsewhere logs in with that machine's credentials."""
+        logins = {(c.get("name"), c.get("value")) for c in self._login_cookies()}
+        own = [c for c in self.context.cookies() if (c.get("name"), c.get("value")) not in logins]
+        _write_private(path, own)
+
+    def _login_cookies(self) -> list[dict[str, Any]]:
+        found: list[dict[str, Any]] = []
+        for console in ("symantec",):
+            state = self.login_state_file(console)
+            if state.exists():
+                found += json.loads(state.read_text()).get("cookies", [])
+        return found
 
     def open_pages(self) -> dict[str, Page]:
         """The console tabs still open, for failure screenshots."""

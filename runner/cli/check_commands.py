@@ -16,7 +16,7 @@ from runner.errors import RunnerError
 @common_options
 def schema_cmd() -> None:
     """Print the JSON Schema (draft 2020-12) of every --json output."""
-    from runner.engine.contract import output_schema
+    from runner.app.contract import output_schema
 
     emit(output_schema(), True, "")
 
@@ -31,7 +31,7 @@ def flows_group() -> None:
 @common_options
 def flows_list(as_json: bool) -> None:
     """The flows in flows/ with their descriptions."""
-    from runner.cli.commands import list_flows
+    from runner.app.tickets import list_flows
 
     rows = list_flows()
     emit(rows, as_json, "\n".join(f"{r['name']:<15} {r['description']}" for r in rows))
@@ -43,7 +43,7 @@ def flows_list(as_json: bool) -> None:
 @common_options
 def flows_validate(path: str, as_json: bool) -> None:
     """Validate a flow file; errors name file, line and field."""
-    from runner.cli.commands import validate_flow
+    from runner.app.tickets import validate_flow
 
     try:
         flow = validate_flow(path)

@@ -11,13 +11,14 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
-from runner.cli.commands import resume_run, run_flow
+from runner.app.tickets import resume as resume_run
+from runner.app.tickets import run_ticket as run_flow
 from runner.engine.next_action import ProvideInput
 from runner.engine.result import RunResult, human_summary
 from runner.errors import ConfigError, ErrorCode
 
 if TYPE_CHECKING:
-    from runner.cli.app import App
+    from runner.app.context import AppContext as App
 
 Echo = Callable[[str], None]
 
@@ -86,9 +87,9 @@ def run_demo(app: App, echo: Echo) -> int:
 
 def _customer_cancels(app: App, email: str, echo: Echo) -> None:
     """The customer's side, in a browser context of its own (the customer is not us)."""
-    from sandbox import customer
+    from runner.cli.demo_customer import cancel_certificate
 
     with app.host.session(app.config.artifacts / "demo-customer") as session:
-        done = customer.cancel_certificate(session, email, app.catalogue)
+        done = cancel_certificate(session, email, app.catalogue)
     echo(f"   mail: {done.subject!r} -> {done.link}")
     echo(f"   portal: {done.domain} is now {done.status}")

@@ -16,7 +16,7 @@ import sys
 
 import click
 
-from runner.cli import check_commands, queue, run_commands, serve_commands
+from runner.cli import check_commands, operator_commands, queue, run_commands, serve_commands
 from runner.cli.options import Obj, common_options, pass_obj
 from runner.cli.output import emit, fail
 from runner.config.home import restrict_new_files
@@ -64,7 +64,7 @@ class _SandboxCommand(click.Group):
 
 
 for _command in (*run_commands.COMMANDS, *check_commands.COMMANDS, demo_cmd,
-                 *serve_commands.COMMANDS, *queue.COMMANDS):
+                 *serve_commands.COMMANDS, *queue.COMMANDS, *operator_commands.COMMANDS):
     cli.add_command(_command)
 cli.add_command(_SandboxCommand(
     "sandbox", help="The console sandbox: serve it, add orders, read its mail, switch faults."))

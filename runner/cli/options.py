@@ -27,10 +27,11 @@ class Obj:
 
     @property
     def app(self) -> Any:
+        """The application context (runner.app.context.AppContext), made on first use."""
         if self._app is None:
-            from runner.cli.app import App
+            from runner.app.context import AppContext
 
-            self._app = App(self.config_path, headed=self.headed)
+            self._app = AppContext(self.config_path, headed=self.headed)
         return self._app
 
     def set_log_level(self, level: str | None) -> None:
@@ -92,6 +93,14 @@ def parse_inputs(pairs: tuple[str, ...]) -> dict[str, str]:
 def ticket_inputs(domain: str, pairs: tuple[str, ...]) -> dict[str, str]:
     """A ticket's flow inputs: its domain and every --input KEY=VALUE."""
     return {"domain": domain, **parse_inputs(pairs)}
+
+
+def actor_option(func: F) -> F:
+    """--as NAME: who is deciding, kept with the decision (CERTRUNNER_OPERATOR, else the OS
+    user)."""
+    return click.option("--as", "as_name", default=None, metavar="NAME",
+                        help="Your name, recorded with the decision (default: "
+                             "$CERTRUNNER_OPERATOR, else your OS user).")(func)
 
 
 def json_option(help: str = "Print JSON.") -> Callable[[F], F]:

@@ -1,5 +1,10 @@
 """How every command answers: one JSON document under ``--json`` (docs/contract.md), text
-otherwise; errors raised before a run existed look like a run's error, with its exit code."""
+otherwise; errors raised before a run existed look like a run's error, with its exit code.
+
+The command line is one door on the application layer: a run's answer is
+``runner.app.answer.answer`` with this door's rendering (next actions as argv lists, artifacts as
+paths on this machine, copied from the store when the run was driven on another machine).
+"""
 
 from __future__ import annotations
 
@@ -9,6 +14,8 @@ from typing import Any, NoReturn
 
 import click
 
+from runner.app.answer import Door, answer
+from runner.engine.result import RunResult
 from runner.error_codes import exit_code
 from runner.errors import RunnerError
 
@@ -28,6 +35,13 @@ def progress_for(as_json: bool) -> Any:
     return live
 
 
+def watch_for(progress: Any) -> Any:
+    """The live line's step hook, when there is a live line."""
+    from runner.cli.progress import LiveProgress
+
+    return progress.step_started if isinstance(progress, LiveProgress) else None
+
+
 def fail(error: RunnerError, as_json: bool, domain: str | None = None, **extra: Any) -> NoReturn:
     """Print an error raised before a run existed, like a run's error, and exit with its code."""
     from runner.engine.texts import customer_failure
@@ -40,22 +54,38 @@ def fail(error: RunnerError, as_json: bool, domain: str | None = None, **extra: 
     sys.exit(exit_code("failed", error.kind))
 
 
-def render(result: Any) -> dict[str, Any]:
-    """A run's answer with ``next_action.command`` as an argv list (see runner.cli.argv)."""
+def door(app: Any = None) -> Door:
+    """This door: argv commands; artifacts as paths on this machine."""
+    from runner.app.files import local_copy
     from runner.cli.argv import command_line
 
-    return dict(result.to_dict(command_line))
+    def artifact(run_id: str, listed: str) -> str:
+        if app is None:
+            return listed
+        return local_copy(app.store, run_id, listed, app.config.artifacts)
+
+    return Door("cli", command_line, artifact)
 
 
-def summary(result: Any) -> str:
+def render(result: RunResult, app: Any = None) -> dict[str, Any]:
+    """A run's answer at the command line."""
+    return answer(result, door(app))
+
+
+def summary(result: RunResult, app: Any = None) -> str:
     from runner.cli.argv import shell_line
     from runner.engine.result import human_summary
 
+    shown = result
+    if app is not None and result.run_id:
+        shown = RunResult(**{**result.__dict__,
+                             "artifacts": render(result, app)["artifacts"]})
     action = result.next_action
     command = f"\n  run: {shell_line(action.command)}" if action and action.command else ""
-    return human_summary(result) + command
+    return human_summary(shown) + command
 
 
-def finish(result: Any, as_json: bool) -> NoReturn:
-    emit(render(result), as_json, summary(result))
+def finish(result: RunResult, as_json: bool, app: Any = None,
+           extra: dict[str, Any] | None = None) -> NoReturn:
+    emit({**render(result, app), **(extra or {})}, as_json, summary(result, app))
     sys.exit(result.exit_code)

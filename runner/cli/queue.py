@@ -21,7 +21,7 @@ from runner.cli.options import (
     ticket_inputs,
     ticket_options,
 )
-from runner.cli.output import emit, fail
+from runner.cli.output import emit, fail, render
 from runner.errors import RunnerError
 
 
@@ -31,9 +31,12 @@ def broker_option(func: click.decorators.FC) -> click.decorators.FC:
 
 
 def _celery(obj: Obj, broker: str | None) -> Any:
+    from runner.extras import require
+
+    require("queue", "the worker fleet")
     if obj.config_path:  # worker processes read it at start (runner.workers.tasks)
         os.environ["CERTRUNNER_CONFIG"] = obj.config_path
-    from runner.workers.celery_app import use_broker
+    from runner.app.queue import use_broker
 
     return use_broker(broker)
 
@@ -46,13 +49,18 @@ def _celery(obj: Obj, broker: str | None) -> Any:
 @click.option("--beat", is_flag=True, help="Also run the beat schedule in this process (one "
               "per installation is enough; more are harmless).")
 @click.option("--name", default=None, help="Worker name (default: certrunner-PID@HOST).")
+@click.option("--metrics-port", type=click.IntRange(0, 65535), default=None,
+              envvar="CERTRUNNER_METRICS_PORT",
+              help="Expose Prometheus metrics on this port (0: any free one; default: none).")
 @click.option("--loglevel", default="INFO", show_default=True, help="Celery's log level.")
 @common_options
 @pass_obj
 def worker_cmd(obj: Obj, broker: str | None, concurrency: int, beat: bool, name: str | None,
-               loglevel: str) -> None:
+               metrics_port: int | None, loglevel: str) -> None:
     """Advance runs taken from the queue; runs live in the store (CERTRUNNER_STORE)."""
     app = _celery(obj, broker)
+    if metrics_port is not None:  # read at the worker's start (runner.observability.worker)
+        os.environ["CERTRUNNER_METRICS_PORT"] = str(metrics_port)
     argv = ["worker", "--pool=threads", f"--concurrency={concurrency}", f"--loglevel={loglevel}",
             "--without-gossip", "--without-mingle",
             "-n", name or f"certrunner-{os.getpid()}@{socket.gethostname()}"]
@@ -84,14 +92,16 @@ def beat_cmd(obj: Obj, broker: str | None, loglevel: str) -> None:
 def enqueue_cmd(obj: Obj, flow: str, ticket: str, domain: str, inputs: tuple[str, ...],
                 broker: str | None, as_json: bool) -> None:
     """Create the run for a ticket and queue it for the workers (exit 0 once queued)."""
-    _celery(obj, broker)
-    from runner.workers.enqueue import enqueue_run
-
     try:
-        done = enqueue_run(obj.app, flow, ticket, ticket_inputs(domain, inputs))
+        _celery(obj, broker)
+        from runner.app import tickets
+        from runner.app.handoff import enqueue
+
+        prepared = tickets.prepare(flow, ticket, ticket_inputs(domain, inputs))
+        done = enqueue(obj.app, prepared)
     except RunnerError as exc:
         fail(exc, as_json, ticket=ticket, flow=flow, domain=domain)
-    payload = done.to_dict()
+    payload = {**render(done.result, obj.app), "queued": done.queued}
     what = "queued" if done.queued else f"not queued: the ticket has it ({payload['status']})"
     emit(payload, as_json, f"{payload['run_id']} {what}; `certrunner status "
                            f"{payload['run_id']}` follows it")

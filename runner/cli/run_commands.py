@@ -1,18 +1,20 @@
 """The commands of a ticket's run: ``run``, ``resume``, ``status`` and ``runs list/show/abandon``.
 
-Each parses, calls the command layer (``runner.cli.commands``, ``runner.cli.runs``) and prints
-through ``runner.cli.output``; the exit code says finished (0), paused (3), failed (1) or bad
-input (2).
+Each parses, calls the application layer (``runner.app.tickets``, ``runner.app.runs``) and
+prints through ``runner.cli.output``; the exit code says finished (0), paused (3), failed (1) or
+bad input (2).
 """
 
 from __future__ import annotations
 
 import sys
+from typing import Any
 
 import click
 
 from runner.cli.options import (
     Obj,
+    actor_option,
     common_options,
     json_option,
     parse_inputs,
@@ -20,7 +22,7 @@ from runner.cli.options import (
     ticket_inputs,
     ticket_options,
 )
-from runner.cli.output import emit, fail, finish, progress_for, render, summary
+from runner.cli.output import emit, fail, finish, progress_for, render, summary, watch_for
 from runner.error_codes import ExitCode
 from runner.errors import RunnerError
 
@@ -29,19 +31,23 @@ from runner.errors import RunnerError
 @ticket_options
 @json_option("Print one JSON object.")
 @click.option("--dry-run", is_flag=True, help="Run read-only steps; stop before a side effect.")
+@actor_option
 @common_options
 @pass_obj
 def run_cmd(obj: Obj, flow: str, ticket: str, domain: str, inputs: tuple[str, ...],
-            as_json: bool, dry_run: bool) -> None:
+            as_json: bool, dry_run: bool, as_name: str | None) -> None:
     """Run FLOW (a name in flows/ or a path) for one ticket."""
-    from runner.cli.commands import run_flow
+    from runner.app import tickets
+    from runner.app.people import cli_actor
 
+    progress = progress_for(as_json)
     try:
-        result = run_flow(obj.app, flow, ticket, ticket_inputs(domain, inputs),
-                          dry_run=dry_run, progress=progress_for(as_json))
+        prepared = tickets.prepare(flow, ticket, ticket_inputs(domain, inputs))
+        result = tickets.start(obj.app, prepared, actor=cli_actor(as_name), dry_run=dry_run,
+                               progress=progress, watch=watch_for(progress))
     except RunnerError as exc:
         fail(exc, as_json, ticket=ticket, flow=flow, domain=domain)
-    finish(result, as_json)
+    finish(result, as_json, obj.app)
 
 
 @click.command("resume")
@@ -49,29 +55,41 @@ def run_cmd(obj: Obj, flow: str, ticket: str, domain: str, inputs: tuple[str, ..
 @click.option("--due", is_flag=True, help="Resume every waiting run whose check time has come.")
 @click.option("--input", "inputs", multiple=True, metavar="KEY=VALUE", help="A flow input.")
 @json_option()
+@actor_option
 @common_options
 @pass_obj
 def resume_cmd(obj: Obj, run_id: str | None, due: bool, inputs: tuple[str, ...],
-               as_json: bool) -> None:
+               as_json: bool, as_name: str | None) -> None:
     """Continue a paused or failed run from the step it stopped at (never from the start)."""
-    from runner.cli.commands import resume_due, resume_run
-    from runner.cli.runs import due_summary, needs_person
+    from runner.app import runs, tickets
+    from runner.app.people import cli_actor
+    from runner.cli.text import due_summary
 
     if bool(run_id) == due:
         raise click.UsageError("give either RUN_ID or --due")
+    progress = progress_for(as_json)
     try:
         if run_id:
-            result = resume_run(obj.app, run_id, parse_inputs(inputs),
-                                progress=progress_for(as_json))
-            finish(result, as_json)
-        results = resume_due(obj.app, progress=progress_for(as_json))
-        waiting = needs_person(obj.app)
+            result = tickets.resume(obj.app, run_id, parse_inputs(inputs),
+                                    actor=cli_actor(as_name), progress=progress,
+                                    watch=watch_for(progress))
+            finish(result, as_json, obj.app)
+        results = tickets.resume_due(obj.app, progress=progress)
+        waiting = _rows(obj, runs.needs_person(obj.app))
     except RunnerError as exc:
         fail(exc, as_json, run_id=run_id)
-    emit({"resumed": [render(r) for r in results], "needs_input": waiting}, as_json,
-         due_summary([summary(r) for r in results], waiting))
+    emit({"resumed": [render(r, obj.app) for r in results], "needs_input": waiting}, as_json,
+         due_summary([summary(r, obj.app) for r in results], waiting))
     sys.exit(ExitCode.FAILED if any(r.status == "failed" for r in results)
              else ExitCode.FINISHED)
+
+
+def _rows(obj: Obj, found: list[Any]) -> list[dict[str, Any]]:
+    """A run list's rows, each with its next action as this door writes it."""
+    from runner.app import runs
+
+    return [{**runs.row(obj.app, run), "next_action": render(res, obj.app)["next_action"]}
+            for run, res in runs.with_results(obj.app, found)]
 
 
 @click.command("status")
@@ -80,16 +98,18 @@ def resume_cmd(obj: Obj, run_id: str | None, due: bool, inputs: tuple[str, ...],
 @common_options
 @pass_obj
 def status_cmd(obj: Obj, ref: str, as_json: bool) -> None:
-    """Show a run by RUN_ID, or every run of a TICKET."""
-    from runner.cli.runs import status
+    """Show a run by RUN_ID, or a TICKET's newest run (its other runs are named)."""
+    from runner.app import runs
 
     try:
-        results = status(obj.app, ref)
+        found = runs.status(obj.app, ref)
     except RunnerError as exc:
         fail(exc, as_json, ref=ref)
-    if len(results) == 1:
-        finish(results[0], as_json)
-    emit([render(r) for r in results], as_json, "\n".join(summary(r) for r in results))
+    others = [{**o, "next_action": None} for o in found.others]
+    if others and not as_json:
+        click.echo("other runs of this ticket: " + ", ".join(
+            f"{o['run_id']} ({o['flow']}, {o['status']})" for o in others))
+    finish(found.current, as_json, obj.app, {"other_runs": others})
 
 
 @click.group("runs")
@@ -108,13 +128,17 @@ def runs_group() -> None:
 def runs_list(obj: Obj, status: str | None, ticket: str | None, flow: str | None,
               limit: int | None, as_json: bool) -> None:
     """Runs, newest first: id, ticket, flow, status and where each stopped."""
-    from runner.cli.runs import list_runs, table
-    from runner.engine.contract import statuses
+    from runner.app import runs
+    from runner.cli.text import table
 
-    if status is not None and status not in statuses():
-        raise click.BadParameter(f"{status!r} is not one of {', '.join(statuses())}",
-                                 param_hint="--status")
-    rows = list_runs(obj.app, status=status, ticket=ticket, flow=flow, limit=limit)
+    filters = runs.Filters(status=status, ticket=ticket, flow=flow, limit=limit)
+    try:
+        filters.check()
+    except RunnerError as exc:
+        raise click.BadParameter(exc.message,
+                                 param_hint=f"--{exc.context.get('field')}") from exc
+    rows = _rows(obj, obj.app.store.list_runs(status=status, ticket=ticket, flow=flow,
+                                              limit=limit))
     emit(rows, as_json, table(rows))
 
 
@@ -124,33 +148,38 @@ def runs_list(obj: Obj, status: str | None, ticket: str | None, flow: str | None
 @common_options
 @pass_obj
 def runs_show(obj: Obj, run_id: str, as_json: bool) -> None:
-    """One run in full: its result, every step event, its artifacts and ledger entries."""
-    from runner.cli.runs import detail_text, show
+    """One run in full: its result, every step event, decisions, artifacts and ledger."""
+    from runner.app import runs
+    from runner.cli.text import detail_text
 
     try:
-        result, detail = show(obj.app, run_id)
+        detail = runs.show(obj.app, run_id)
     except RunnerError as exc:
         fail(exc, as_json, ref=run_id)
-    emit(detail, as_json, detail_text(detail, summary(result)))
+    shown = {**render(detail.result, obj.app), **detail.extra()}
+    emit(shown, as_json, detail_text(shown, summary(detail.result, obj.app)))
 
 
 @runs_group.command("abandon")
 @click.argument("run_id")
-@click.option("--reason", required=True, help="Why (kept in the run's events).")
+@click.option("--reason", required=True, help="Why (kept with the decision).")
 @click.option("--force", is_flag=True,
               help="Even with a side effect whose fate is unknown (check the console first).")
 @json_option()
+@actor_option
 @common_options
 @pass_obj
-def runs_abandon(obj: Obj, run_id: str, reason: str, force: bool, as_json: bool) -> None:
-    """Give up a waiting, needs_input or failed run for good."""
-    from runner.cli.runs import abandon
+def runs_abandon(obj: Obj, run_id: str, reason: str, force: bool, as_json: bool,
+                 as_name: str | None) -> None:
+    """Give up a queued, waiting, needs_input or failed run for good."""
+    from runner.app import runs
+    from runner.app.people import cli_actor
 
     try:
-        result = abandon(obj.app, run_id, reason, force=force)
+        result = runs.abandon(obj.app, run_id, reason, cli_actor(as_name), force=force)
     except RunnerError as exc:
         fail(exc, as_json, run_id=run_id)
-    finish(result, as_json)
+    finish(result, as_json, obj.app)
 
 
 COMMANDS = (run_cmd, resume_cmd, status_cmd, runs_group)

@@ -23,15 +23,24 @@ def service_options(func: Any) -> Any:
                         "context each, all in one Chromium).")(func)
     func = click.option("--poll", type=click.IntRange(1), default=30, show_default=True,
                         help="Seconds between looks for due runs.")(func)
+    func = click.option("--queue", "hand_off", is_flag=True, envvar="CERTRUNNER_HAND_OFF",
+                        help="Hand new and due runs to the worker fleet (`certrunner worker`, "
+                             "CERTRUNNER_BROKER) instead of running them here; answers to a "
+                             "person's question are still driven here, never sent through "
+                             "the broker.")(func)
     return click.option("--grace", type=click.IntRange(0), default=60, show_default=True,
                         help="Seconds SIGTERM lets running runs reach their next pause.")(func)
 
 
 def _serve(obj: Obj, given: dict[str, Any], serve: Callable[[Any], int]) -> None:
     """Check the options (a bad token or host is an error before anything listens), serve."""
-    from runner.service.options import ServiceOptions
+    from runner.app.options import ServiceOptions
+    from runner.extras import require
 
     try:
+        require("service", "serving HTTP and MCP")
+        if given.get("hand_off"):
+            require("queue", "handing runs to the workers")
         options = ServiceOptions(
             workers=given.pop("workers"), poll=timedelta(seconds=given.pop("poll")),
             grace=timedelta(seconds=given.pop("grace")), config_path=obj.config_path,
@@ -59,7 +68,7 @@ def serve_cmd(obj: Obj, **given: Any) -> None:
 @service_options
 def mcp_cmd(obj: Obj, **given: Any) -> None:
     """Serve the MCP tools over stdio (for an agent host that starts certrunner itself)."""
-    from runner.service.serve import serve_mcp_stdio
+    from runner.mcp.stdio import serve_mcp_stdio
 
     _serve(obj, given, serve_mcp_stdio)
 

@@ -29,6 +29,7 @@ from runner.errors import ErrorCode, InputError, Kind, RunnerError
 from runner.language.expressions import truthy
 from runner.language.model import Flow, Step
 from runner.logs import get_logger
+from runner.observability import hooks as observe
 from runner.store.runs import Run, RunStatus, RunStore, default_owner
 
 LEASE = timedelta(minutes=15)
@@ -99,7 +100,8 @@ class Executor:
         holder = SessionHolder(self.session_factory, self.config.artifacts / run.run_id)
         paused = False
         try:
-            self._loop(run, flow, secrets, holder, dry_run)
+            with observe.drive(run, flow, self.store):  # a span per drive, never across a wait
+                self._loop(run, flow, secrets, holder, dry_run)
             paused = run.status in (RunStatus.WAITING, RunStatus.NEEDS_INPUT)
         finally:
             holder.close(keep_cookies=paused)
@@ -147,6 +149,7 @@ class Executor:
         if step.when and not truthy(step.when, sc.expressions()):
             return self._skip(run, step, ids, index)
         self.watch(step.id, index, total)
+        observe.step_started(run, step)
         started = time.monotonic()
         try:
             if dry and dry_run.would_change(step, self.actions):
@@ -158,7 +161,7 @@ class Executor:
         except Jump as jump:
             following = self._advance(run, ids, ids.index(jump.to))
             self._record(run, step, "retry", _ms(started), index, total,
-                         detail=f"{jump.error.code}: back to {jump.to}")
+                         detail=f"{jump.error.code}: back to {jump.to}", error=jump.error)
             return following
         except Pause as pause:
             run.status, run.next_action = pause.status, pause.next_action.to_dict()
@@ -221,7 +224,7 @@ class Executor:
         if exc.kind is Kind.CONSOLE:
             self._schedule_retry(run, exc)
         self._record(run, step, "failed", _ms(started), index, total,
-                     detail=f"{exc.kind}/{exc.code}: {exc}")
+                     detail=f"{exc.kind}/{exc.code}: {exc}", error=exc)
 
     def _schedule_retry(self, run: Run, exc: RunnerError) -> None:
         """A console failure is retried by ``resume --due`` (``next_check_at``) with backoff,
@@ -242,12 +245,15 @@ class Executor:
                                             policy.attempts).to_dict()
 
     def _record(self, run: Run, step: Step, status: str, duration_ms: int, index: int,
-                total: int, detail: str = "") -> None:
+                total: int, detail: str = "", error: RunnerError | None = None) -> None:
         """One event per step: in the store (run row, event and lease renewal in one write
-        transaction), in the log, and a progress line."""
+        transaction, with the drive's trace id), in the log, in the metrics and the step's
+        span, and a progress line."""
+        data = {"detail": detail} if detail else {}
         self.store.record_step(run, step.id, step.kind.value, status, owner=self.owner,
                                lease=LEASE, duration_ms=duration_ms,
-                               data={"detail": detail} if detail else {})
+                               data={**data, **observe.event_ids()})
+        observe.step_recorded(run, run.flow, step, status, duration_ms, error)
         self.log.info("step", kind=step.kind.value, status=status, duration_ms=duration_ms,
                       detail=detail or None)
         self.progress(f"  [{index + 1}/{total}] {step.id:<18} {status:<8} {duration_ms:>6} ms"

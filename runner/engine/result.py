@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from runner.engine import texts
@@ -43,6 +44,7 @@ class RunResult:
     error: dict[str, Any] | None = None
     artifacts: list[str] = field(default_factory=list)
     existing: bool = False  # a second trigger got the first run
+    queued_at: str | None = None  # a queued run: since when it waits for a worker
 
     def to_dict(self, render: CommandRenderer | None = None) -> dict[str, Any]:
         """The JSON answer; ``render`` turns ``next_action.command`` into the door's form
@@ -56,6 +58,7 @@ class RunResult:
             "steps": [{"id": s.id, "status": s.status, "duration_ms": s.duration_ms}
                       for s in self.steps],
             "error": self.error, "artifacts": self.artifacts, "existing": self.existing,
+            "queued_at": self.queued_at,
         }
 
     @property
@@ -97,9 +100,10 @@ def human_summary(result: RunResult) -> str:
     return "\n".join(lines)
 
 
-def result_of(run: Run, events: Iterable[Event]) -> RunResult:
+def result_of(run: Run, events: Iterable[Event], now: datetime | None = None) -> RunResult:
     """A stored run as the caller sees it: the last status of each step (from the run's events,
-    ``RunStore.events``, its one history), every artifact."""
+    ``RunStore.events``, its one history), every artifact; ``now`` says how long a queued run
+    has waited for a worker."""
     last: dict[str, StepReport] = {}
     for event in events:
         if event.step is not None and event.status is not None:
@@ -107,7 +111,11 @@ def result_of(run: Run, events: Iterable[Event]) -> RunResult:
     artifacts = list(run.context.get("artifacts", []))
     action = NextAction.from_dict(run.next_action) if run.next_action else None
     message = run.message
-    if str(run.status) == "running":
+    if str(run.status) == "queued":
+        action = texts.queued(run.run_id, run.queued_at or run.created_at,
+                              now or run.updated_at)
+        message = message or texts.customer_in_progress(run.inputs.get("domain"))
+    elif str(run.status) == "running":
         # A process holds the run, or died holding it (``resume --due`` picks that up).
         action = action or texts.other_process(run.run_id)
         message = message or texts.customer_in_progress(run.inputs.get("domain"))
@@ -118,4 +126,4 @@ def result_of(run: Run, events: Iterable[Event]) -> RunResult:
         run_id=run.run_id, ticket=run.ticket, flow=run.flow, status=str(run.status),
         outcome=run.outcome, customer_message=message, next_action=action,
         outputs=run.context.get("steps", {}), steps=list(last.values()), error=run.error,
-        artifacts=artifacts)
+        artifacts=artifacts, queued_at=run.queued_at.isoformat() if run.queued_at else None)

@@ -175,6 +175,18 @@ def other_process(run_id: str) -> NextAction:
         command=Command(Verb.STATUS, run_id=run_id))
 
 
+def queued(run_id: str, since: datetime, now: datetime) -> NextAction:
+    """A run handed to the workers that none has taken yet: say for how long, so a queue that
+    nobody consumes does not look like a busy one."""
+    minutes = max(0, int((now - since).total_seconds() // 60))
+    waited = "less than a minute" if minutes == 0 else f"{minutes} minute(s)"
+    return NextAction(
+        type=NextType.WAIT_FOR_OTHER_PROCESS,
+        summary=f"queued {waited} ago (at {since.isoformat()}), no worker has taken it yet; "
+                "a running `certrunner worker` picks it up (check the workers if this grows)",
+        command=Command(Verb.STATUS, run_id=run_id))
+
+
 def other_inputs(ticket: str, run_id: str, flow: str, inputs: dict[str, Any],
                  previous: NextAction | None, given: dict[str, Any] | None = None
                  ) -> OtherInputs:

@@ -17,11 +17,12 @@ from mcp.server.mcpserver import Image, MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
 from pydantic import Field
 
+from runner.app.answer import MCP, answer
+from runner.app.people import Actor
+from runner.app.warm import RunService
 from runner.engine.next_action import ProvideInput
 from runner.engine.result import RunResult
 from runner.errors import RunnerError
-from runner.service.core import RunService
-from runner.service.models import run_body
 
 INSTRUCTIONS = """\
 certrunner cancels and refunds SSL certificates on vendor consoles, one run per support ticket.
@@ -31,15 +32,17 @@ status succeeded or denied = finished (tell the customer `customer_message`); ab
 person closed it, nothing more happens; needs_input = call resume_run with inputs
 {next_action.input: your answer} (a captcha comes as an image: read the digits); waiting =
 the customer must act first, the service re-checks by itself at next_action.next_check_at
-(call get_run later, or resume_run to check now); failed = see
-error.kind: business (tell the customer), console (retry later with resume_run), drift (alert
-the maintainers), input (fix the input and resume_run with it). next_action.command is the
-same step as a certrunner command line; here, call the matching tool instead. The same ticket
-always returns the same run; side effects (access request, refund) never happen twice."""
+(call get_run later, or resume_run to check now); queued = handed to the worker fleet, not
+taken yet (call get_run later); failed = see error.kind: business (tell the customer), console
+(retry later with resume_run), drift (alert the maintainers), input (fix the input and
+resume_run with it). next_action.command is the tool call to make next ({tool, arguments}; a
+value holding <...> is yours to fill in). Artifacts are URLs on the service; get_artifact
+returns one. The same ticket always returns the same run; side effects (access request,
+refund) never happen twice."""
 
 RUN_TEXT = ("Returns the run as JSON: run_id, ticket, flow, status, outcome, customer_message "
             "(safe to paste to the customer), next_action (what to do next: type, summary, and "
-            "command as the equivalent certrunner CLI argv), outputs, steps, error (kind, code, "
+            "command as the tool call {tool, arguments}), outputs, steps, error (kind, code, "
             "message, step), artifacts and existing; plus the captcha image when the run needs "
             "it read.")
 
@@ -54,10 +57,13 @@ Inputs = Annotated[dict[str, str] | None, Field(
                 "answer (next_action.input names the one asked for)")]
 
 
+AGENT = Actor("mcp-agent", "mcp")
+
+
 def build_mcp(service: RunService) -> MCPServer:
     server: MCPServer = MCPServer("certrunner", instructions=INSTRUCTIONS,
                                       log_level="WARNING")
-    answer = _Answerer(service)
+    answerer = _Answerer(service)
 
     @server.tool(structured_output=False,
                  description="List the flows that can be run, with what each one does.")
@@ -72,30 +78,31 @@ def build_mcp(service: RunService) -> MCPServer:
                        domain: Annotated[str, Field(min_length=1, max_length=253, description=(
                            "The certificate's domain, exactly as ordered"))],
                        inputs: Inputs = None) -> list[Any]:
-        return await answer.wait(lambda: service.run_flow(flow, ticket,
-                                                          {"domain": domain, **(inputs or {})}))
+        return await answerer.wait(lambda: service.run_flow(
+            flow, ticket, {"domain": domain, **(inputs or {})}, AGENT))
 
     @server.tool(structured_output=False, description=(
         "Continue a paused or failed run from the step it stopped at, with the inputs it asked "
         "for (e.g. the captcha answer); with no inputs, a waiting run checks again now. "
         + RUN_TEXT))
     async def resume_run(run_id: RunId, inputs: Inputs = None) -> list[Any]:
-        return await answer.wait(lambda: service.resume_run(run_id, dict(inputs or {})))
+        return await answerer.wait(lambda: service.resume_run(run_id, dict(inputs or {}), AGENT))
 
     @server.tool(structured_output=False, description="The current state of one run. " + RUN_TEXT)
     async def get_run(run_id: RunId) -> list[Any]:
-        return answer.now(lambda: service.get_run(run_id))
+        return answerer.now(lambda: service.get_run(run_id))
 
     @server.tool(structured_output=False, description=(
-        "List runs, newest first, filtered by ticket, flow and/or status (running, succeeded, "
-        "denied, waiting, needs_input, failed, abandoned). Returns a JSON list of runs."))
+        "List runs, newest first, filtered by ticket, flow and/or status (queued, running, "
+        "succeeded, denied, waiting, needs_input, failed, abandoned; another status is an "
+        "error). Returns a JSON list of runs."))
     async def list_runs(ticket: Annotated[str | None, Field(max_length=200)] = None,
                         flow: Annotated[str | None, Field(max_length=64)] = None,
                         status: Annotated[str | None, Field(max_length=20)] = None,
                         limit: Annotated[int, Field(ge=1, le=200)] = 20) -> str:
-        found = answer.guard(lambda: service.list_runs(ticket=ticket, flow=flow, status=status,
-                                                       limit=limit))
-        return json.dumps([run_body(r) for r in found], indent=2, default=str)
+        found = answerer.guard(lambda: service.list_runs(ticket=ticket, flow=flow,
+                                                         status=status, limit=limit))
+        return json.dumps([answer(r, MCP) for r in found], indent=2, default=str)
 
     @server.tool(structured_output=False, description=(
         "Give up a paused or failed run for good (e.g. the customer withdrew the ticket): it is "
@@ -104,7 +111,18 @@ def build_mcp(service: RunService) -> MCPServer:
         "effects already done are not undone. " + RUN_TEXT))
     async def abandon_run(run_id: RunId, reason: Annotated[str, Field(
             min_length=1, max_length=500, description="Why, for the audit trail")]) -> list[Any]:
-        return answer.now(lambda: service.abandon_run(run_id, reason))
+        return answerer.now(lambda: service.abandon_run(run_id, reason, AGENT))
+
+    @server.tool(structured_output=False, description=(
+        "One artifact of a run by name (the last part of a URL in the run's artifacts), e.g. "
+        "the captcha image a needs_input run asks to read; images come back as images."))
+    async def get_artifact(run_id: RunId, name: Annotated[str, Field(
+            min_length=1, max_length=200, description="The artifact's file name")]) -> list[Any]:
+        content, media_type = answerer.guard(lambda: service.artifact(run_id, name))
+        if media_type.startswith("image/"):
+            return [Image(data=content, format=media_type.removeprefix("image/"))]
+        return [f"{name}: {media_type}, {len(content)} bytes; fetch it over HTTP at "
+                f"/runs/{run_id}/artifacts/{name}"]
 
     return server
 
@@ -134,15 +152,17 @@ class _Answerer:
         return self.content(self.guard(call))
 
     def content(self, result: RunResult) -> list[Any]:
-        blocks: list[Any] = [json.dumps(run_body(result), indent=2, default=str)]
+        blocks: list[Any] = [json.dumps(answer(result, MCP), indent=2, default=str)]
         image = self.captcha(result)
         if image is not None:
-            blocks.append(Image(path=image))
+            blocks.append(image)
         return blocks
 
-    def captcha(self, result: RunResult) -> Path | None:
+    def captcha(self, result: RunResult) -> Image | None:
+        """The image a needs_input run asks to read, from this machine or the store."""
         action = result.next_action
         if (result.status != "needs_input" or not isinstance(action, ProvideInput)
                 or not action.artifact or not result.run_id):
             return None
-        return self.service.artifact(result.run_id, Path(action.artifact).name)
+        content, media_type = self.service.artifact(result.run_id, Path(action.artifact).name)
+        return Image(data=content, format=media_type.removeprefix("image/"))

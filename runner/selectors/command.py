@@ -30,7 +30,7 @@ from runner.selectors.report import (
 )
 
 if TYPE_CHECKING:
-    from runner.cli.app import App
+    from runner.app.context import AppContext as App
 
 
 @dataclass(frozen=True)

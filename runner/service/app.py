@@ -12,11 +12,17 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
+from runner.app import operators as app_operators
+from runner.app.options import ServiceOptions
+from runner.app.people import Actor
+from runner.app.warm import RunService
+from runner.console.web import mount_console
 from runner.error_codes import ErrorCode, Kind
 from runner.errors import RunnerError
-from runner.service.core import RunService
+from runner.observability.exposition import mount as mount_metrics
+from runner.service.docs import mount_docs
 from runner.service.guard import Guard
-from runner.service.options import ServiceOptions
+from runner.service.models import contract_components
 from runner.service.routes import router
 
 STATUS_BY_KIND = {Kind.INPUT: 400, Kind.BUSINESS: 409, Kind.CONSOLE: 503, Kind.DRIFT: 500}
@@ -25,7 +31,12 @@ CONFLICT = (ErrorCode.RUN_IN_PROGRESS, ErrorCode.RUN_FINISHED, ErrorCode.SIDE_EF
 HTTP_CODES = {404: ErrorCode.NOT_FOUND, 405: ErrorCode.METHOD_NOT_ALLOWED}
 
 
+UNPROCESSABLE = (ErrorCode.BAD_FILTER,)
+
+
 def error_status(error: RunnerError) -> int:
+    if error.code in UNPROCESSABLE:
+        return 422
     if error.code in NOT_FOUND:
         return 404
     if error.code in CONFLICT:
@@ -73,15 +84,42 @@ def create_app(options: ServiceOptions, service: RunService | None = None) -> Fa
         finally:
             app.state.left_running = await anyio.to_thread.run_sync(service.stop)
 
-    app = FastAPI(title="certrunner", version="1", lifespan=lifespan, description=(
+    app = FastAPI(title="certrunner", version="1", lifespan=lifespan, docs_url=None,
+                  redoc_url=None, description=(
         "Cancel and refund SSL certificates on vendor consoles, one run per support ticket. "
-        "Run bodies are the CLI's JSON contract; MCP (streamable HTTP) is served at /mcp."))
+        "Run bodies are the CLI's JSON contract; MCP (streamable HTTP) is served at /mcp; "
+        "the operator console at /."))
     app.state.service = service
     app.state.left_running = 0
     app.include_router(router)
     app.router.routes.extend(mcp_app.routes)
+    mount_docs(app)
+    mount_console(app, service, service.app.config.home, secure=not options.loopback)
     app.add_exception_handler(RunnerError, _runner_error)
     app.add_exception_handler(RequestValidationError, _bad_request)
     app.add_exception_handler(HTTPException, _http_error)
-    app.add_middleware(Guard, token=options.token, max_body_bytes=options.max_body_bytes)
+    mount_metrics(app, service)  # GET /metrics (runner.observability)
+
+    def operator(token: str, via: str) -> Actor | None:
+        return app_operators.bearer(service.store, token, via)
+
+    app.add_middleware(Guard, token=options.token, max_body_bytes=options.max_body_bytes,
+                       operators=operator)
+    _contract_in_openapi(app)
     return app
+
+
+def _contract_in_openapi(app: FastAPI) -> None:
+    """The run shapes in /openapi.json are the contract's own (one description for every
+    door), added to the components FastAPI generates from the request models."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, object]:
+        if app.openapi_schema is None:
+            schema = generate()
+            schema.setdefault("components", {}).setdefault("schemas", {}).update(
+                contract_components())
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

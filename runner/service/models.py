@@ -1,8 +1,6 @@
-"""Request and response shapes of the HTTP API, for validation and the OpenAPI document.
-
-Responses are documented here but sent as the CLI's own JSON (``run_body``), so a field the
-contract gains reaches HTTP and MCP callers without a change here.
-"""
+"""Request shapes of the HTTP API (validated by FastAPI), and the answers' shapes for the
+OpenAPI document, taken from the one contract (``runner.app.contract.output_schema("http")``)
+rather than described a second time."""
 
 from __future__ import annotations
 
@@ -10,19 +8,14 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from runner.cli.runs import answer
-from runner.engine.result import RunResult
-from runner.error_codes import NextType
+from runner.app.contract import output_schema
 
-
-def run_body(result: RunResult) -> dict[str, Any]:
-    """A run as ``certrunner ... --json`` prints it (the CLI's own renderer, so
-    ``next_action.command`` is the same argv list): every door answers with one contract."""
-    return answer(result)
-
-
+# No control characters in what a caller types (a ticket, a domain): refused by the
+# application layer anyway (runner.engine.caller_text), and said here so the API's own
+# description does not call such a request valid.
+PLAIN = r"^[^\x00-\x1f\x7f-\x9f]*$"
 Name = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[a-z][a-z0-9_]*$")]
-Text = Annotated[str, Field(min_length=1, max_length=200)]
+Text = Annotated[str, Field(min_length=1, max_length=200, pattern=PLAIN)]
 Inputs = Annotated[dict[Annotated[str, Field(max_length=64)], Annotated[str, Field(
     max_length=2000)]], Field(max_length=20)]
 
@@ -33,7 +26,7 @@ class RunRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
     flow: Name = Field(description="A flow name from GET /flows")
     ticket: Text = Field(description="Support ticket id: one run per ticket and flow")
-    domain: Annotated[str, Field(min_length=1, max_length=253)] = Field(
+    domain: Annotated[str, Field(min_length=1, max_length=253, pattern=PLAIN)] = Field(
         description="The certificate's domain, exactly as ordered")
     inputs: Inputs = Field(default_factory=dict, description="Further flow inputs")
 
@@ -41,59 +34,13 @@ class RunRequest(BaseModel):
 class ResumeRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
     inputs: Inputs = Field(default_factory=dict, description=(
-        "The inputs the run asked for (next_action.input), e.g. the captcha's image_number"))
+        "The inputs the run asked for (next_action.input), e.g. the captcha's image_number; "
+        "none: a waiting run checks again now"))
 
 
 class AbandonRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
     reason: Annotated[str, Field(min_length=1, max_length=500)]
-
-
-class Step(BaseModel):
-    id: str
-    status: str
-    duration_ms: int
-
-
-class NextActionBody(BaseModel):
-    """What the caller does next; each type adds its own fields (docs/errors.md lists them)."""
-
-    model_config = ConfigDict(extra="allow")
-    type: NextType
-    summary: str = Field(description="For the support agent")
-    command: list[str] | None = Field(description=(
-        "The CLI command to run next, as an argv list; an element holding <...> is a "
-        "placeholder to fill in. Over HTTP or MCP, the same verb is the matching request"))
-
-
-class RunBody(BaseModel):
-    """The CLI's ``--json`` output for one run (README, docs/errors.md)."""
-
-    model_config = ConfigDict(extra="allow")
-    run_id: str | None
-    ticket: str
-    flow: str
-    status: str
-    outcome: str | None
-    customer_message: str | None = Field(description="Safe to paste to the customer")
-    next_action: NextActionBody | None
-    outputs: dict[str, Any]
-    steps: list[Step]
-    error: dict[str, Any] | None
-    artifacts: list[str]
-    existing: bool
-
-
-class ErrorDetail(BaseModel):
-    model_config = ConfigDict(extra="allow")
-    kind: str = Field(description="business | console | drift | input")
-    code: str
-    message: str
-
-
-class ErrorBody(BaseModel):
-    status: str = "failed"
-    error: ErrorDetail
 
 
 class FlowBody(BaseModel):
@@ -112,3 +59,25 @@ class Health(BaseModel):
 
 class Queued(BaseModel):
     queued: int
+
+
+def contract_components() -> dict[str, Any]:
+    """The contract's shapes as OpenAPI components (JSON Schema 2020-12, as OpenAPI 3.1 takes
+    it), with references rewritten to where components live."""
+    defs = output_schema("http")["$defs"]
+    text = _rewrite_refs(defs)
+    return {f"Contract_{name}": schema for name, schema in text.items()}
+
+
+def contract_ref(name: str) -> dict[str, Any]:
+    return {"$ref": f"#/components/schemas/Contract_{name}"}
+
+
+def _rewrite_refs(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: (v.replace("#/$defs/", "#/components/schemas/Contract_")
+                    if k == "$ref" and isinstance(v, str) else _rewrite_refs(v))
+                for k, v in value.items()}
+    if isinstance(value, list):
+        return [_rewrite_refs(v) for v in value]
+    return value

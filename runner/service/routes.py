@@ -1,30 +1,41 @@
-"""The HTTP routes: each one a thin call into RunService, answering the CLI's JSON."""
+"""The HTTP routes: each one a thin call into the warm host, answering the one contract with
+this door's guidance (next actions as requests, artifacts as URLs)."""
 
 from __future__ import annotations
 
 import asyncio
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
-from fastapi.responses import FileResponse, JSONResponse
+from fastapi import APIRouter, Path, Query, Request
+from fastapi.responses import JSONResponse, Response
 
+from runner.app.answer import HTTP, answer
+from runner.app.people import Actor
+from runner.app.warm import RunService
 from runner.engine.result import RunResult
-from runner.service.core import RunService
 from runner.service.models import (
+    PLAIN,
     AbandonRequest,
-    ErrorBody,
     FlowBody,
     Health,
     Queued,
     ResumeRequest,
-    RunBody,
     RunRequest,
-    run_body,
+    contract_ref,
 )
+from runner.store.runs import RunStatus
 
 ERRORS: dict[int | str, dict[str, Any]] = {
-    code: {"model": ErrorBody} for code in (400, 401, 404, 409, 413, 422, 500, 503)}
-RUN = {200: {"model": RunBody}, **ERRORS}
+    code: {"content": {"application/json": {"schema": contract_ref("failure")}},
+           "description": "An error: kind, code and message"}
+    for code in (400, 401, 403, 404, 409, 413, 422, 500, 503)}
+RUN = {200: {"content": {"application/json": {"schema": contract_ref("run_result")}},
+             "description": "The run"}, **ERRORS}
+RUNS = {200: {"content": {"application/json": {"schema": {
+    "type": "array", "items": contract_ref("run_result")}}}, "description": "Runs"}, **ERRORS}
+
+RunId = Annotated[str, Path(max_length=64, pattern=PLAIN)]
+FileName = Annotated[str, Path(max_length=200, pattern=PLAIN)]
 
 router = APIRouter()
 
@@ -34,8 +45,15 @@ def _service(request: Request) -> RunService:
     return service
 
 
-def _run(result: RunResult) -> JSONResponse:
-    return JSONResponse(run_body(result))
+def actor_of(request: Request) -> Actor:
+    """Who is asking: the operator the guard found for the bearer token, else the machine
+    that holds the shared API token (or nobody, on an open loopback service)."""
+    found = getattr(request.state, "actor", None)
+    return found if isinstance(found, Actor) else Actor("api", "http")
+
+
+def body(result: RunResult) -> dict[str, Any]:
+    return answer(result, HTTP)
 
 
 @router.get("/health", response_model=Health, tags=["service"])
@@ -58,50 +76,58 @@ def list_flows(request: Request) -> list[dict[str, str]]:
 
 
 @router.post("/runs", responses=RUN, tags=["runs"])
-async def create_run(body: RunRequest, request: Request) -> JSONResponse:
+async def create_run(run: RunRequest, request: Request) -> JSONResponse:
     """Run a flow for a ticket and answer once it finishes or pauses. The same ticket and flow
     answer with the same run (``existing: true``) and start nothing."""
-    future = _service(request).run_flow(body.flow, body.ticket,
-                                        {"domain": body.domain, **body.inputs})
-    return _run(await asyncio.wrap_future(future))
+    future = _service(request).run_flow(run.flow, run.ticket,
+                                        {"domain": run.domain, **run.inputs}, actor_of(request))
+    return JSONResponse(body(await asyncio.wrap_future(future)))
 
 
-@router.get("/runs", responses={200: {"model": list[RunBody]}, **ERRORS}, tags=["runs"])
+@router.get("/runs", responses=RUNS, tags=["runs"])
 def list_runs(request: Request,
-              ticket: Annotated[str | None, Query(max_length=200)] = None,
-              flow: Annotated[str | None, Query(max_length=64)] = None,
-              status: Annotated[str | None, Query(max_length=20)] = None,
+              ticket: Annotated[str | None, Query(max_length=200, pattern=PLAIN)] = None,
+              flow: Annotated[str | None, Query(max_length=64, pattern=PLAIN)] = None,
+              status: Annotated[RunStatus | None, Query()] = None,
               limit: Annotated[int, Query(ge=1, le=200)] = 50) -> JSONResponse:
-    """Runs, newest first, filtered by ticket, flow and status."""
-    found = _service(request).list_runs(ticket=ticket, flow=flow, status=status, limit=limit)
-    return JSONResponse([run_body(r) for r in found])
+    """Runs, newest first, filtered by ticket, flow and status (an unknown status is a 422)."""
+    found = _service(request).list_runs(ticket=ticket, flow=flow, limit=limit,
+                                        status=status.value if status else None)
+    return JSONResponse([body(r) for r in found])
 
 
 @router.get("/runs/{run_id}", responses=RUN, tags=["runs"])
-def get_run(run_id: str, request: Request) -> JSONResponse:
-    return _run(_service(request).get_run(run_id))
+def get_run(run_id: RunId, request: Request) -> JSONResponse:
+    return JSONResponse(body(_service(request).get_run(run_id)))
 
 
 @router.post("/runs/{run_id}/resume", responses=RUN, tags=["runs"])
-async def resume_run(run_id: str, body: ResumeRequest, request: Request) -> JSONResponse:
-    """Continue a paused or failed run from its step, with the inputs it asked for."""
-    future = _service(request).resume_run(run_id, dict(body.inputs))
-    return _run(await asyncio.wrap_future(future))
+async def resume_run(run_id: RunId, request: Request,
+                     resume: ResumeRequest | None = None) -> JSONResponse:
+    """Continue a paused or failed run from its step, with the inputs it asked for (no body:
+    no inputs, e.g. a waiting run checks again now)."""
+    inputs = dict(resume.inputs) if resume else {}
+    future = _service(request).resume_run(run_id, inputs, actor_of(request))
+    return JSONResponse(body(await asyncio.wrap_future(future)))
 
 
 @router.post("/runs/{run_id}/abandon", responses=RUN, tags=["runs"])
-def abandon_run(run_id: str, body: AbandonRequest, request: Request) -> JSONResponse:
+def abandon_run(run_id: RunId, abandon: AbandonRequest, request: Request) -> JSONResponse:
     """Give a paused or failed run up for good (a second time changes nothing); refused while
-    one of its side effects is unconfirmed. Side effects already done stay done."""
-    return _run(_service(request).abandon_run(run_id, body.reason))
+    one of its side effects is unconfirmed, and for a finished run. Side effects already done
+    stay done."""
+    return JSONResponse(body(_service(request).abandon_run(run_id, abandon.reason,
+                                                           actor_of(request))))
 
 
 @router.get("/runs/{run_id}/artifacts/{name}", tags=["runs"],
             responses={200: {"content": {"image/png": {}, "application/zip": {}}}, **ERRORS})
-def artifact(run_id: str, name: str, request: Request) -> FileResponse:
-    """A file of the run's artifact folder by name (the file name of a path in
-    ``artifacts``), e.g. the captcha PNG a ``needs_input`` run asks to read."""
-    return FileResponse(_service(request).artifact(run_id, name))
+def artifact(run_id: RunId, name: FileName, request: Request) -> Response:
+    """A file of the run's artifacts by name (the last part of a URL in ``artifacts``), e.g.
+    the captcha PNG a ``needs_input`` run asks to read, from whichever machine drove it."""
+    content, media_type = _service(request).artifact(run_id, name)
+    return Response(content, media_type=media_type,
+                    headers={"cache-control": "private, no-store"})
 
 
 @router.post("/scheduler/tick", response_model=Queued, responses=ERRORS, tags=["service"])

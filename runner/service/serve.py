@@ -1,4 +1,4 @@
-"""Run the service under uvicorn, and the MCP server over stdio, with their shutdowns.
+"""Run the service under uvicorn, with its shutdown.
 
 SIGTERM (or Ctrl-C) first drains the service (no new work, queued work refused, the scheduler
 stopped), then lets uvicorn finish the requests whose runs are still going; each such run goes
@@ -8,17 +8,15 @@ after the grace period stays "running" under this process; the next start resume
 
 from __future__ import annotations
 
-import os
 import signal
 import socket
-import sys
 from types import FrameType
 
 import uvicorn
 
+from runner.app.options import ServiceOptions
+from runner.app.warm import RunService, exit_mid_run
 from runner.logs import get_logger
-from runner.service.core import RunService
-from runner.service.options import ServiceOptions
 
 
 class _Server(uvicorn.Server):
@@ -31,6 +29,7 @@ class _Server(uvicorn.Server):
         if self.started:  # the port actually bound (``--port 0`` picks a free one)
             bound = [s.getsockname() for server in self.servers for s in server.sockets]
             get_logger().info("service_listening", host=bound[0][0], port=bound[0][1])
+            self.service.bound(bound[0][0], bound[0][1])
 
     def handle_exit(self, sig: int, frame: FrameType | None) -> None:
         self.service.drain()
@@ -56,32 +55,9 @@ def serve(options: ServiceOptions) -> int:
     if not server.started:
         return 1
     if app.state.left_running:
-        _exit_mid_run(service)
+        exit_mid_run(service)
     return 0
 
 
 def _stopped(_sig: int, _frame: FrameType | None) -> None:
     """The service has already stopped in order when this runs."""
-
-
-def _exit_mid_run(service: RunService) -> None:
-    """Leave the unfinished runs exactly as their last saved step left them: no thread may
-    write a failure now, so the process ends at once (the next start resumes them)."""
-    sys.stderr.flush()
-    service.kill_browser()
-    os._exit(3)
-
-
-def serve_mcp_stdio(options: ServiceOptions) -> int:
-    """``certrunner mcp``: the same tools over stdin/stdout, for an agent host that spawns it.
-    stdout carries only the protocol; logs go to stderr."""
-    from runner.mcp.tools import build_mcp
-
-    service = RunService(options)
-    service.start()
-    try:
-        build_mcp(service).run("stdio")
-    finally:
-        if service.stop():
-            _exit_mid_run(service)
-    return 0

@@ -42,16 +42,17 @@ def claim_run(store: RunStore, run_id: str, ttl: timedelta) -> QueueClaim | None
 
 def claim_due_runs(store: RunStore, ttl: timedelta, limit: int = 500,
                    now: datetime | None = None) -> list[QueueClaim]:
-    """Waiting runs whose check has come and running runs no live process holds (their worker
-    died, or their task was lost), oldest first, each claimed for the queue."""
+    """Waiting runs whose check has come, and running or queued runs no live process holds
+    (their worker died, or their task was lost), oldest first, each claimed for the queue."""
     moment = now or store.clock.now()
     at, until = ts(moment) or "", ts(moment + ttl)
     claims: list[QueueClaim] = []
     with transaction(store.db) as db:
         rows = db.execute(
             "SELECT run_id, lease_owner, lease_expires_at FROM runs WHERE (status = ? AND "
-            "next_check_at <= ?) OR status = ? ORDER BY updated_at" + db.dialect.claim_rows,
-            (RunStatus.WAITING.value, at, RunStatus.RUNNING.value)).fetchall()
+            "next_check_at <= ?) OR status IN (?, ?) ORDER BY updated_at" + db.dialect.claim_rows,
+            (RunStatus.WAITING.value, at, RunStatus.RUNNING.value,
+             RunStatus.QUEUED.value)).fetchall()
         for row in rows:
             if len(claims) >= limit or held(row, at):
                 continue

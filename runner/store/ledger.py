@@ -146,6 +146,12 @@ class Ledger:
                                "ORDER BY attempted_at, rowid", args).fetchall()
         return [_entry(row) for row in rows]
 
+    def recent(self, limit: int = 1000) -> list[LedgerEntry]:
+        """Every side effect, newest attempt first (the console's refunds page)."""
+        rows = self.db.execute("SELECT * FROM ledger ORDER BY attempted_at DESC, rowid DESC "
+                               "LIMIT ?", (limit,)).fetchall()
+        return [_entry(row) for row in rows]
+
 
 def _entry(row: Mapping[str, Any]) -> LedgerEntry:
     return LedgerEntry(row["action"], row["order_key"], row["ticket"], row["run_id"],

@@ -33,10 +33,14 @@ from runner.store.db import (
     transaction,
     ts,
 )
+from runner.store.decisions import Decisions
 from runner.store.dialect import is_url
+from runner.store.files import RunFiles
 from runner.store.ledger import Claim, Ledger, LedgerEntry, LedgerStatus
+from runner.store.operators import Operators
 from runner.store.owners import default_owner, held, new_run_id
 from runner.store.run_records import Created, Event, Run, RunStatus, event_of, run_of
+from runner.store.task_claims import TaskClaims
 
 __all__ = ["SCHEMA_VERSION", "Claim", "Created", "Event", "LedgerEntry", "LedgerStatus", "Run",
            "RunStatus", "RunStore", "StoreError", "default_owner", "new_run_id"]
@@ -60,6 +64,10 @@ class RunStore:
         self.clock = clock or SystemClock()
         self.db = connect(self.path, busy_timeout)
         self.ledger = Ledger(self.db, self._now)
+        self.decisions = Decisions(self.db, self._now)
+        self.files = RunFiles(self.db, self._now)
+        self.operators = Operators(self.db, self._now)
+        self.task_claims = TaskClaims(self.db, self.clock.now)
 
     @property
     def where(self) -> str:
@@ -81,19 +89,22 @@ class RunStore:
     # runs
 
     def create_run(self, ticket: str, flow: str, inputs: Mapping[str, Any] | None = None,
-                   context: Mapping[str, Any] | None = None) -> Created:
-        """Start a run, or hand back the one this ticket already has for this flow."""
+                   context: Mapping[str, Any] | None = None, *,
+                   queued: bool = False) -> Created:
+        """Start a run, or hand back the one this ticket already has for this flow; a
+        ``queued`` run waits for a worker (status queued, since queued_at)."""
         inputs_json = dumps(dict(inputs or {}), "inputs")
         context_json = dumps(dict(context or {}), "context")
         run_id, now = new_run_id(), self._now()
         with transaction(self.db) as db:
             # One statement decides: of two triggers at once, one inserts, the other (waiting
             # on the first's row in PostgreSQL, on the file lock in SQLite) inserts nothing.
+            status = RunStatus.QUEUED if queued else RunStatus.RUNNING
             row = db.execute("INSERT INTO runs (run_id, ticket, flow, status, context, inputs, "
-                             "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
-                             "ON CONFLICT (ticket, flow) DO NOTHING RETURNING *",
-                             (run_id, ticket, flow, RunStatus.RUNNING.value, context_json,
-                              inputs_json, now, now)).fetchone()
+                             "created_at, updated_at, queued_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, "
+                             "?) ON CONFLICT (ticket, flow) DO NOTHING RETURNING *",
+                             (run_id, ticket, flow, status.value, context_json, inputs_json, now,
+                              now, now if queued else None)).fetchone()
             if row is not None:
                 return Created(run_of(row), True)
         row = self.db.execute("SELECT * FROM runs WHERE ticket = ? AND flow = ?",
@@ -181,10 +192,11 @@ class RunStore:
         return [run_of(row) for row in rows]
 
     def orphaned_runs(self, now: datetime | None = None) -> list[Run]:
-        """Runs left "running" by a process that died (lease expired, or owner gone)."""
+        """Runs left "running" by a process that died (lease expired, or owner gone), and runs
+        queued for workers whose queue claim expired (the task was lost)."""
         at_ = ts(now or self.clock.now()) or ""
-        rows = self.db.execute("SELECT * FROM runs WHERE status = ? ORDER BY updated_at",
-                               (RunStatus.RUNNING.value,)).fetchall()
+        rows = self.db.execute("SELECT * FROM runs WHERE status IN (?, ?) ORDER BY updated_at",
+                               (RunStatus.RUNNING.value, RunStatus.QUEUED.value)).fetchall()
         return [run_of(row) for row in rows if not held(row, at_)]
 
     def abandon_run(self, run_id: str, reason: str, force: bool = False) -> Run:

@@ -1,9 +1,9 @@
 """What one worker process keeps warm: one Chromium, and per task thread its own App.
 
 A worker process runs tasks in several threads (Celery's thread pool). Playwright's sync API
-and a store connection both belong to the thread that opened them, so each thread keeps a
-``WorkerApp`` (the service's: own Playwright and store connection, attached over CDP to the
-process's one Chromium), and each run gets its own browser context in it. The browser dies
+and a store connection both belong to the thread that opened them, so each thread keeps an
+``AttachedContext`` (own Playwright and store connection, attached over CDP to the process's
+one Chromium), and each run gets its own browser context in it. The browser dies
 with the process, even when the process is killed.
 """
 
@@ -12,16 +12,16 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 
+from runner.app.context import AppContext
+from runner.app.pool import AttachedContext
 from runner.browser.launcher import SharedChromium
-from runner.cli.app import App
 from runner.config import Config
 from runner.logs import get_logger
-from runner.service.pool import WorkerApp
 
 
 @dataclass
 class _Process:
-    host_app: App  # owns the built-in sandbox when the config needs one
+    host_app: AppContext  # owns the built-in sandbox when the config needs one
     config: Config
     chromium: SharedChromium
 
@@ -34,24 +34,34 @@ _lock = threading.Lock()
 def start(config_path: str | None = None) -> None:
     """Start this process's Chromium (it dies with this process: see SharedChromium)."""
     global _state
-    host = App(config_path)
+    host = AppContext(config_path)
     config = host.live_config()
     chromium = SharedChromium(headless=config.browser.headless)
     _state = _Process(host, config, chromium)
     get_logger().info("worker_started", chromium_pid=chromium.pid)
 
 
-def app() -> App:
+def app() -> AppContext:
     """This thread's App: made on first use, kept for the thread's life."""
-    found: App | None = getattr(_local, "app", None)
+    found: AppContext | None = getattr(_local, "app", None)
     if found is None:
         with _lock:
             if _state is None:
                 start()
             assert _state is not None
-            found = WorkerApp(_state.config, _state.chromium.ws_url, _state.host_app.catalogue)
+            found = AttachedContext(_state.config, _state.chromium.ws_url,
+                                    _state.host_app.catalogue)
         _local.app = found
     return found
+
+
+def config() -> Config:
+    assert _state is not None, "runtime.start() first"
+    return _state.config
+
+
+def browser_up() -> bool:
+    return _state is not None and _state.chromium.process.poll() is None
 
 
 def stop() -> None:

@@ -1,10 +1,10 @@
 """The tasks workers run. Each may be delivered twice (at-least-once), so each is idempotent.
 
-``advance`` drives one run as far as it goes (to its end, or its next pause) through the CLI's
-own ``resume_run``; a second delivery finds the run finished, paused and not yet due, or held
-by the live worker that has it, and does nothing. A run whose worker died mid-step is resumed
-from its last saved step, and before any click the ledger guard reads the console (was the
-refund made?), so the ledger, not the queue, keeps a refund to one per order.
+``advance`` drives one run as far as it goes (to its end, or its next pause) through the
+application layer's ``resume``; a second delivery finds the run finished, paused and not yet
+due, or held by the live worker that has it, and does nothing. A run whose worker died
+mid-step is resumed from its last saved step, and before any click the ledger guard reads the
+console (was the refund made?), so the ledger, not the queue, keeps a refund to one per order.
 """
 
 from __future__ import annotations
@@ -15,19 +15,22 @@ from typing import Any
 
 from celery.signals import worker_init, worker_shutdown
 
+from runner.app.queue import celery, claim_ttl
 from runner.errors import RunnerError
 from runner.logs import get_logger
+from runner.observability import worker as observed
 from runner.store.claims import claim_due_runs
 from runner.store.runs import Run, RunStatus
 from runner.workers import runtime
-from runner.workers.celery_app import celery, claim_ttl
 
 log = get_logger()
+observed.install()  # a queued run's trace context travels in its task's headers
 
 
 @worker_init.connect
-def _start_browser(**_kwargs: Any) -> None:
+def _start_browser(sender: Any = None, **_kwargs: Any) -> None:
     runtime.start(os.environ.get("CERTRUNNER_CONFIG"))
+    observed.start_metrics(runtime.config(), getattr(sender, "concurrency", 1), runtime.browser_up)
 
 
 @worker_shutdown.connect
@@ -36,8 +39,8 @@ def _stop_browser(**_kwargs: Any) -> None:
 
 
 def _should_drive(run: Run, now: datetime, held: bool) -> bool:
-    """Running and nobody on it (new, or its worker died), or waiting and due."""
-    if run.status is RunStatus.RUNNING:
+    """Queued or running and nobody on it (new, or its worker died), or waiting and due."""
+    if run.status in (RunStatus.QUEUED, RunStatus.RUNNING):
         return not held
     return (run.status is RunStatus.WAITING and run.next_check_at is not None
             and run.next_check_at <= now)
@@ -46,7 +49,7 @@ def _should_drive(run: Run, now: datetime, held: bool) -> bool:
 @celery.task(name="certrunner.advance")
 def advance(run_id: str, claim: str | None = None) -> dict[str, Any]:
     """Drive one run; ``claim`` is the queue's hold on it, given back before driving."""
-    from runner.cli.commands import resume_run
+    from runner.app.tickets import resume
 
     app = runtime.app()
     if claim:
@@ -59,7 +62,7 @@ def advance(run_id: str, claim: str | None = None) -> dict[str, Any]:
         log.info("advance_skipped", run_id=run_id, status=str(run.status))
         return {"run_id": run_id, "driven": False, "status": str(run.status)}
     try:
-        result = resume_run(app, run_id, {})
+        result = resume(app, run_id, {})
     except RunnerError as exc:  # the run could not start (its flow changed): a person looks
         log.warning("advance_refused", run_id=run_id, code=str(exc.code), error=str(exc))
         return {"run_id": run_id, "driven": False, "error": exc.to_dict()}

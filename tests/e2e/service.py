@@ -33,7 +33,7 @@ def _check_contract(response: httpx.Response) -> None:
     if path.startswith(CONTRACT_PATHS) and "/artifacts/" not in path:
         response.read()
         if response.headers.get("content-type", "").startswith("application/json"):
-            check_document(f"{response.request.method} {path}", response.json())
+            check_document(f"{response.request.method} {path}", response.json(), "http")
 
 
 class Service:

@@ -13,8 +13,8 @@ import pytest
 import yaml
 
 from runner.browser.session import RunSession
+from runner.cli.demo_customer import cancel_certificate
 from runner.config import DEFAULT_CONFIG, Config, load_config
-from sandbox import customer
 from tests.e2e.cli import Cli
 from tests.e2e.conftest import SandboxClient
 from tests.e2e.once import console_saw, exactly_once, untouched
@@ -24,7 +24,7 @@ from tests.leaks import Secret, files_under, scan
 def _customer_cancels(make_session: Callable[[Config], RunSession], config: Config,
                       email: str) -> None:
     """Play the customer: open the GeoTrust mail's only link, press Cancel Certificate."""
-    customer.cancel_certificate(make_session(config), email)
+    cancel_certificate(make_session(config), email)
 
 
 def test_pending_order_is_refunded_straight_away_and_once(cli: Cli, sandbox: SandboxClient) -> None:

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from runner.actions import load_catalogue
 from runner.browser.session import RunSession
+from runner.cli.demo_customer import cancel_certificate
 from runner.config import DEFAULT_CONFIG, Config
 from runner.store.ledger import LedgerStatus
 from runner.store.runs import RunStore
@@ -33,8 +33,7 @@ def customer(make_session: Callable[[Config], RunSession], config: Config,
     def cancels() -> None:
         """Play the customer: open the GeoTrust mail's only link, press Cancel Certificate."""
         session = make_session(config)
-        link = load_catalogue()["mail.access_link"].func(session, email=email)
-        load_catalogue()["portal.cancel_certificate"].func(session, link=link.url)
+        cancel_certificate(session, email)
     return cancels
 
 

@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from runner.actions import load_catalogue
 from runner.browser.session import RunSession
+from runner.cli.demo_customer import cancel_certificate
 from runner.config import Config
 from runner.store.runs import LedgerStatus, RunStore
 from tests import children
@@ -183,8 +183,7 @@ def test_four_tickets_for_one_issued_order_make_one_access_mail_and_one_refund_p
     console_saw(sandbox, order["order_id"], access=1)
 
     customer = make_session(config)  # the customer opens the one mail and cancels
-    link = load_catalogue()["mail.access_link"].func(customer, email=order["admin_email"])
-    load_catalogue()["portal.cancel_certificate"].func(customer, link=link.url)
+    cancel_certificate(customer, order["admin_email"])
 
     finished = settle(cli, resume_all(cli, answers))
     assert [a["status"] for a in finished] == ["succeeded"] * 4, errors(finished)
@@ -211,8 +210,7 @@ def test_a_ticket_for_an_order_another_ticket_refunded_ends_at_once(
 def customer_cancels(sandbox: SandboxClient, config: Config,
                      make_session: Callable[[Config], RunSession], email: str) -> None:
     customer = make_session(config)  # the customer opens the one mail and cancels
-    link = load_catalogue()["mail.access_link"].func(customer, email=email)
-    load_catalogue()["portal.cancel_certificate"].func(customer, link=link.url)
+    cancel_certificate(customer, email)
 
 
 def test_a_second_ticket_for_an_order_whose_access_link_was_sent_asks_nobody(

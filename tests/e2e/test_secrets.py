@@ -27,8 +27,8 @@ from mcp import ClientSession, StdioServerParameters
 from mcp.client.stdio import stdio_client
 
 from runner.browser.session import RunSession
+from runner.cli.demo_customer import cancel_certificate
 from runner.config import Config
-from sandbox import customer
 from sandbox.server import SandboxServer
 from tests.e2e.cli import ROOT, Answer, Cli
 from tests.e2e.conftest import SandboxClient
@@ -81,7 +81,7 @@ def test_the_cli(cli: Cli, sandbox: SandboxClient, traps: Traps, config: Config,
     first = call("run", "cancel_refund", "--ticket", "T-S1", "--domain", order["domain"])
     assert first.data["status"] == "needs_input", first.stderr
     assert call(*answered(first)).data["status"] == "waiting"
-    customer.cancel_certificate(make_session(config), order["admin_email"])
+    cancel_certificate(make_session(config), order["admin_email"])
     done = call("resume", first.data["run_id"])
     assert (done.data["status"], done.data["outcome"]) == ("succeeded", "refunded")
 

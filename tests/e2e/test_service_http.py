@@ -6,7 +6,6 @@ once (the refund POSTs that reached the sandbox are counted: tests/e2e/once.py).
 
 from __future__ import annotations
 
-import hashlib
 import json
 import signal
 import threading
@@ -90,21 +89,23 @@ def test_service_and_cli_at_once_on_one_store_click_once(service: Service, cli: 
     exactly_once(sandbox, order_id, access=False)
 
 
-def test_captcha_is_downloadable_and_only_the_runs_own_files(service: Service,
+def test_captcha_is_downloadable_and_only_the_runs_own_files(service: Service, cli: Cli,
                                                              sandbox: SandboxClient) -> None:
     paused = service.run("cancel_refund", "T-H4", "fresh-issued.example").json()
     assert paused["status"] == "needs_input", paused
-    assert paused["next_action"]["command"] == [  # the CLI's argv, as `certrunner --json` has it
-        "certrunner", "resume", paused["run_id"], "--input", "image_number=<VALUE>", "--json"]
-    image = Path(paused["next_action"]["artifact"])
-    got = service.http.get(f"/runs/{paused['run_id']}/artifacts/{image.name}")
+    assert paused["next_action"]["command"] == {  # this door's guidance: the request to make
+        "method": "POST", "path": f"/runs/{paused['run_id']}/resume",
+        "body": {"inputs": {"image_number": "<VALUE>"}}}
+    url = paused["next_action"]["artifact"]
+    assert url.startswith(f"/runs/{paused['run_id']}/artifacts/captcha") and url in paused[
+        "artifacts"]
+    got = service.http.get(url)
     assert got.status_code == 200 and got.headers["content-type"] == "image/png"
-    assert hashlib.sha256(got.content).hexdigest() == hashlib.sha256(
-        image.read_bytes()).hexdigest()
-    answer = sandbox.solve_captcha(image)
+    answer = sandbox.solve_captcha(got.content)
     waiting = service.resume(paused["run_id"], image_number=answer).json()
     assert waiting["status"] == "waiting", waiting
-    assert (image.parent / "cookies.json").exists()  # kept for the resume, never served
+    with RunStore(cli.home / "runs.db") as store:  # kept for any machine
+        assert store.files.get(paused["run_id"], "cookies.json") is not None
     for name in ("..%2F..%2Fruns.db", "nothing.png", "cookies.json"):
         refused = service.http.get(f"/runs/{paused['run_id']}/artifacts/{name}")
         assert refused.status_code == 404

@@ -18,8 +18,8 @@ import pytest
 from mcp import ClientSession, StdioServerParameters
 from mcp.client.stdio import stdio_client
 
-from runner.actions import load_catalogue
 from runner.browser.session import RunSession
+from runner.cli.demo_customer import cancel_certificate
 from runner.config import Config
 from sandbox.server import SandboxServer
 from tests.contract import check_document
@@ -27,13 +27,14 @@ from tests.e2e.cli import ROOT, Cli
 from tests.e2e.conftest import SandboxClient
 from tests.e2e.once import exactly_once
 
-TOOLS = {"list_flows", "run_flow", "get_run", "list_runs", "resume_run", "abandon_run"}
+TOOLS = {"get_artifact", "list_flows", "run_flow", "get_run", "list_runs", "resume_run",
+         "abandon_run"}
 
 
 def _run_of(result: Any) -> dict[str, Any]:
     """A tool's run, checked against the CLI's output schema (one contract across doors)."""
     assert not result.is_error, result.content
-    return dict(check_document("an MCP tool", json.loads(result.content[0].text)))
+    return dict(check_document("an MCP tool", json.loads(result.content[0].text), "mcp"))
 
 
 @pytest.mark.timeout(900)  # a conversation: three browser-opening tool calls and a customer
@@ -61,7 +62,9 @@ def test_agent_refunds_an_issued_order_through_the_mcp_tools(
                 "flow": "cancel_refund", "ticket": "T-M1", "domain": "fresh-issued.example"})
             run = _run_of(started)
             assert run["status"] == "needs_input", run
-            assert run["next_action"]["command"][:3] == ["certrunner", "resume", run["run_id"]]
+            assert run["next_action"]["command"] == {  # this door's guidance: the tool to call
+                "tool": "resume_run",
+                "arguments": {"run_id": run["run_id"], "inputs": {"image_number": "<VALUE>"}}}
             (image,) = [b for b in started.content if b.type == "image"]
             assert image.mime_type == "image/png"
             png = tmp_path / "seen-by-agent.png"
@@ -82,7 +85,7 @@ def test_agent_refunds_an_issued_order_through_the_mcp_tools(
             assert again["run_id"] == run["run_id"] and again["existing"] is True
             listed = await session.call_tool("list_runs", {"ticket": "T-M1"})
             assert [r["run_id"] for r in check_document("list_runs", json.loads(
-                listed.content[0].text))] == [run["run_id"]]
+                listed.content[0].text), "mcp")] == [run["run_id"]]
             missing = await session.call_tool("get_run", {"run_id": "run-000000000000"})
             assert missing.is_error and "unknown_run" in missing.content[0].text
             seen["done"] = done
@@ -100,8 +103,7 @@ def test_agent_refunds_an_issued_order_through_the_mcp_tools(
     email = customer_email.get(timeout=900)
     if email is not None:
         customer = make_session(config)
-        link = load_catalogue()["mail.access_link"].func(customer, email=email)
-        load_catalogue()["portal.cancel_certificate"].func(customer, link=link.url)
+        cancel_certificate(customer, email)
         customer_done.set()
     talking.join(timeout=900)
     if "error" in seen:

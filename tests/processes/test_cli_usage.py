@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from runner.engine.contract import output_schema
+from runner.app.contract import output_schema
 from tests.processes.cli import ROOT, run_cli
 
 

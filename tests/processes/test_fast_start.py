@@ -12,7 +12,8 @@ import pytest
 from tests import children
 from tests.processes.cli import ROOT
 
-HEAVY = ("playwright", "flask", "PIL", "werkzeug", "jsonschema")
+HEAVY = ("playwright", "flask", "PIL", "werkzeug", "jsonschema", "prometheus_client",
+         "opentelemetry")  # metrics and traces: only where exposed or configured
 
 
 def imported(*args: str, cwd: Path, exit_code: int) -> set[str]:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from runner.cli.app import App
+from runner.app.context import AppContext as App
 from runner.config import load_config
 from runner.config.home import private_dir, state_home
 from runner.config.schema import ConfigFileError

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from jsonschema import Draft202012Validator
 
-from runner.engine.contract import (
+from runner.app.contract import (
     KIND_MEANING,
     NEXT_ACTION_MEANING,
     STATUS_MEANING,

@@ -13,11 +13,12 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 from starlette.testclient import TestClient
 
-from runner.engine.result import result_of
-from runner.errors import ConfigError, InputError
-from runner.service import runs
+from runner.app import runs
+from runner.app.context import AppContext
+from runner.app.options import ServiceOptions
+from runner.app.people import Actor
+from runner.errors import ConfigError, InputError, RunnerError
 from runner.service.guard import Guard
-from runner.service.options import ServiceOptions
 from runner.store.runs import RunStatus, RunStore, StoreError
 
 TOKEN = "unit-token-0123456789"
@@ -62,7 +63,7 @@ def test_the_token_is_checked_everywhere_but_health() -> None:
     assert refused.json()["error"] == {
         "kind": "input", "code": "unauthorized",
         "message": "a valid bearer token is required "
-                   "(Authorization: Bearer $CERTRUNNER_API_TOKEN)"}
+                   "(Authorization: Bearer $CERTRUNNER_API_TOKEN, or an operator's own token)"}
     assert refused.headers["www-authenticate"].startswith("Bearer")
     assert client.post("/runs", json={}, headers={"Authorization": "Bearer wrong"}).status_code \
         == 401
@@ -86,19 +87,22 @@ def test_abandoning_a_paused_run_ends_it_for_good(tmp_path: Path) -> None:
         run = store.create_run("T-1", "cancel_refund", {"domain": "x.example"}).run
         run.status = RunStatus.WAITING
         store.save_run(run)
-        done = runs.abandon_run(store, run.run_id, "customer withdrew")
+        done = runs.abandon(_ctx(store), run.run_id, "customer withdrew", ANN)
         assert (done.status, done.outcome) == (RunStatus.ABANDONED, "abandoned")
-        assert result_of(done, store.events(run.run_id)).next_action is None
-        assert [r.run_id for r in runs.list_runs(store, status="abandoned")] == [run.run_id]
+        assert done.next_action is None
+        assert [r.run_id for r in store.list_runs(status="abandoned")] == [run.run_id]
+        decided = store.decisions.for_run(run.run_id)
+        assert [(d.actor, d.via, d.action) for d in decided] == [("ann", "cli", "abandon")]
         assert store.due_runs() == [] and store.orphaned_runs() == []
-        again = runs.abandon_run(store, run.run_id, "twice")  # changes nothing
-        assert again.status is RunStatus.ABANDONED
+        again = runs.abandon(_ctx(store), run.run_id, "twice", ANN)  # changes nothing
+        assert again.status == RunStatus.ABANDONED
+        assert len(store.decisions.for_run(run.run_id)) == 1
         assert [e.kind for e in store.events(run.run_id)].count("abandoned") == 1
         finished = store.create_run("T-9", "cancel_refund").run
         finished.status = RunStatus.SUCCEEDED
         store.save_run(finished)
         with pytest.raises(StoreError) as refused:
-            runs.abandon_run(store, finished.run_id, "too late")
+            runs.abandon(_ctx(store), finished.run_id, "too late", ANN)
         assert refused.value.code == "run_finished"
 
 
@@ -107,12 +111,12 @@ def test_a_run_with_an_unconfirmed_side_effect_is_not_abandoned(tmp_path: Path) 
     with RunStore(tmp_path / "runs.db") as store:
         run = store.create_run("T-3", "cancel_refund").run
         store.ledger.begin("pm.refund", "O-1", run_id=run.run_id, ticket="T-3")
-        with pytest.raises(StoreError, match="O-1") as unsure:
-            runs.abandon_run(store, run.run_id, "stop")
+        with pytest.raises(RunnerError, match="O-1") as unsure:
+            runs.abandon(_ctx(store), run.run_id, "stop", ANN)
         assert unsure.value.code == "side_effect_unconfirmed"
         assert (store.get_run(run.run_id) or run).status is RunStatus.RUNNING
         with pytest.raises(InputError) as blank:
-            runs.abandon_run(store, run.run_id, "  ")
+            runs.abandon(_ctx(store), run.run_id, "  ", ANN)
         assert blank.value.code == "missing_reason"
 
 
@@ -121,5 +125,15 @@ def test_a_run_held_by_another_worker_is_not_abandoned(tmp_path: Path) -> None:
         run = store.create_run("T-2", "cancel_refund").run
         assert store.acquire_lease(run.run_id, "worker-a", timedelta(minutes=5))
         with pytest.raises(StoreError, match="being worked on") as busy:
-            runs.abandon_run(store, run.run_id, "stop")
+            runs.abandon(_ctx(store), run.run_id, "stop", ANN)
         assert busy.value.code == "run_in_progress"
+
+
+def _ctx(store: RunStore) -> AppContext:
+    """The application layer over this test's store (no sandbox, no browser)."""
+    ctx = AppContext()
+    ctx._store = store
+    return ctx
+
+
+ANN = Actor("ann", "cli")

@@ -59,9 +59,10 @@ class Cluster:
         self.processes[name] = process
         return process
 
-    def start_worker(self, name: str, concurrency: int = 2) -> subprocess.Popen[bytes]:
+    def start_worker(self, name: str, concurrency: int = 2,
+                     *more: str) -> subprocess.Popen[bytes]:
         return self._start(name, "worker", "--concurrency", str(concurrency),
-                           "--loglevel", "WARNING", "--name", f"{name}@%h")
+                           "--loglevel", "WARNING", "--name", f"{name}@%h", *more)
 
     def start_beat(self, name: str = "beat") -> subprocess.Popen[bytes]:
         return self._start(name, "beat", "--loglevel", "WARNING")

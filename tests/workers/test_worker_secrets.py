@@ -14,11 +14,12 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from runner.cli.app import App
+from runner.app.context import AppContext
+from runner.app.handoff import enqueue
+from runner.app.queue import use_broker
+from runner.app.tickets import prepare
 from runner.config import load_config
 from runner.store.runs import Run, RunStatus, RunStore
-from runner.workers.celery_app import use_broker
-from runner.workers.enqueue import enqueue_run
 from tests import children
 from tests.e2e.conftest import SandboxClient
 from tests.leaks import assert_no_secret
@@ -50,12 +51,12 @@ def test_a_worker_and_a_person_at_debug_level(cluster: Cluster, consoles: Sandbo
     cluster.log_level = "debug"
     order = consoles.add_order(domain="secret-queue.example", state="issued",
                                purchased_at=consoles.clock.now() - timedelta(days=2))
-    app = App()
+    app = AppContext()
     app._config = replace(app.config, store_url=cluster.store_url)
     use_broker(cluster.broker_url, queue=cluster.queue,
                visibility_timeout=cluster.visibility_timeout)
     cluster.start_worker("worker-a", concurrency=1)
-    assert enqueue_run(app, "cancel_refund", "T-Q1", {"domain": order["domain"]}).queued
+    assert enqueue(app, prepare("cancel_refund", "T-Q1", {"domain": order["domain"]})).queued
     run = wait_until(lambda: _paused(app.store, "T-Q1"), timedelta(minutes=4),
                      "the worker pausing the run for its captcha",
                      lambda: cluster.log("worker-a")[-2000:])

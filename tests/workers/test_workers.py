@@ -19,10 +19,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from runner.cli.app import App
+from runner.app.context import AppContext as App
+from runner.app.handoff import enqueue
+from runner.app.queue import use_broker
+from runner.app.tickets import prepare
 from runner.store.runs import Run, RunStatus, RunStore
-from runner.workers.celery_app import use_broker
-from runner.workers.enqueue import enqueue_run
 from tests import children
 from tests.e2e.conftest import SandboxClient
 from tests.e2e.once import exactly_once
@@ -84,7 +85,7 @@ def test_tickets_on_three_workers_one_killed(cluster: Cluster, consoles: Sandbox
     for name in ("worker-a", "worker-b", "machine-2"):
         cluster.start_worker(name, concurrency=2)
     for ticket, domain, _kind in tickets:
-        assert enqueue_run(app, "cancel_refund", ticket, {"domain": domain}).queued
+        assert enqueue(app, prepare("cancel_refund", ticket, {"domain": domain})).queued
     store = app.store
     victim = cluster.processes["worker-a"]
     wait_until(lambda: _held_by(store, victim.pid), timedelta(minutes=3),

@@ -20,6 +20,7 @@ from runner.engine.next_action import NextAction
 from runner.errors import ConsoleError, RunnerError
 from runner.language.model import Flow, GateStep, OnExpired, Step
 from runner.logs import get_logger
+from runner.observability import hooks as observe
 from runner.store.runs import Run, RunStatus, RunStore
 
 
@@ -74,6 +75,7 @@ class StepContext:
         attempts = 1 + (self.config.browser.read_retries if spec.effect is Effect.READ else 0)
         for attempt in range(1, attempts + 1):
             try:
+                observe.page_action(spec.name, attempt)  # an event on the step's span
                 return spec.func(self.session.get(), **args)
             except ConsoleError as exc:
                 if attempt == attempts:

@@ -1,0 +1,55 @@
+"""Handing a ticket to the worker fleet: the run is created in the store first, then a task sent.
+
+The store, not the broker, is where a run lives: a run is created (or found: one per ticket and
+flow) as ``queued`` and claimed for the queue before its task is sent, so a lost message costs a
+delay (the claim expires and the sweep enqueues the run again), never the run. A broker that is
+down when the ticket comes in loses nothing either: the run is queued in the store, its claim is
+let go at once, and the next sweep (``certrunner beat``) sends it when the broker is back.
+Inputs a person types for an ``ask`` step (the captcha answer) never go through the broker:
+they are given with ``resume`` at any door on any machine that reaches the store.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from runner.app.queue import claim_ttl, send_advance
+from runner.app.tickets import Prepared
+from runner.engine.result import RunResult, result_of
+from runner.error_codes import ErrorCode
+from runner.errors import InputError
+from runner.logs import get_logger
+from runner.store.claims import claim_run
+
+if TYPE_CHECKING:
+    from runner.app.context import AppContext
+
+
+@dataclass
+class Enqueued:
+    result: RunResult  # the run as it stands (new: queued, no steps yet)
+    queued: bool  # False: the ticket already had this run and something holds it
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**self.result.to_dict(), "queued": self.queued}
+
+
+def enqueue(ctx: AppContext, prepared: Prepared) -> Enqueued:
+    """Create (or find) the ticket's run as queued and send it to the workers."""
+    if prepared.secrets:
+        raise InputError(f"{', '.join(sorted(prepared.secrets))} is typed by a person when the "
+                         "run asks for it; give it with `resume`, never through the queue",
+                         code=ErrorCode.INPUT_NOT_QUEUED, ticket=prepared.ticket)
+    created = ctx.store.create_run(prepared.ticket, prepared.flow.name, prepared.inputs,
+                                   {"steps": {}, "flow_path": prepared.stored_path},
+                                   queued=True)
+    run = created.run
+    claim = claim_run(ctx.store, run.run_id, claim_ttl()) if created.created else None
+    if claim is not None and not send_advance(run.run_id, claim.owner, claim.token):
+        ctx.store.release_lease(run.run_id, claim.owner)  # the sweep sends it when it can
+        get_logger().error("broker_unreachable_at_enqueue", run_id=run.run_id,
+                           ticket=run.ticket)
+    result = result_of(run, ctx.store.events(run.run_id), now=ctx.clock.now())
+    result.existing = not created.created
+    return Enqueued(result, claim is not None)

@@ -1,0 +1,214 @@
+"""A ticket's run: prepare it once, start it, resume it, resume what is due.
+
+Every door (the command line, HTTP, MCP, the queue, the console) starts and resumes runs here
+and nowhere else, so the rules are written once: the caller's text is checked for control
+characters, the flow is found and validated, the inputs are checked against it and normalised
+(a domain typed `` Q-Messy-1.Example. `` is the order's ``q-messy-1.example``), and inputs an
+``ask`` step asks for (the captcha answer) are split off as single-use secrets: held in memory
+for the call that received them, never written to the store, the log or the broker.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from runner.app import files
+from runner.app.people import SYSTEM, Actor
+from runner.domains import normalise_inputs
+from runner.engine.caller_text import check_caller_text, refuse_control_chars
+from runner.engine.result import RunResult
+from runner.engine.texts import CONFIRM_PREFIX
+from runner.errors import ErrorCode, InputError
+from runner.language.model import AskStep, Flow
+from runner.language.validate import check_inputs, load_flow
+from runner.shipped import FLOWS_DIR
+from runner.store.runs import Run, RunStatus, RunStore
+
+if TYPE_CHECKING:
+    from runner.app.context import AppContext
+    from runner.engine.executor import Executor, Progress, StepWatch
+
+
+def flow_path(name_or_path: str) -> Path:
+    """A flow by name (flows/NAME.yaml) or by path, made absolute: a run remembers its flow's
+    path, and a resume may come from another directory."""
+    candidate = Path(name_or_path).expanduser()
+    if candidate.suffix in (".yaml", ".yml") or candidate.exists():
+        return candidate.absolute()
+    named = FLOWS_DIR / f"{name_or_path}.yaml"
+    if not named.exists():
+        known = ", ".join(sorted(p.stem for p in FLOWS_DIR.glob("*.yaml")))
+        raise InputError(f"unknown flow {name_or_path!r} (flows: {known})",
+                         code=ErrorCode.UNKNOWN_FLOW)
+    return named
+
+
+def validate_flow(name_or_path: str) -> Flow:
+    path = flow_path(name_or_path)
+    if not path.exists():
+        raise InputError(f"flow file not found: {path}", code=ErrorCode.FLOW_NOT_FOUND)
+    return load_flow(path)
+
+
+def list_flows() -> list[dict[str, str]]:
+    rows = []
+    for path in sorted(FLOWS_DIR.glob("*.yaml")):
+        flow = validate_flow(str(path))
+        rows.append({"name": flow.name, "path": str(path),
+                     "description": " ".join(flow.description.split())})
+    return rows
+
+
+def is_shipped(path: Path) -> bool:
+    """A shipped flow is found by name on every machine; another file only by its path."""
+    return path.resolve().parent == FLOWS_DIR.resolve()
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A ticket ready to run: checked, validated, normalised, its secrets apart."""
+
+    flow: Flow
+    path: Path
+    ticket: str
+    inputs: dict[str, Any]  # stored with the run
+    secrets: dict[str, Any] = field(default_factory=dict)  # asked inputs: this call only
+
+    @property
+    def stored_path(self) -> str | None:
+        """What the run remembers of its flow's file: nothing for a shipped flow."""
+        return None if is_shipped(self.path) else str(self.path)
+
+
+def split_secrets(flow: Flow, inputs: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    asked = {s.input for s in flow.steps if isinstance(s, AskStep)}
+    keep = {k: v for k, v in inputs.items() if k not in asked}
+    return keep, {k: v for k, v in inputs.items() if k in asked}
+
+
+FLOW_NAME = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
+
+
+def prepare(flow_name: str, ticket: str, inputs: dict[str, Any], *,
+            named_only: bool = False) -> Prepared:
+    """The one place a ticket's request is checked, in the order a person would fix it;
+    ``named_only`` for a door whose callers may name a shipped flow but never a file."""
+    if named_only and not FLOW_NAME.match(flow_name):
+        raise InputError(f"flow must be a flow name (see list_flows), got {flow_name!r}",
+                         code=ErrorCode.UNKNOWN_FLOW)
+    check_caller_text(ticket, inputs)
+    flow = validate_flow(flow_name)
+    check_inputs(flow, inputs)
+    if not ticket.strip():
+        raise InputError("a ticket id is required", code=ErrorCode.MISSING_TICKET)
+    keep, secrets = split_secrets(flow, normalise_inputs(inputs))
+    return Prepared(flow, flow_path(flow_name), ticket, keep, secrets)
+
+
+def executor(ctx: AppContext, progress: Progress | None = None, store: RunStore | None = None,
+             watch: StepWatch | None = None) -> Executor:
+    from runner.browser.errors import browser_error
+    from runner.engine.executor import Executor
+
+    return Executor(ctx.live_config(), store or ctx.store, ctx.clock, ctx.host.session,
+                    ctx.catalogue, progress, watch, translate=browser_error)
+
+
+def start(ctx: AppContext, prepared: Prepared, *, actor: Actor = SYSTEM, dry_run: bool = False,
+          progress: Progress | None = None, watch: StepWatch | None = None) -> RunResult:
+    """Run the ticket's flow to its end or next pause; a ticket that already has a run for
+    this flow gets that run (an input it asks for right now is applied, as resume would)."""
+    if dry_run:
+        return _dry_run(ctx, prepared, progress, watch)
+    if progress:
+        progress(f"run {prepared.flow.name} for ticket {prepared.ticket}")
+    result = executor(ctx, progress, watch=watch).start(
+        prepared.flow, prepared.ticket, prepared.inputs, prepared.secrets,
+        flow_path=str(prepared.path))
+    if result.existing and prepared.secrets and result.status == RunStatus.NEEDS_INPUT.value:
+        assert result.run_id is not None
+        resumed = resume(ctx, result.run_id, prepared.secrets, actor=actor, progress=progress,
+                         watch=watch)
+        resumed.existing = True
+        return resumed
+    _after_drive(ctx, result)
+    return result
+
+
+def _dry_run(ctx: AppContext, prepared: Prepared, progress: Progress | None,
+             watch: StepWatch | None) -> RunResult:
+    """Read-only steps for real, in a throwaway store: a dry run leaves no run behind."""
+    with RunStore(":memory:") as scratch:
+        result = executor(ctx, progress, scratch, watch).start(
+            prepared.flow, prepared.ticket, prepared.inputs, prepared.secrets, dry_run=True)
+    result.run_id = None
+    return result
+
+
+def load_run(ctx: AppContext, run_id: str) -> Run:
+    refuse_control_chars("run id", run_id)
+    run = ctx.store.get_run(run_id)
+    if run is None:
+        raise InputError(f"no run {run_id} in {ctx.store.where}", code=ErrorCode.UNKNOWN_RUN,
+                         run=run_id)
+    return run
+
+
+def resume(ctx: AppContext, run_id: str, given: dict[str, Any], *, actor: Actor = SYSTEM,
+           progress: Progress | None = None, watch: StepWatch | None = None) -> RunResult:
+    """Continue a paused or failed run from its step with the inputs given; a person's
+    inputs (an answer, a confirmation) are recorded as their decision, never their value."""
+    check_caller_text(inputs=given)
+    run = load_run(ctx, run_id)
+    flow = validate_flow(run.context.get("flow_path") or run.flow)
+    given = normalise_inputs(given)
+    confirms = {k: v for k, v in given.items() if k.startswith(CONFIRM_PREFIX)}
+    plain = {k: v for k, v in given.items() if k not in confirms}
+    check_inputs(flow, {**run.inputs, **plain})
+    keep, secrets = split_secrets(flow, plain)
+    if actor is not SYSTEM:
+        ctx.store.decisions.record(actor.name, actor.via, _decision_name(secrets, confirms),
+                                   run_id, _decision_detail(run, keep, secrets, confirms))
+    if progress:
+        progress(f"resume {run.run_id} ({flow.name}, ticket {run.ticket}) at {run.current_step}")
+    files.restore(ctx.store, run, ctx.config.artifacts / run.run_id)
+    result = executor(ctx, progress, watch=watch).resume(run, flow, {**keep, **confirms},
+                                                         secrets)
+    _after_drive(ctx, result)
+    return result
+
+
+def _decision_name(secrets: dict[str, Any], confirms: dict[str, Any]) -> str:
+    if confirms:
+        return "confirm"
+    return "answer" if secrets else "retry"
+
+
+def _decision_detail(run: Run, keep: dict[str, Any], secrets: dict[str, Any],
+                     confirms: dict[str, Any]) -> dict[str, Any]:
+    """What was decided, without the secret itself: the answer's name, the choice made."""
+    return {"ticket": run.ticket, "step": run.current_step, "answered": sorted(secrets),
+            "inputs": sorted(keep), "choices": {k: str(v) for k, v in confirms.items()}}
+
+
+def _after_drive(ctx: AppContext, result: RunResult) -> None:
+    """A paused run keeps what another machine needs to continue it in the store."""
+    if result.run_id and result.status == RunStatus.NEEDS_INPUT.value:
+        files.keep(ctx.store, result, ctx.config.artifacts / result.run_id)
+
+
+def resume_due(ctx: AppContext, progress: Progress | None = None) -> list[RunResult]:
+    """Every waiting run whose next check has come, and every run a dead process left behind
+    (cron calls this); a resumed run never repeats a side effect, so this is always safe."""
+    now = ctx.clock.now()
+    runs = ctx.store.due_runs(now) + ctx.store.orphaned_runs(now)
+    return [resume(ctx, run.run_id, {}, progress=progress) for run in runs]
+
+
+def run_ticket(ctx: AppContext, flow_name: str, ticket: str, inputs: dict[str, Any], *,
+               actor: Actor = SYSTEM, progress: Progress | None = None) -> RunResult:
+    """``prepare`` then ``start``: one call for a caller with nothing to render in between."""
+    return start(ctx, prepare(flow_name, ticket, inputs), actor=actor, progress=progress)
