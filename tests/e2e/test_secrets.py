@@ -113,7 +113,8 @@ def test_the_service(cli: Cli, sandbox: SandboxClient, tmp_path: Path, config: C
     try:
         paused = service.run("cancel_refund", "T-S4", order["domain"]).json()
         assert paused["status"] == "needs_input", paused
-        answer = sandbox.solve_captcha(Path(paused["next_action"]["artifact"]))
+        image = service.http.get(paused["next_action"]["artifact"])  # a URL over HTTP
+        answer = sandbox.solve_captcha(image.content)
         waiting = service.resume(paused["run_id"], image_number=answer).json()
         assert waiting["status"] == "waiting", waiting
         assert _chatty("\n".join(service.lines)), "the service logged nothing below warning"
