@@ -17,8 +17,9 @@ from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from pages.locators import Loc, alt, form_field, label, role, text
-from runner.actions import ActionContext
+from runner.actions import ActionContext, page_witness
 from runner.errors import ConsoleError, DriftError, ErrorCode, InputError
+from runner.logs import get_logger
 
 if TYPE_CHECKING:
     from playwright.sync_api import Locator, Page, Response
@@ -49,6 +50,7 @@ class NotReachable(Exception):
 
 
 P = TypeVar("P", bound="PageObject")
+SNAPSHOT_TIMEOUT_MS = 5_000  # the page is there when ``seen`` is called: this only bounds it
 
 
 class PageObject:
@@ -62,6 +64,9 @@ class PageObject:
     TITLE: ClassVar[str] = ""
     CHECK_BY_URL: ClassVar[bool] = False  # the selector check reaches it at PATH, read-only
     UNREACHABLE: ClassVar[str] = "declares no read-only way in"  # why only a person can
+    # The check cannot open it, so runs that pass it keep its accessibility snapshot (``seen``)
+    # and the check reads its locators from the latest one.
+    SNAPSHOT: ClassVar[bool] = False
 
     def __init__(self, page: Page, base_url: str) -> None:
         self.page = page
@@ -209,9 +214,32 @@ class PageObject:
         """A declared locator built inside ``root`` (e.g. a cell of one table row)."""
         return target.build(root)
 
+    def seen(self) -> None:
+        """This page is on the tab: a ``SNAPSHOT`` page tells the action's witness what it
+        looks like (its ARIA snapshot), so the nightly check can read its locators.
+
+        Costs one accessibility-tree read of a small page (a few ms) and only where a witness
+        listens; a tab that cannot be read is logged, never a failed run.
+        """
+        witness = page_witness()
+        if witness is None or not self.SNAPSHOT:
+            return
+        try:
+            snapshot = self.page.locator("body").aria_snapshot(timeout=SNAPSHOT_TIMEOUT_MS)
+        except pw.Error as exc:
+            get_logger().warning("page_snapshot_failed", page=self.name,
+                                 error=exc.message.splitlines()[0] if exc.message else "")
+            return
+        witness.saw(self.name, self.page.url, snapshot)
+
     def drift(self, target: Loc, problem: str,
               code: ErrorCode = ErrorCode.PAGE_DRIFT) -> DriftError:
-        """A DriftError naming this page and one of its declared locators."""
+        """A DriftError naming this page and one of its declared locators.
+
+        What the tab shows is kept as this page's snapshot (``seen``): the night then reports
+        the drift on a page it cannot open, with a proposal.
+        """
+        self.seen()
         name = self.name_of(target)
         return DriftError(f"page {self.name}: locator {name} = {target} {problem}",
                           code=code, page=self.name, locator=name, url=self.page.url)
@@ -308,6 +336,7 @@ def first_visible(*candidates: tuple[PageObject, Loc], timeout_ms: float | None 
 
 def _none_visible(candidates: tuple[tuple[PageObject, Loc], ...]) -> DriftError:
     first_page, first_spec = candidates[0]
+    first_page.seen()  # the page expected first: what the tab shows instead (see ``drift``)
     names = ", ".join(f"{po.name}.{po.name_of(spec)} = {spec}" for po, spec in candidates)
     return DriftError(f"page {first_page.name}: none of {names} is visible",
                       code=ErrorCode.LOCATOR_MISSING, page=first_page.name,

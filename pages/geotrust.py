@@ -96,8 +96,9 @@ class RequestAccessPage(PageObject):
     CONSOLE = "geotrust"
     PATH = "/"
     UNREACHABLE = f"is {BEHIND_CAPTCHA}"
+    SNAPSHOT = True
     heading = role("heading", "Request Access", level=1)
-    request_button = role("button", "Request Access")
+    request_button = role("button", "Request Access", money=True)  # mails the customer
 
 
 class AccessRequestedPage(PageObject):
@@ -106,6 +107,7 @@ class AccessRequestedPage(PageObject):
     CONSOLE = "geotrust"
     PATH = "/request-access"
     UNREACHABLE = f"is {BEHIND_CAPTCHA} (and sends a mail)"
+    SNAPSHOT = True
     heading = role("heading", "Access Requested", level=1)
     confirmation = role("status")
 
@@ -141,6 +143,7 @@ def request_access(ctx: ActionContext, domain: str, email: str, image_number: st
         arrived, _ = first_visible((request, request.request_button), (home, home.error))
         if arrived is home:
             raise home.refusal()
+        request.seen()
     except (ConsoleError, DriftError) as exc:
         raise exc.with_context(**{NOT_CLICKED: True}) from None
     request.submit(request.request_button)
@@ -148,5 +151,6 @@ def request_access(ctx: ActionContext, domain: str, email: str, image_number: st
     arrived, _ = first_visible((done, done.confirmation), (home, home.error))
     if arrived is home:  # GeoTrust said no (its alert): no mail went out
         raise home.refusal().with_context(**{NOT_CLICKED: True})
+    done.seen()
     return AccessRequest(domain=domain, email=email,
                          confirmation=text_of(done.loc(done.confirmation)))

@@ -107,6 +107,7 @@ class MessagePage(PageObject):
 
     CONSOLE = "mail"
     PATH = "/{mail_id}"
+    SNAPSHOT = True
     UNREACHABLE = ("needs an access email, which only a request made past the GeoTrust image "
                    "number sends")
     heading = role("heading", level=1)
@@ -126,4 +127,5 @@ def access_link(ctx: ActionContext, email: str, timeout_s: float | None = None) 
     message.goto(urljoin(inbox.page.url, href))
     subject = text_of(message.find(message.heading))
     portal = message.find(message.portal_link).get_attribute("href") or ""
+    message.seen()
     return AccessLink(url=urljoin(message.page.url, portal), subject=subject, to=listed.to)

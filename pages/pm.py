@@ -174,7 +174,7 @@ class TransactionPage(DescriptionList):
     amount_term = text("Amount", exact=True)
     state_term = text("Certificate state", exact=True)
     refund_status_term = text("Refund status", exact=True)
-    refund_button = role("button", "Refund", state="refundable")
+    refund_button = role("button", "Refund", state="refundable", money=True)
     notice = role("status", state="notice")  # "Refund unavailable: ..." / "Refund issued: ..."
     alert = role("alert", state="alert")  # "Already refunded" (a second POST)
 

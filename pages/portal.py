@@ -20,12 +20,13 @@ class CertificatePage(DescriptionList):
     CONSOLE = "portal"
     PATH = "/"
     UNREACHABLE = NEEDS_MAIL
+    SNAPSHOT = True
     heading = role("heading", "Your certificate", level=1)
     domain_term = text("Domain", exact=True)
     status_term = text("Status", exact=True)
     renew_button = role("button", "Renew")
     reissue_button = role("button", "Reissue")
-    cancel_button = role("button", "Cancel Certificate")
+    cancel_button = role("button", "Cancel Certificate", money=True)
     download_button = role("button", "Download")
     notice = role("status", state="notice")  # "Your certificate has been cancelled"
 
@@ -36,6 +37,7 @@ class CertificatePage(DescriptionList):
 
     def read(self) -> PortalStatus:
         values = self.details(self.domain_term, self.status_term)
+        self.seen()
         return PortalStatus(domain=values[self.domain_term], status=values[self.status_term])
 
 
@@ -45,9 +47,16 @@ class ConfirmCancelPage(PageObject):
     CONSOLE = "portal"
     PATH = "/cancel"
     UNREACHABLE = f"{NEEDS_MAIL} (and is shown by a POST)"
+    SNAPSHOT = True
     heading = role("heading", "Cancel certificate", level=1)
-    confirm_button = role("button", "Yes, cancel certificate")
+    confirm_button = role("button", "Yes, cancel certificate", money=True)
     keep_link = role("link", "Keep certificate")
+
+    def confirm(self) -> None:
+        """Yes, cancel certificate (the page kept as seen first, for the nightly check)."""
+        self.find(self.confirm_button)
+        self.seen()
+        self.submit(self.confirm_button)
 
 
 @action("portal.certificate_status", returns=PortalStatus, actor=Actor.CUSTOMER)
@@ -66,8 +75,7 @@ def cancel_certificate(ctx: ActionContext, link: str) -> PortalCancellation:
     if before.status.lower() == CANCELLED:
         return PortalCancellation(domain=before.domain, status=before.status)
     home.submit(home.cancel_button)
-    confirm = ConfirmCancelPage(home.page, home.base_url)
-    confirm.submit(confirm.confirm_button)
+    ConfirmCancelPage(home.page, home.base_url).confirm()
     home.find(home.notice)
     after = home.read()
     return PortalCancellation(domain=after.domain, status=after.status)

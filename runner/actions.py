@@ -12,7 +12,9 @@ from __future__ import annotations
 import enum
 import importlib
 import inspect
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, fields, is_dataclass
 from pathlib import Path
 from types import MappingProxyType
@@ -70,6 +72,34 @@ class RunContext(ActionContext, Protocol):
     run_dir: Path
 
     def save_login_state(self, console: str, state: dict[str, Any] | None = None) -> None: ...
+
+
+class PageWitness(Protocol):
+    """Keeps what an action saw on a page the nightly selector check cannot reach itself.
+
+    Set around an action by whoever calls it (the engine, the customer's player); a page object
+    tells it when its page is on the tab (``PageObject.seen``). Nothing set: nothing is kept.
+    """
+
+    def saw(self, page: str, url: str, snapshot: str) -> None: ...
+
+
+_WITNESS: ContextVar[PageWitness | None] = ContextVar("certrunner_page_witness", default=None)
+
+
+@contextmanager
+def witnessed_by(witness: PageWitness | None) -> Iterator[None]:
+    """Page objects called inside the block report the pages they pass to ``witness``."""
+    token = _WITNESS.set(witness)
+    try:
+        yield
+    finally:
+        _WITNESS.reset(token)
+
+
+def page_witness() -> PageWitness | None:
+    """The witness of the action running in this thread, if any."""
+    return _WITNESS.get()
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from jsonschema.exceptions import best_match
 
 from runner.app.contract import output_schema
 
-CONTRACT_COMMANDS = ("run", "resume", "status", "runs", "flows")
+CONTRACT_COMMANDS = ("run", "resume", "status", "runs", "flows", "enqueue")
 VALUE_OPTIONS = ("--config", "--log-level")
 
 

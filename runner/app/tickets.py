@@ -122,6 +122,12 @@ def start(ctx: AppContext, prepared: Prepared, *, actor: Actor = SYSTEM, dry_run
     """Run the ticket's flow to its end or next pause; a ticket that already has a run for
     this flow gets that run (an input it asks for right now is applied, as resume would)."""
     if dry_run:
+        if progress:  # text mode: the flow as written, then the read-only steps as they run
+            from runner.language.tree import tree_lines
+
+            for line in [f"flow {prepared.flow.name}", *tree_lines(prepared.flow,
+                                                                   ctx.catalogue)]:
+                progress(line)
         return _dry_run(ctx, prepared, progress, watch)
     if progress:
         progress(f"run {prepared.flow.name} for ticket {prepared.ticket}")

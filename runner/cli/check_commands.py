@@ -44,12 +44,16 @@ def flows_list(as_json: bool) -> None:
 def flows_validate(path: str, as_json: bool) -> None:
     """Validate a flow file; errors name file, line and field."""
     from runner.app.tickets import validate_flow
+    from runner.language.tree import tree_lines
+    from runner.language.validate import default_actions
 
     try:
         flow = validate_flow(path)
     except RunnerError as exc:
         fail(exc, as_json, path=path)
-    emit({"path": path, "valid": True, "name": flow.name}, as_json, f"{path}: valid ({flow.name})")
+    tree = "\n".join(tree_lines(flow, default_actions()))
+    emit({"path": path, "valid": True, "name": flow.name}, as_json,
+         f"{path}: valid ({flow.name})\n{tree}")
 
 
 @click.command("verify-selectors")
@@ -61,15 +65,19 @@ def flows_validate(path: str, as_json: bool) -> None:
                    "`git apply` (never applied by the check).")
 @click.option("--notify-url", envvar="CERTRUNNER_NOTIFY_URL",
               help="POST a JSON summary here when there is drift or an unreachable console.")
+@click.option("--keep-night", is_flag=True,
+              help="Also write all four reports into a folder of this night's under "
+                   "<home>/reports/ (as the scheduled check does), keeping "
+                   "selectors.keep_nights nights.")
 @common_options
 @pass_obj
 def verify_cmd(obj: Obj, as_json: bool, junit: str | None, html: str | None,
-               proposals: str | None, notify_url: str | None) -> None:
+               proposals: str | None, notify_url: str | None, keep_night: bool) -> None:
     """Visit every page read-only; check every declared locator (exit 1 drift, 2 unreachable)."""
     from runner.selectors.command import Outputs, run_check
 
     outputs = Outputs(as_json=as_json, junit=junit, html=html, proposals=proposals,
-                      notify_url=notify_url)
+                      notify_url=notify_url, keep_night=keep_night)
     sys.exit(run_check(obj.app, outputs, echo=click.echo))
 
 

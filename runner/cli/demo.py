@@ -75,7 +75,7 @@ def run_demo(app: App, echo: Echo) -> int:
 
     echo(f"\n-- the customer opens the GeoTrust email sent to {issued['admin_email']} and "
          "clicks Cancel Certificate in the user portal")
-    _customer_cancels(app, issued["admin_email"], echo)
+    _customer_cancels(app, issued["admin_email"], run_id, echo)
 
     echo("\n-- the agent (or cron: resume --due) checks again")
     result = resume_run(app, run_id, {}, progress=echo)
@@ -85,11 +85,14 @@ def run_demo(app: App, echo: Echo) -> int:
     return 0 if ok else 1
 
 
-def _customer_cancels(app: App, email: str, echo: Echo) -> None:
-    """The customer's side, in a browser context of its own (the customer is not us)."""
+def _customer_cancels(app: App, email: str, run_id: str, echo: Echo) -> None:
+    """The customer's side, in a browser context of its own (the customer is not us); the
+    mail and portal pages it passes are kept for the nightly check, as seen for ``run_id``."""
     from runner.cli.demo_customer import cancel_certificate
+    from runner.selectors.witness import witnessing
 
-    with app.host.session(app.config.artifacts / "demo-customer") as session:
+    with app.host.session(app.config.artifacts / "demo-customer") as session, \
+            witnessing(app.store, run_id):
         done = cancel_certificate(session, email, app.catalogue)
     echo(f"   mail: {done.subject!r} -> {done.link}")
     echo(f"   portal: {done.domain} is now {done.status}")

@@ -7,8 +7,9 @@ from runner.config.loader import (
     BrowserConfig,
     Config,
     ConsoleConfig,
+    SelectorSettings,
     load_config,
 )
 
 __all__ = ["CONSOLES", "DEFAULT_CONFIG", "SANDBOX_SCHEME", "BrowserConfig", "Config",
-           "ConsoleConfig", "load_config"]
+           "ConsoleConfig", "SelectorSettings", "load_config"]

@@ -30,7 +30,7 @@ from runner.store.dialect import is_url
 
 DEFAULT_CONFIG = CONFIG_DIR / "default.yaml"
 __all__ = ["CONSOLES", "DEFAULT_CONFIG", "SANDBOX_SCHEME", "BrowserConfig", "Config",
-           "ConsoleConfig", "load_config"]
+           "ConsoleConfig", "SelectorSettings", "load_config"]
 
 
 @dataclass(frozen=True)
@@ -75,6 +75,15 @@ class BrowserConfig:
 
 
 @dataclass(frozen=True)
+class SelectorSettings:
+    """The nightly selector check's history (YAML: ``selectors:``)."""
+
+    # A page checked from a run's snapshot is ``stale`` once no run passed it for this long.
+    snapshot_stale: timedelta = timedelta(days=7)  # YAML: selectors.snapshot_stale_days
+    keep_nights: int = 30  # nights of reports kept in the state home's reports folder
+
+
+@dataclass(frozen=True)
 class Config:
     path: Path
     environment: str
@@ -91,6 +100,7 @@ class Config:
     # file ``store``. Other state (logins, artifacts) stays beside ``store`` on each machine.
     store_url: str | None = None
     retries: RetryPolicy = field(default_factory=RetryPolicy)
+    selectors: SelectorSettings = field(default_factory=SelectorSettings)
 
     @property
     def store_target(self) -> str | Path:
@@ -179,6 +189,14 @@ def _retries(given: Mapping[str, Any], path: Path) -> RetryPolicy:
                        first=first, cap=cap)
 
 
+def _selectors(given: Mapping[str, Any]) -> SelectorSettings:
+    default = SelectorSettings()
+    return SelectorSettings(
+        snapshot_stale=timedelta(days=given.get("snapshot_stale_days",
+                                                default.snapshot_stale.days)),
+        keep_nights=int(given.get("keep_nights", default.keep_nights)))
+
+
 def load_config(path: Path | str | None = None, env: Mapping[str, str] | None = None) -> Config:
     """Load a config file (default: the shipped default.yaml); env CERTRUNNER_CONFIG overrides.
 
@@ -207,5 +225,6 @@ def load_config(path: Path | str | None = None, env: Mapping[str, str] | None = 
         sandbox_builtin=bool((raw.get("sandbox") or {}).get("builtin", False)),
         canary={str(k): str(v) for k, v in (raw.get("canary") or {}).items()},
         retries=_retries(raw.get("retries") or {}, chosen),
+        selectors=_selectors(raw.get("selectors") or {}),
         **_state_paths(raw, env),
     )

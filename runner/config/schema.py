@@ -117,6 +117,8 @@ SCHEMA = Section({
                         "navigation_timeout_ms": whole(1_000, 600_000, "milliseconds"),
                         "read_retries": whole(0, 10, "retries"), "trace_on_failure": boolean}),
     "canary": Section({"issued_domain": text, "pending_domain": text}),
+    "selectors": Section({"snapshot_stale_days": whole(1, 365, "days"),
+                          "keep_nights": whole(1, 3650, "nights")}),
     "retries": Section({"console_attempts": whole(1, 100, "failures"),
                         "first_delay_s": whole(1, 86_400, "seconds"),
                         "max_delay_s": whole(1, 7 * 86_400, "seconds")}),

@@ -20,16 +20,20 @@ from runner.language.durations import parse_duration
 from runner.language.model import (
     INPUTS,
     REFUND_WINDOW_GATE,
+    Arm,
     EndStatus,
     Flow,
     InputDecl,
     OnExpired,
+    Origin,
     Step,
     StepKind,
+    combined_when,
 )
 from runner.language.yaml_lines import Issue, LineDict, LineList, line_of
 
 _NAME = re.compile(r"[a-z][a-z0-9_]*\Z")
+NAME = _NAME  # names of steps, inputs, parts and outcomes
 
 _COMMON_KEYS = ("id", "when", "unless_done", "description")
 STEP_KEYS: dict[StepKind, tuple[str, ...]] = {
@@ -40,7 +44,7 @@ STEP_KEYS: dict[StepKind, tuple[str, ...]] = {
                      "message"),
     StepKind.END: ("end", "status", "message", "detail"),
 }
-_FLOW_KEYS = ("name", "description", "inputs", "steps")
+_FLOW_KEYS = ("name", "description", "inputs", "outcomes", "steps")
 _INPUT_KEYS = ("required", "description")
 
 
@@ -68,17 +72,31 @@ class Parsed:
     step_count: int  # steps in the file, built or not
 
 
+@dataclass
+class Sources:
+    """What lowering parts and branches left beside the flat steps (``runner.language.compose``):
+    each step's origin and enclosing branches, and the file each input was declared in."""
+
+    origins: list[Origin]
+    arms: list[tuple[Arm, ...]]
+    input_files: dict[str, str]
+
+
 class _Reader:
     """Reads one document, appending an Issue for every problem instead of stopping."""
 
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str, sources: Sources | None = None) -> None:
         self.path = path
+        self.sources = sources
+        self.current: Origin | None = None  # where the step being read was written
         self.issues: list[Issue] = []
         self.ids: dict[str, tuple[int, int]] = {}
+        self.id_files: dict[str, str] = {}
         self.step_count = 0
 
     def add(self, line: int, where: str, message: str) -> None:
-        self.issues.append(Issue(self.path, line, where, message))
+        file, via = self.current.locate(where) if self.current else (self.path, "")
+        self.issues.append(Issue(file, line, where, message, via))
 
     def text(self, raw: LineDict, key: str, where: str, *, required: bool) -> str | None:
         value = raw.get(key)
@@ -117,8 +135,10 @@ class _Reader:
             self.add(line, "inputs", "must be a mapping of input name to {required, description}")
             return {}
         found: dict[str, InputDecl] = {}
+        files = self.sources.input_files if self.sources else {}
         for name, spec in raw.items():
             where, key_line = f"inputs.{name}", raw.line_of(name)
+            self.current = Origin(files.get(str(name), self.path), "")
             if not isinstance(name, str) or not _NAME.match(name):
                 self.add(key_line, where, f"input name {name!r} must be lower_snake_case")
                 continue
@@ -132,6 +152,7 @@ class _Reader:
                 self.add(spec.line_of("required"), f"{where}.required", "must be true or false")
             description = spec.get("description", "")
             found[name] = InputDecl(name, required is True, str(description or ""), key_line)
+        self.current = None
         return found
 
     def steps(self, raw: Any, line: int) -> tuple[Step, ...]:
@@ -142,7 +163,13 @@ class _Reader:
             self.add(line, "steps", "must be a non-empty list of steps")
             return ()
         self.step_count = len(raw)
-        built = [self.step(item, index, raw.line_of(index)) for index, item in enumerate(raw)]
+        built = []
+        for index, item in enumerate(raw):
+            origin = self.sources.origins[index] if self.sources else None
+            self.current = origin
+            arms = self.sources.arms[index] if self.sources else ()
+            built.append(self.step(item, index, raw.line_of(index), origin, arms))
+        self.current = None
         return tuple(step for step in built if step is not None)
 
     def step_id(self, raw: LineDict, where: str) -> str | None:
@@ -154,9 +181,11 @@ class _Reader:
                      f"step id {step_id!r} must be lower_snake_case, not a keyword or 'inputs'")
             return None
         if step_id in self.ids:
-            first = self.ids[step_id][1]
+            first, file = self.ids[step_id][1], self.id_files[step_id]
+            here = self.current.file if self.current else self.path
+            place = f"line {first}" if file == here else f"{file}:{first}"
             self.add(raw.line_of("id"), f"{where}.id",
-                     f"duplicate step id {step_id!r} (first on line {first})")
+                     f"duplicate step id {step_id!r} (first on {place})")
             return None
         return step_id
 
@@ -169,29 +198,34 @@ class _Reader:
             known = {k for keys in STEP_KEYS.values() for k in keys} | set(_COMMON_KEYS)
             hints = [did_you_mean(k, list(StepKind)) for k in raw if k not in known]
             hint = next((h for h in hints if h), "")
-            self.add(raw.line, where, f"step has no kind: give exactly one of {names}{hint}")
+            self.add(raw.line, where, f"step has no kind: give exactly one of {names}{hint} "
+                     "(or use: a part, if: a branch)")
         else:
             both = " and ".join(k.value for k in kinds)
             self.add(raw.line_of(kinds[1].value), where,
                      f"step has more than one kind ({both}): give exactly one of {names}")
         return None
 
-    def step(self, raw: Any, index: int, line: int) -> Step | None:
-        where = f"steps[{index}]"
+    def step(self, raw: Any, index: int, line: int, origin: Origin | None = None,
+             arms: tuple[Arm, ...] = ()) -> Step | None:
+        where = origin.where if origin else f"steps[{index}]"
         if not isinstance(raw, LineDict):
             self.add(line, where, "a step must be a mapping with an id and a kind")
             return None
         step_id = self.step_id(raw, where)
         if step_id is not None:
             self.ids[step_id] = (index, raw.line)
+            self.id_files[step_id] = origin.file if origin else self.path
         kind = self.step_kind(raw, where)
         if kind is None:
             return None
         self.unknown_keys(raw, _COMMON_KEYS + STEP_KEYS[kind], where)
         before = len(self.issues)
+        own_when = self.text(raw, "when", where, required=False)
         common: dict[str, Any] = {
             "id": step_id or "", "index": index, "line": raw.line,
-            "when": self.text(raw, "when", where, required=False),
+            "when": combined_when(arms, own_when), "own_when": own_when, "arms": arms,
+            "origin": origin,
             "unless_done": self.text(raw, "unless_done", where, required=False),
             "description": self.text(raw, "description", where, required=False) or "",
             "lines": dict(raw.key_lines),
@@ -329,8 +363,8 @@ _BUILDERS = {
 }
 
 
-def build(doc: Any, path: str) -> Parsed:
+def build(doc: Any, path: str, sources: Sources | None = None) -> Parsed:
     """Turn a loaded YAML document into a Flow, collecting every shape problem on the way."""
-    reader = _Reader(path)
+    reader = _Reader(path, sources)
     flow = reader.flow(doc)
     return Parsed(flow, reader.issues, reader.ids, reader.step_count)

@@ -25,16 +25,19 @@ MAX_BYTES = 1_000_000
 
 @dataclass(frozen=True)
 class Issue:
-    """One problem in a file, where a person can find it."""
+    """One problem in a file, where a person can find it; ``via`` names the place that brought
+    the file in (a part's ``use:`` step, the end step reaching a named outcome)."""
 
     file: str
     line: int
     field: str
     message: str
+    via: str = ""
 
     def __str__(self) -> str:
         field = f" {self.field}:" if self.field else ""
-        return f"{self.file}:{self.line}:{field} {self.message}"
+        via = f" ({self.via})" if self.via else ""
+        return f"{self.file}:{self.line}:{field} {self.message}{via}"
 
 
 class FlowError(RunnerError):

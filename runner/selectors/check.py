@@ -21,7 +21,9 @@ from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -44,20 +46,37 @@ from runner.selectors.report import (
     PAGE_ERROR,
     PAGE_OK,
     PAGE_SKIPPED,
+    PAGE_STALE,
     PAGE_UNREACHABLE,
     SKIPPED,
+    SOURCE_SNAPSHOT,
     UNCHECKED,
     CheckReport,
     LocatorResult,
     PageResult,
 )
+from runner.selectors.snapshot_page import render
 
 if TYPE_CHECKING:
+    from playwright.sync_api import Page
+
     from runner.browser.session import RunSession
+    from runner.store.snapshots import PageSnapshot
 
 # After open_for_check the page has loaded; this only covers a heading rendered a moment late.
 HEADING_WAIT_MS = 2_000
 Progress = Callable[[int, int, PageResult], None]
+STALE_AFTER = timedelta(days=7)  # the default of ``selectors.snapshot_stale_days``
+
+
+@dataclass(frozen=True)
+class Snapshots:
+    """What runs last saw on the pages the night cannot open (``runner.store.snapshots``), and
+    from what age a snapshot makes its page ``stale``."""
+
+    pages: Mapping[str, PageSnapshot] = field(default_factory=dict)
+    now: datetime = field(default_factory=lambda: datetime.now(UTC))
+    stale_after: timedelta = STALE_AFTER
 
 
 def page_name(cls: type[PageObject]) -> str:
@@ -88,18 +107,21 @@ def declared_in(cls: type[PageObject], name: str) -> str:
 
 def check_pages(session: RunSession, config: Config, progress: Progress | None = None,
                 pages: Iterable[type[PageObject]] | None = None,
-                baseline_dir: Path | None = None) -> CheckReport:
+                baseline_dir: Path | None = None,
+                snapshots: Snapshots | None = None) -> CheckReport:
     """Check every page (default: all page objects) in ``session``; never raises for a page.
 
     With ``baseline_dir``, each page is compared with the last passing night kept there, and
-    this night's snapshots are kept if it passes.
+    this night's snapshots are kept if it passes. A page the night cannot open is checked
+    against what a run last saw there (``snapshots``), if a run has passed it.
     """
     report = CheckReport()
     classes = list(pages) if pages is not None else ordered_pages()
+    seen = snapshots or Snapshots()
     started = time.perf_counter()
     with patient_navigation(session):
         for index, cls in enumerate(classes, 1):
-            result = _check_page(session, config, cls, report.unreachable)
+            result = _check_page(session, config, cls, report.unreachable, seen)
             report.pages.append(result)
             if progress is not None:
                 progress(index, len(classes), result)
@@ -112,9 +134,15 @@ def check_pages(session: RunSession, config: Config, progress: Progress | None =
 
 
 def _check_page(session: RunSession, config: Config, cls: type[PageObject],
-                unreachable: dict[str, str]) -> PageResult:
+                unreachable: dict[str, str], snapshots: Snapshots) -> PageResult:
     started = time.perf_counter()
-    if cls.CONSOLE in unreachable:  # do not wait on a console that already failed
+    if cls.SNAPSHOT:  # what a run saw: no console is visited, so none can be down for it
+        try:
+            _fresh_tabs(session)
+            result = _check_snapshot(session, cls, snapshots)
+        except PlaywrightError as exc:
+            result = _not_checked(cls, PAGE_ERROR, f"browser error: {_first_line(exc)}")
+    elif cls.CONSOLE in unreachable:  # do not wait on a console that already failed
         result = _not_checked(cls, PAGE_UNREACHABLE, f"console {cls.CONSOLE} unreachable: "
                               f"{unreachable[cls.CONSOLE]}", blocked_by=cls.CONSOLE)
     else:
@@ -123,10 +151,59 @@ def _check_page(session: RunSession, config: Config, cls: type[PageObject],
             result = _open_and_check(session, config, cls, unreachable)
         except PlaywrightError as exc:  # the browser, not the page: an unanswered check, not
             # drift (an uncaught error would exit 1, which the nightly job reads as drift)
-            first_line = exc.message.splitlines()[0] if exc.message else type(exc).__name__
-            result = _not_checked(cls, PAGE_ERROR, f"browser error: {first_line}")
+            result = _not_checked(cls, PAGE_ERROR, f"browser error: {_first_line(exc)}")
     result.duration_ms = _ms_since(started)
     return result
+
+
+def _first_line(exc: PlaywrightError) -> str:
+    return exc.message.splitlines()[0] if exc.message else type(exc).__name__
+
+
+def _check_snapshot(session: RunSession, cls: type[PageObject],
+                    snapshots: Snapshots) -> PageResult:
+    """Resolve the page's locators against the latest snapshot a run kept of it.
+
+    The snapshot is rendered into the console's tab as a static page (``snapshot_page``), so
+    the locators are counted, and broken ones get proposals, exactly as on a live page. Only
+    the "always" state is demanded: the snapshot does not say which states the page showed.
+    A page no run passed for ``stale_after`` is ``stale``: checked, but a warning.
+    """
+    name = page_name(cls)
+    kept = snapshots.pages.get(name)
+    if kept is None:
+        result = _not_checked(cls, PAGE_SKIPPED, f"{name} {cls.UNREACHABLE}; no run has "
+                              "passed it yet (a run that does keeps its snapshot)",
+                              locator_status=SKIPPED)
+        result.source = SOURCE_SNAPSHOT
+        return result
+    tab = session.page(cls.CONSOLE)
+    tab.set_content(render(kept.snapshot, title=f"{name} as seen by {kept.run_id}"))
+    page_object = cls(tab, session.base_url(cls.CONSOLE))
+    age = snapshots.now - kept.taken_at
+    result = PageResult(name, cls.CONSOLE, PAGE_OK, states=["always"], url=kept.url,
+                        locators=[resolve(page_object, n, {"always"}) for n in cls.locators()],
+                        source=SOURCE_SNAPSHOT, snapshot_run_id=kept.run_id,
+                        snapshot_taken_at=kept.taken_at.isoformat(timespec="seconds"),
+                        snapshot_age_s=max(0, round(age.total_seconds())))
+    result.aria = kept.snapshot
+    if age > snapshots.stale_after:
+        result.status = PAGE_STALE
+        result.reason = (f"no run has passed it for {result.snapshot_age} (more than "
+                         f"{snapshots.stale_after.days} days); checked against the snapshot "
+                         f"{kept.run_id} took at {result.snapshot_taken_at}")
+    if result.drift:
+        result.status = PAGE_DRIFT
+        result.screenshot = _rendered_screenshot(tab)
+    return result
+
+
+def _rendered_screenshot(tab: Page) -> bytes | None:
+    """The rendered snapshot as the report's picture (the page itself was a run's)."""
+    try:
+        return tab.screenshot(full_page=True)
+    except PlaywrightError:
+        return None
 
 
 def _open_and_check(session: RunSession, config: Config, cls: type[PageObject],
@@ -197,7 +274,7 @@ def _result(cls: type[PageObject], name: str, status: str, message: str = "") ->
               "get_by_label": ("field", str(spec.args[0])),
               "get_by_alt_text": ("img", str(spec.args[0]))}.get(spec.method, ("", ""))
     return LocatorResult(name, str(spec), status, declared_in(cls, name), message=message,
-                         where=where(spec), target=target)
+                         where=where(spec), target=target, money=spec.money)
 
 
 def _aria(page_object: PageObject) -> str:

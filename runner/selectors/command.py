@@ -15,8 +15,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from runner.errors import RunnerError
+from runner.selectors import nights
 from runner.selectors.baseline import baseline_dir
-from runner.selectors.check import check_pages
+from runner.selectors.check import Snapshots, check_pages
 from runner.selectors.notify import notify
 from runner.selectors.patch import unified_patch
 from runner.selectors.report import (
@@ -42,6 +43,9 @@ class Outputs:
     html: str | None = None
     proposals: str | None = None  # the unified-diff patch of the best proposals
     notify_url: str | None = None
+    # Keep this night: all four reports in a folder of its own under the state home
+    # (``runner.selectors.nights``), the oldest beyond ``selectors.keep_nights`` removed.
+    keep_night: bool = False
 
 
 def progress_line(index: int, total: int, page: PageResult) -> str:
@@ -59,18 +63,23 @@ def summary_text(report: CheckReport, reports: dict[str, str]) -> str:
     """What a person reads at the end of a run in a terminal: headline, fixes, warnings."""
     totals = report.totals()
     lines = [report.headline(),
-             f"{totals['pages']} pages: {totals['pages_ok']} ok, {totals['pages_drift']} with "
-             f"drift, {totals['pages_skipped']} not reachable read-only, "
+             f"{totals['pages']} pages ({totals['pages_live']} live, {totals['pages_snapshot']} "
+             f"from run snapshots): {totals['pages_ok']} ok, {totals['pages_drift']} with "
+             f"drift, {totals['pages_stale']} stale, {totals['pages_skipped']} never passed by "
+             "a run, "
              f"{totals['pages_unreachable'] + totals['pages_error']} not checked; "
              f"{totals[OK]} locators ok, {totals[MISSING]} missing, {totals[AMBIGUOUS]} "
              f"ambiguous, {totals[NOT_APPLICABLE]} not applicable; {report.duration_ms} ms"]
     lines += [f"DRIFT {p.page}.{r.name} {r.status}: {r.locator} (declared in {r.declared_in}"
-              f"{', ' + r.where if r.where else ''})" for p, r in report.drift]
+              f"{', ' + r.where if r.where else ''}){'  [' + r.review + ']' if r.review else ''}"
+              for p, r in report.drift]
     for _, result in report.proposals():
         for proposal in result.proposals:
             change = proposal.change
             lines.append(f"  proposal ({proposal.kind}) {change.where if change else ''}: "
-                         f"{result.locator} -> {proposal.declaration}")
+                         f"{result.locator} -> {proposal.declaration}"
+                         f"{'  [' + result.review + ']' if result.review else ''}")
+    lines += [f"STALE {p.page}: {p.reason}" for p in report.stale]
     lines += [f"CHANGED {p.page}: {c}" for p, c in report.changes]
     lines += [f"{kind}: {path}" for kind, path in reports.items()]
     lines.append(f"exit {report.exit_code}: {report.message()}")
@@ -89,17 +98,28 @@ def save_screenshots(report: CheckReport, folder: Path) -> None:
 
 def write_proposals(report: CheckReport, path: Path) -> int:
     """The best proposal of each broken declaration as one patch; answers how many changes."""
-    changes = [r.proposals[0].change for _, r in report.proposals()
-               if r.proposals and r.proposals[0].change is not None]
+    best = [(r.proposals[0].change, r) for _, r in report.proposals()
+            if r.proposals and r.proposals[0].change is not None]
+    notes = [f"{r.review}: {change.where} {r.declared_in} clicks a side effect; check by hand "
+             f"that the new control does the same before applying"
+             for change, r in best if change is not None and r.review]
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(unified_patch([c for c in changes if c is not None]), encoding="utf-8")
-    return len(changes)
+    path.write_text(unified_patch([c for c, _ in best if c is not None], notes),
+                    encoding="utf-8")
+    return len(best)
 
 
 def run_check(app: App, outputs: Outputs, *, echo: Callable[..., Any]) -> int:
-    """Check, write the reports asked for, alert if asked, answer the exit code.
+    """Check, write the reports asked for, alert if asked, answer the exit code."""
+    return check_and_report(app, outputs, echo=echo)[0]
 
-    Progress goes to stderr under ``--json`` so that stdout stays one JSON object.
+
+def check_and_report(app: App, outputs: Outputs, *, echo: Callable[..., Any]
+                     ) -> tuple[int, dict[str, Any]]:
+    """``run_check``, answering the JSON document too (the scheduled task logs from it).
+
+    Progress goes to stderr under ``--json`` so that stdout stays one JSON object. The pages
+    the night cannot open are read from the snapshots runs kept in the store.
     """
 
     def progress(index: int, total: int, page: PageResult) -> None:
@@ -108,22 +128,31 @@ def run_check(app: App, outputs: Outputs, *, echo: Callable[..., Any]) -> int:
     try:
         config = app.live_config()
         folder = config.artifacts / "selector-check"
+        snapshots = Snapshots(app.store.snapshots.latest(), app.clock.now(),
+                              config.selectors.snapshot_stale)
         with app.host.session(folder, trace=False) as session:
-            report = check_pages(session, config, progress, baseline_dir=baseline_dir(config))
+            report = check_pages(session, config, progress, baseline_dir=baseline_dir(config),
+                                 snapshots=snapshots)
     except RunnerError as exc:  # no browser, bad config: nothing was checked
-        error = exc.to_dict()
-        echo(json.dumps({"ok": False, "exit_code": EXIT_INCOMPLETE, "error": error}, indent=2)
+        failed = {"ok": False, "exit_code": EXIT_INCOMPLETE, "error": exc.to_dict()}
+        echo(json.dumps(failed, indent=2)
              if outputs.as_json else f"error [{exc.kind}/{exc.code}]: {exc}")
-        return EXIT_INCOMPLETE
-    save_screenshots(report, folder / "screenshots" / report.started_at.replace(":", ""))
+        return EXIT_INCOMPLETE, failed
+    night = nights.night_folder(nights.nights_dir(config), report.started_at) \
+        if outputs.keep_night else None
+    save_screenshots(report, night / nights.SCREENSHOTS if night is not None else
+                     folder / "screenshots" / report.started_at.replace(":", ""))
     reports = _write_reports(report, outputs)
+    if night is not None:
+        reports.update(nights.write_night(report, night, reports))
+        nights.prune(nights.nights_dir(config), config.selectors.keep_nights)
     data = report.to_dict(reports)
     if outputs.notify_url:
         data["notify"] = notify(outputs.notify_url, report, reports)
         if not outputs.as_json:
             echo(f"notify: {json.dumps(data['notify'])}", err=True)
     echo(json.dumps(data, indent=2) if outputs.as_json else summary_text(report, reports))
-    return report.exit_code
+    return report.exit_code, data
 
 
 def _write_reports(report: CheckReport, outputs: Outputs) -> dict[str, str]:

@@ -15,6 +15,7 @@ from runner.selectors.report import (
     INCOMPLETE,
     OK,
     PAGE_SKIPPED,
+    PAGE_STALE,
     CheckReport,
     LocatorResult,
     PageResult,
@@ -57,9 +58,12 @@ def _locator_case(suite: ET.Element, page: PageResult, result: LocatorResult,
     counts["tests"] += 1
     if result.is_drift:
         counts["failures"] += 1
+        review = f"{result.review}: " if result.review else ""
         failure = ET.SubElement(case, "failure", type=result.status,
-                                message=f"{result.status}: {result.locator}")
+                                message=f"{review}{result.status}: {result.locator}")
         lines = [result.message, f"declared in {result.declared_in} ({result.where})"]
+        lines += [f"{result.review}: it clicks a side effect; check by hand that a new "
+                  "control does the same before applying any proposal"] if review else []
         lines += [f"proposal {n}: {p.declaration}  [{p.kind}]"
                   for n, p in enumerate(result.proposals, 1)]
         failure.text = "\n".join(lines)
@@ -77,9 +81,9 @@ def _open_case(suite: ET.Element, page: PageResult, counts: Counter[str]) -> Non
         counts["errors"] += 1
         ET.SubElement(case, "error", type=page.status, message=page.reason)
         _attach(case, page)
-    elif page.status == PAGE_SKIPPED:
+    elif page.status in (PAGE_SKIPPED, PAGE_STALE):  # stale: a warning, not a pass
         counts["skipped"] += 1
-        ET.SubElement(case, "skipped", message=page.reason)
+        ET.SubElement(case, "skipped", message=f"{page.status}: {page.reason}")
     elif page.reason:
         ET.SubElement(case, "system-out").text = page.reason
 

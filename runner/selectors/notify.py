@@ -28,9 +28,10 @@ def summary(report: CheckReport, reports: dict[str, str]) -> dict[str, Any]:
         "unreachable": report.unreachable,
         "not_checked": [p.page for p in report.not_checked],
         "broken": [{"declared_in": r.declared_in, "where": r.where, "locator": r.locator,
-                    "status": r.status, "page": p.page,
+                    "status": r.status, "page": p.page, "money": r.money, "review": r.review,
                     "proposal": r.proposals[0].declaration if r.proposals else None}
                    for p, r in report.proposals()],
+        "needs_review": len(report.money_reviews()),
         "changes": len(report.changes),
         "reports": reports,
     }

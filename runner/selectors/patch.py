@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ast
 import difflib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -106,8 +107,12 @@ def _with_imports(lines: list[str], needed: set[str]) -> list[str]:
     return lines[:first] + text.splitlines(keepends=True) + lines[last + 1:]
 
 
-def unified_patch(changes: list[SourceChange]) -> str:
-    """One diff for all changes (one change per declaration: the first given wins)."""
+def unified_patch(changes: list[SourceChange], notes: Sequence[str] = ()) -> str:
+    """One diff for all changes (one change per declaration: the first given wins).
+
+    ``notes`` head the patch as ``#`` lines (a money control needing review): ``git apply``
+    reads from the first ``---`` line, so they travel with the patch and change nothing.
+    """
     by_file: dict[Path, dict[int, SourceChange]] = {}
     for change in changes:
         by_file.setdefault(change.file, {}).setdefault(change.line, change)
@@ -122,4 +127,5 @@ def unified_patch(changes: list[SourceChange]) -> str:
         after = _with_imports(after, needed)
         name = relative(file)
         parts.extend(difflib.unified_diff(before, after, f"a/{name}", f"b/{name}"))
-    return "".join(parts)
+    head = "".join(f"# {note}\n" for note in notes)
+    return head + "".join(parts)

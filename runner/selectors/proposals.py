@@ -119,7 +119,7 @@ def _candidates(spec: Loc, tree: list[Node], taken: set[tuple[str, str]],
                 yield SAME_ROLE, _with_role(spec, node.role, node.name), \
                     WEIGHTS[SAME_ROLE] + similarity(wanted, node.name)
             elif wanted and node.name and node.role != wanted_role and \
-                    similarity(wanted, node.name) >= 0.8:
+                    (node.role, node.name) not in taken and similarity(wanted, node.name) >= 0.8:
                 yield OTHER_ROLE, _with_role(spec, node.role, node.name), \
                     WEIGHTS[OTHER_ROLE] + similarity(wanted, node.name)
     elif spec.method == "get_by_label":
@@ -145,7 +145,8 @@ def _field_candidates(spec: Loc, wanted: str, tree: list[Node], taken: set[tuple
         for element in Loc("get_by_role", (role_name,)).build(root).all():
             posted = element.get_attribute("name")
             if posted and element.aria_snapshot().strip() == f"- {role_name}":
-                field = Loc("locator", (f'[name="{posted}"]',), (), spec.within, spec.state)
+                field = Loc("locator", (f'[name="{posted}"]',), (), spec.within, spec.state,
+                            money=spec.money)
                 yield UNLABELLED, field, WEIGHTS[UNLABELLED] + similarity(wanted, posted)
 
 
@@ -182,6 +183,8 @@ def declaration(spec: Loc) -> str:
         args.append(f"level={kwargs['level']}")
     if spec.many and spec.method != "locator":
         args.append("many=True")
+    if spec.money and spec.method == "get_by_role":
+        args.append("money=True")
     return f"{function}({', '.join(args)})"
 
 

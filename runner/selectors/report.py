@@ -31,13 +31,32 @@ UNCHECKED = "unchecked"  # the page could not be opened (console unreachable, ca
 DRIFT_STATUSES = (MISSING, AMBIGUOUS)
 LOCATOR_STATUSES = (OK, MISSING, AMBIGUOUS, NOT_APPLICABLE, SKIPPED, UNCHECKED)
 
+# What every report says beside a broken locator whose click has a side effect (``money=True``
+# in its page object): a renamed Refund button is never healed quietly.
+MONEY_REVIEW = "money control: needs review"
+
 # Page statuses. "unreachable" and "error" make the check incomplete (exit 2).
 PAGE_OK = "ok"
 PAGE_DRIFT = "drift"
 PAGE_SKIPPED = "skipped"
 PAGE_UNREACHABLE = "unreachable"  # a console answered 5xx / refused / timed out
 PAGE_ERROR = "error"  # opened nothing for another reason (no canary order, login refused)
+PAGE_STALE = "stale"  # checked against a run's snapshot older than allowed: a warning
 INCOMPLETE = (PAGE_UNREACHABLE, PAGE_ERROR)
+CHECKED = (PAGE_OK, PAGE_DRIFT, PAGE_STALE)
+# How a page is checked: opened by the night, or read from what a run last saw there.
+SOURCE_LIVE = "live"
+SOURCE_SNAPSHOT = "snapshot"
+
+
+def age_text(seconds: int) -> str:
+    """``3 min``, ``5 h``, ``9 d``: a snapshot's age as the on-call engineer reads it."""
+    if seconds < 60:
+        return "under a minute"
+    for unit, size in (("d", 86_400), ("h", 3_600)):
+        if seconds >= size:
+            return f"{seconds // size} {unit}"
+    return f"{seconds // 60} min"
 
 
 @dataclass
@@ -55,16 +74,23 @@ class LocatorResult:
     where: str = ""  # "pages/symantec.py:42": the declaring line
     target: tuple[str, str] = ("", "")  # (role, name) it names, "field" for a label
     proposals: list[Proposal] = field(default_factory=list)
+    money: bool = False  # its click has a side effect: any fix needs a person's review
 
     @property
     def is_drift(self) -> bool:
         return self.status in DRIFT_STATUSES
 
+    @property
+    def review(self) -> str:
+        """``MONEY_REVIEW`` when this locator is broken and clicks a side effect, else empty."""
+        return MONEY_REVIEW if self.money and self.is_drift else ""
+
     def to_dict(self) -> dict[str, Any]:
         return {"name": self.name, "locator": self.locator, "status": self.status,
                 "declared_in": self.declared_in, "count": self.count, "visible": self.visible,
                 "duration_ms": self.duration_ms, "message": self.message, "where": self.where,
-                "proposals": [p.to_dict() for p in self.proposals]}
+                "money": self.money, "review": self.review,
+                "proposals": [{**p.to_dict(), "review": self.review} for p in self.proposals]}
 
 
 @dataclass
@@ -85,6 +111,14 @@ class PageResult:
     aria: str = ""  # the page's ARIA snapshot as checked (kept as baseline on a passing night)
     changes: list[Change] = field(default_factory=list)  # since the last passing night
     baseline: str = ""  # the stored snapshot compared with
+    source: str = SOURCE_LIVE  # live, or snapshot (what a run last saw: see ``snapshot_*``)
+    snapshot_run_id: str = ""
+    snapshot_taken_at: str = ""
+    snapshot_age_s: int | None = None
+
+    @property
+    def snapshot_age(self) -> str:
+        return age_text(self.snapshot_age_s) if self.snapshot_age_s is not None else ""
 
     @property
     def drift(self) -> list[LocatorResult]:
@@ -101,7 +135,14 @@ class PageResult:
                 "blocked_by": self.blocked_by,
                 "duration_ms": self.duration_ms, "screenshot": self.screenshot_path or None,
                 "changes": [c.to_dict() for c in self.changes], "baseline": self.baseline,
+                "source": self.source, "snapshot": self._snapshot_dict(),
                 "locators": [r.to_dict() for r in self.locators]}
+
+    def _snapshot_dict(self) -> dict[str, Any] | None:
+        if not self.snapshot_taken_at:
+            return None
+        return {"run_id": self.snapshot_run_id, "taken_at": self.snapshot_taken_at,
+                "age_s": self.snapshot_age_s, "age": self.snapshot_age}
 
 
 @dataclass
@@ -136,7 +177,9 @@ class CheckReport:
         return {
             "pages": len(self.pages),
             **{f"pages_{s}": page_counts[s] for s in
-               (PAGE_OK, PAGE_DRIFT, PAGE_SKIPPED, PAGE_UNREACHABLE, PAGE_ERROR)},
+               (PAGE_OK, PAGE_DRIFT, PAGE_STALE, PAGE_SKIPPED, PAGE_UNREACHABLE, PAGE_ERROR)},
+            "pages_live": sum(p.source == SOURCE_LIVE for p in self.pages),
+            "pages_snapshot": sum(p.source == SOURCE_SNAPSHOT for p in self.pages),
             "locators": sum(locator_counts.values()),
             **{s: locator_counts[s] for s in LOCATOR_STATUSES},
         }
@@ -150,13 +193,21 @@ class CheckReport:
     def changes(self) -> list[tuple[PageResult, Change]]:
         return [(p, c) for p in self.pages for c in p.changes]
 
+    @property
+    def stale(self) -> list[PageResult]:
+        """Pages checked against a snapshot older than allowed: no run passed them lately."""
+        return [p for p in self.pages if p.status == PAGE_STALE]
+
     def headline(self) -> str:
-        """One line: what was checked, what was not and why, how long it took."""
+        """One line: what was checked (live pages and run snapshots apart), what was not and
+        why, how long it took."""
         totals = self.totals()
-        checked = [p for p in self.pages if p.status in (PAGE_OK, PAGE_DRIFT)]
+        checked = [p for p in self.pages if p.status in CHECKED]
         locators = totals[OK] + totals[MISSING] + totals[AMBIGUOUS]
         line = (f"{len(checked)} of {len(self.pages)} pages checked ({totals['pages_drift']} "
-                f"with drift), {locators} locators checked ({len(self.drift)} broken) "
+                f"with drift): {self._by_source(SOURCE_LIVE, 'live')}, "
+                f"{self._by_source(SOURCE_SNAPSHOT, 'from run snapshots')}; "
+                f"{locators} locators checked ({len(self.drift)} broken) "
                 f"in {self.duration_ms / 1000:.1f} s")
         not_checked = [f"{p.page} ({p.status}: {p.reason})"
                        for p in self.pages if p not in checked]
@@ -164,7 +215,20 @@ class CheckReport:
             line += f"; not checked: {'; '.join(not_checked)}"
         if self.changes:
             line += f"; {len(self.changes)} change(s) since the last passing night"
+        if self.money_reviews():
+            line += f"; {len(self.money_reviews())} {MONEY_REVIEW}"
         return line
+
+    def _by_source(self, source: str, words: str) -> str:
+        """``10 of 10 live``; ``5 of 5 from run snapshots (1 stale, oldest 9 d)``."""
+        pages = [p for p in self.pages if p.source == source]
+        checked = [p for p in pages if p.status in CHECKED]
+        text = f"{len(checked)} of {len(pages)} {words}"
+        ages = [p.snapshot_age_s for p in pages if p.snapshot_age_s is not None]
+        if source == SOURCE_SNAPSHOT and ages:
+            text += f" ({sum(p.status == PAGE_STALE for p in pages)} stale, oldest " \
+                    f"{age_text(max(ages))})"
+        return text
 
     def proposals(self) -> list[tuple[PageResult, LocatorResult]]:
         """Each broken declaration once, with the proposals of its first broken page."""
@@ -174,6 +238,10 @@ class CheckReport:
             if key not in seen or (result.proposals and not seen[key][1].proposals):
                 seen[key] = (page, result)
         return list(seen.values())
+
+    def money_reviews(self) -> list[tuple[PageResult, LocatorResult]]:
+        """Broken money controls, each declaration once: what a person must review by hand."""
+        return [(p, r) for p, r in self.proposals() if r.review]
 
     def broken_declarations(self) -> list[str]:
         """Each drifted locator once, where it is declared (a shared menu is one fix)."""
@@ -191,10 +259,18 @@ class CheckReport:
                 parts.append(f"page {page.page} not checked: {page.reason}")
         if self.drift:
             parts.append(self._drift_sentence())
+        stale = [f"{p.page} (last seen {p.snapshot_age} ago)" for p in self.stale]
         if not parts:
             totals = self.totals()
-            return (f"all {totals[OK]} locators resolve on {totals['pages_ok']} pages "
-                    f"({totals['pages_skipped']} pages not reachable read-only)")
+            text = (f"all {totals[OK]} locators resolve on {len(self.pages) - len(self.skipped)}"
+                    f" pages ({totals['pages_snapshot'] - len(self.skipped)} of them as a run "
+                    "last saw them)")
+            if self.skipped:
+                text += (f"; {len(self.skipped)} pages not checked: no run has passed them "
+                         "yet, and the night cannot open them")
+            return text + (f"; warning, stale: {', '.join(stale)}" if stale else "")
+        if stale:
+            parts.append(f"warning, stale: {', '.join(stale)}")
         if self.not_checked:
             parts.append("the check is incomplete")
         return "; ".join(parts)
@@ -205,8 +281,13 @@ class CheckReport:
         for page, result in self.drift:
             where.setdefault(result.declared_in, []).append(f"{page.page} ({result.status})")
         fixes = "; ".join(f"{decl} on {', '.join(pages)}" for decl, pages in sorted(where.items()))
-        return (f"drift: {len(where)} declared locator(s) broken, {len(self.drift)} "
-                f"(page, locator) pair(s): {fixes}")
+        sentence = (f"drift: {len(where)} declared locator(s) broken, {len(self.drift)} "
+                    f"(page, locator) pair(s): {fixes}")
+        money = [r.declared_in for _, r in self.money_reviews()]
+        if money:
+            sentence += f"; {MONEY_REVIEW}: {', '.join(money)} (clicks a side effect: check " \
+                        "by hand that the new control does the same before applying a fix)"
+        return sentence
 
     def to_dict(self, reports: dict[str, str] | None = None) -> dict[str, Any]:
         return {
@@ -220,10 +301,14 @@ class CheckReport:
             "unreachable": self.unreachable,
             "not_checked": [p.page for p in self.not_checked],
             "skipped": {p.page: p.reason for p in self.skipped},
+            "stale": {p.page: p.reason for p in self.stale},
             "drift": [{"page": p.page, "locator": r.name, "status": r.status,
                        "selector": r.locator, "declared_in": r.declared_in, "where": r.where,
-                       "message": r.message, "proposals": [x.to_dict() for x in r.proposals]}
+                       "message": r.message, "money": r.money, "review": r.review,
+                       "proposals": [{**x.to_dict(), "review": r.review} for x in r.proposals]}
                       for p, r in self.drift],
+            "needs_review": [{"declared_in": r.declared_in, "where": r.where, "page": p.page,
+                              "review": r.review} for p, r in self.money_reviews()],
             "broken_declarations": self.broken_declarations(),
             "changes": [{"page": p.page, **c.to_dict()} for p, c in self.changes],
             "baseline_saved": self.baseline_saved,

@@ -10,8 +10,9 @@ refused, not scrubbed, so a leak is a bug that fails loudly.
 The public API, which any other backend keeps: ``create_run``, ``get_run``,
 ``find_runs_by_ticket``, ``list_runs``, ``save_run``, ``record_step``, ``due_runs``,
 ``orphaned_runs``, ``acquire_lease``, ``release_lease``, ``lease_alive``, ``append_event``,
-``events``, ``abandon_run`` and ``ledger``. What they hand back (``Run``, ``Event``, ``Created``)
-is in ``runner.store.run_records``, and importable from here.
+``events``, ``abandon_run``, ``ledger`` and ``snapshots`` (``runner.store.snapshots``). What
+they hand back (``Run``, ``Event``, ``Created``) is in ``runner.store.run_records``, and
+importable from here.
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ from runner.store.ledger import Claim, Ledger, LedgerEntry, LedgerStatus
 from runner.store.operators import Operators
 from runner.store.owners import default_owner, held, new_run_id
 from runner.store.run_records import Created, Event, Run, RunStatus, event_of, run_of
+from runner.store.snapshots import PageSnapshots
 from runner.store.task_claims import TaskClaims
 
 __all__ = ["SCHEMA_VERSION", "Claim", "Created", "Event", "LedgerEntry", "LedgerStatus", "Run",
@@ -68,6 +70,7 @@ class RunStore:
         self.files = RunFiles(self.db, self._now)
         self.operators = Operators(self.db, self._now)
         self.task_claims = TaskClaims(self.db, self.clock.now)
+        self.snapshots = PageSnapshots(self.db, self._now)
 
     @property
     def where(self) -> str:

@@ -84,11 +84,16 @@ def sweep() -> int:
 
 @celery.task(name="certrunner.verify_selectors")
 def verify_selectors() -> int:
-    """The nightly selector check, on a worker's warm browser; alerts go to
-    ``CERTRUNNER_NOTIFY_URL``. Returns the check's exit code (0 clean, 1 drift, 2 down)."""
-    from runner.selectors.command import Outputs, run_check
+    """The nightly selector check, on a worker's warm browser. Its HTML, JUnit, JSON and patch
+    are kept in the state home, a folder per night (``runner.selectors.nights``); alerts go to
+    ``CERTRUNNER_NOTIFY_URL`` and link them, and the log says where they are. Returns the
+    check's exit code (0 clean, 1 drift, 2 down)."""
+    from runner.selectors.command import Outputs, check_and_report
 
-    outputs = Outputs(as_json=True, notify_url=os.environ.get("CERTRUNNER_NOTIFY_URL"))
-    code = run_check(runtime.app(), outputs, echo=lambda *_a, **_k: None)
-    log.info("selector_check_done", exit_code=code)
+    outputs = Outputs(as_json=True, notify_url=os.environ.get("CERTRUNNER_NOTIFY_URL"),
+                      keep_night=True)
+    code, data = check_and_report(runtime.app(), outputs, echo=lambda *_a, **_k: None)
+    (log.info if code == 0 else log.warning)(
+        "selector_check_done", exit_code=code, headline=data.get("headline", ""),
+        reports=data.get("reports", {}), error=data.get("error"))
     return code

@@ -53,7 +53,8 @@ EXPECTED_FIXES = {
     "geotrust.HomePage.image_number": (
         "pages/geotrust.py", 'image_number = form_field("image_number")'),
     "pm.TransactionPage.refund_button": (
-        "pages/pm.py", 'refund_button = role("button", "Issue credit", state="refundable")'),
+        "pages/pm.py",
+        'refund_button = role("button", "Issue credit", state="refundable", money=True)'),
 }
 NOT_REACHABLE = {"geotrust.RequestAccessPage", "geotrust.AccessRequestedPage", "mail.MessagePage",
                  "portal.CertificatePage", "portal.ConfirmCancelPage"}
@@ -96,7 +97,8 @@ def test_layouts_that_keep_roles_and_labels_pass(cli: Cli, sandbox: SandboxClien
     assert set(statuses.values()) == {"ok", "skipped"}
     assert data["totals"]["ok"] > 60 and data["totals"]["missing"] == 0
     assert set(data["skipped"]) == NOT_REACHABLE  # named, with why, in the headline too
-    assert data["headline"].startswith("10 of 15 pages checked (0 with drift), ")
+    assert data["headline"].startswith("10 of 15 pages checked (0 with drift): 10 of 10 live, "
+                                       "0 of 5 from run snapshots; ")
     assert all(f"{name} (skipped: " in data["headline"] for name in NOT_REACHABLE)
     assert all(r["where"].startswith("pages/") for p in data["pages"] for r in p["locators"])
     assert re.search(r"^\[\d+/15\] pm\.TransactionPage  ok  \d+ locators  \d+ ms$",
@@ -125,6 +127,14 @@ def test_breaking_layout_fails_naming_exactly_the_broken_locators(
             } == EXPECTED_FIXES
     assert all(d["proposals"][0]["old"] and d["proposals"][0]["matched"] == 1
                for d in data["drift"])
+    # The Refund rename is a money control: flagged in every report, never a quiet heal.
+    assert [(r["declared_in"], r["review"]) for r in data["needs_review"]] == [
+        ("pm.TransactionPage.refund_button", "money control: needs review")]
+    assert {d["locator"]: d["review"] for d in data["drift"]} == {
+        "quick_search_link": "", "image_number": "",
+        "refund_button": "money control: needs review"}
+    assert "1 money control: needs review" in data["headline"]
+    assert patch.read_text().startswith("# money control: needs review: pages/pm.py:")
     subprocess.run(["git", "-C", str(PROJECT_ROOT), "apply", "--check", str(patch)],
                    check=True)
     assert {line for line in patch.read_text().splitlines() if line.startswith("+ ")} >= {
@@ -137,12 +147,18 @@ def test_breaking_layout_fails_naming_exactly_the_broken_locators(
     failed = {(case.get("classname"), case.get("name")) for case in suites.iter("testcase")
               if case.find("failure") is not None}
     assert failed == BROKEN_PAIRS
+    money = [case.find("failure") for case in suites.iter("testcase")
+             if case.get("name") == "refund_button"]
+    assert money[0] is not None and money[0].get("message", "").startswith(
+        "money control: needs review: missing: ")
     assert sum(int(s.get("failures", "-1")) for s in suites.iter("testsuite")) == 5
     attached = {case.findtext("system-out") for case in suites.iter("testcase")
                 if case.find("failure") is not None}
     assert attached == {f"[[ATTACHMENT|{shot}]]" for shot in shots.values()}
     (alert,) = receiver.posted
     assert alert["exit_code"] == 1 and len(alert["broken"]) == 3
+    assert alert["needs_review"] == 1 and {b["locator"]: b["review"] for b in alert["broken"]}[
+        "get_by_role('button', name='Refund', exact=True)"] == "money control: needs review"
     assert data["notify"]["sent"] is True
 
 
@@ -218,7 +234,9 @@ def test_html_report_shows_the_broken_page_beside_its_missing_locators(
     expect(problem).to_contain_text("get_by_role('button', name='Refund', exact=True)")
     fixes = problem.get_by_role("list", name="Proposals for refund_button")
     expect(fixes.get_by_role("listitem").first).to_contain_text(
-        '+ refund_button = role("button", "Issue credit", state="refundable")')
+        '+ refund_button = role("button", "Issue credit", state="refundable", money=True)')
+    expect(fixes.get_by_role("listitem").first).to_contain_text("money control: needs review")
+    expect(page.locator("#needs-review")).to_contain_text("pm.TransactionPage.refund_button")
     expect(fixes.get_by_role("listitem").first).to_contain_text("pages/pm.py:")
     expect(page.locator("#headline")).to_contain_text("3 of 3 pages checked (2 with drift)")
     home = page.get_by_role("region", name="geotrust.HomePage")

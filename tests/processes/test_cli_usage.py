@@ -4,6 +4,7 @@ before any browser or sandbox starts."""
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 from runner.app.contract import output_schema
@@ -48,20 +49,25 @@ def test_every_shipped_flow_validates(tmp_path: Path) -> None:
 
 
 def test_misspelt_on_error_code_is_refused_before_anything_runs(tmp_path: Path) -> None:
-    shipped = (ROOT / "flows" / "cancel_refund.yaml").read_text()
-    flow = tmp_path / "typo.yaml"
-    flow.write_text(shipped.replace("{captcha_incorrect: captcha,", "{captcha_incorect: captcha,"))
+    """The typo is in a part: the issue names the part's line and the flow's step using it."""
+    shutil.copytree(ROOT / "flows", tmp_path / "flows")
+    part = tmp_path / "flows" / "parts" / "customer_cancels.yaml"
+    shipped = part.read_text()
+    part.write_text(shipped.replace("{captcha_incorrect: captcha,", "{captcha_incorect: captcha,"))
+    flow = tmp_path / "flows" / "cancel_refund.yaml"
     code, out, _ = run_cli("flows", "validate", str(flow), "--json", cwd=tmp_path)
     assert code == 2
     error = json.loads(out)["error"]
     line = shipped.splitlines().index(
         "    on_error: {captcha_incorrect: captcha, captcha_expired: captcha}") + 1
+    used = flow.read_text().splitlines().index("      - use: customer_cancels") + 1
     assert error["issues"] == [
-        f"{flow}:{line}: steps[11].on_error: captcha_incorect: unknown error code; "
+        f"{part}:{line}: steps[2].on_error: captcha_incorect: unknown error code; "
         "geotrust.request_access never raises 'captcha_incorect' (did you mean "
         "'captcha_incorrect'?) (it raises: browser_error, captcha_expired, captcha_incorrect, "
         "console_server_error, console_timeout, console_unreachable, geotrust_no_match, "
-        "geotrust_refused, locator_ambiguous, locator_missing, page_drift)"]
+        f"geotrust_refused, locator_ambiguous, locator_missing, page_drift) (used at "
+        f"{flow}:{used})"]
     assert "customer_message" not in json.loads(out)  # no ticket, no customer
 
 

@@ -82,8 +82,11 @@ def valid_flow(write_flow: FlowWriter, actions: dict[str, ActionSpec]) -> Callab
     return load
 
 
+SHIPPED = Path(__file__).resolve().parents[2] / "flows"
+
+
 @pytest.fixture
 def cancel_refund() -> Flow:
-    """The shipped cancel-and-refund flow (flows/cancel_refund.yaml with its parts), loaded with
-    the real action catalogue: what validation is checked on is what runs."""
-    return load_flow(Path(__file__).resolve().parents[2] / "flows" / "cancel_refund.yaml")
+    """The shipped cancel-and-refund flow, checked against the registered actions: validation
+    tests read the real procedure, not a copy that could drift from it."""
+    return load_flow(SHIPPED / "cancel_refund.yaml")

@@ -74,16 +74,20 @@ def test_a_locator_knows_the_line_it_is_declared_on() -> None:
 
 def test_a_proposal_is_a_patch_git_accepts(tmp_path: Path) -> None:
     changes = [source_change(TransactionPage.refund_button,
-                             'role("button", "Issue credit", state="refundable")'),
+                             'role("button", "Issue credit", state="refundable", money=True)'),
                source_change(MainMenu.quick_search_link,
                              'role("link", "Order Lookup", within="menu")')]
     pm_change = changes[0]
     assert pm_change is not None and pm_change.where == where(TransactionPage.refund_button)
-    assert pm_change.old.strip() == 'refund_button = role("button", "Refund", state="refundable")'
+    assert pm_change.old.strip() == ('refund_button = role("button", "Refund", '
+                                     'state="refundable", money=True)')
     assert pm_change.new.strip() == ('refund_button = role("button", "Issue credit", '
-                                     'state="refundable")')
+                                     'state="refundable", money=True)')
     patch = tmp_path / "fix.patch"
-    patch.write_text(unified_patch([c for c in changes if c is not None]))
+    # A money control's note heads the patch as a comment; git reads past it.
+    patch.write_text(unified_patch([c for c in changes if c is not None],
+                                   ["money control: needs review: pages/pm.py refund_button"]))
+    assert patch.read_text().startswith("# money control: needs review: pages/pm.py ")
 
     assert '+    quick_search_link = role("link", "Order Lookup", within="menu")' in \
         patch.read_text()
@@ -148,7 +152,8 @@ def test_an_alert_is_posted_for_an_outage_and_not_for_a_clean_night(receiver: Re
 
 def test_an_alert_for_drift_names_the_line_to_fix(receiver: Receiver) -> None:
     broken = LocatorResult("refund_button", "get_by_role('button', name='Refund')", MISSING,
-                           "pm.TransactionPage.refund_button", where="pages/pm.py:182")
+                           "pm.TransactionPage.refund_button", where="pages/pm.py:182",
+                           money=True)
     report = CheckReport(pages=[PageResult("pm.TransactionPage", "pm", PAGE_DRIFT,
                                            locators=[broken])])
 
@@ -158,7 +163,9 @@ def test_an_alert_for_drift_names_the_line_to_fix(receiver: Receiver) -> None:
     assert posted["broken"] == [{"declared_in": "pm.TransactionPage.refund_button",
                                  "where": "pages/pm.py:182", "locator": broken.locator,
                                  "status": "missing", "page": "pm.TransactionPage",
+                                 "money": True, "review": "money control: needs review",
                                  "proposal": None}]
+    assert posted["needs_review"] == 1
 
 
 def test_a_webhook_that_is_down_is_reported_not_raised() -> None:

@@ -1,8 +1,8 @@
 """No secret in anything a queue worker writes, at DEBUG level: a worker takes an issued
-order (logs in to Symantec, reads the captcha), a person answers on that machine (the GeoTrust
-session the captcha belongs to is that machine's); its home and logs, and every row of the run
-store in PostgreSQL, are scanned for the Symantec password, the session cookie and the captcha
-answer (tests/leaks.py)."""
+order (logs in to Symantec, reads the captcha), a person answers from another machine (the
+captcha and its GeoTrust session come from the store); both machines' homes and logs, and every
+row of the run store in PostgreSQL, are scanned for the Symantec password, the session cookie
+and the captcha answer (tests/leaks.py)."""
 
 from __future__ import annotations
 
@@ -34,16 +34,23 @@ def _paused(store: RunStore, ticket: str) -> Run | None:
     return runs[0] if runs and runs[0].status is RunStatus.NEEDS_INPUT else None
 
 
-def _rows(store_url: str) -> str:
-    """Every row of every table of the run store's schema, as text."""
-    lines = []
+def _rows(store_url: str) -> dict[str, str]:
+    """Every row of every table of the run store's schema, as text, by table; a paused run's
+    files by their own name (``run_files/RUN/cookies.json`` is kept on purpose: tests.leaks)."""
+    found: dict[str, str] = {}
     with psycopg.connect(store_url) as db:
         tables = [r[0] for r in db.execute(
             "SELECT table_name FROM information_schema.tables WHERE table_schema ="
             " current_schema()")]
         for table in tables:
-            lines += [f"{table}: {row}" for row in db.execute(f'SELECT * FROM "{table}"')]
-    return "\n".join(lines)
+            cursor = db.execute(f'SELECT * FROM "{table}"')
+            columns = [c.name for c in cursor.description or []]
+            for row in cursor:
+                fields = dict(zip(columns, row, strict=True))
+                key = (f"run_files/{fields['run_id']}/{fields['name']}" if table == "run_files"
+                       else f"run store table {table}")
+                found[key] = found.get(key, "") + f"{fields}\n"
+    return found
 
 
 def test_a_worker_and_a_person_at_debug_level(cluster: Cluster, consoles: SandboxClient,
@@ -61,15 +68,14 @@ def test_a_worker_and_a_person_at_debug_level(cluster: Cluster, consoles: Sandbo
                      "the worker pausing the run for its captcha",
                      lambda: cluster.log("worker-a")[-2000:])
     assert run.next_action is not None
-    answer = consoles.solve_captcha(Path(run.next_action["artifact"]))
+    answer = consoles.solve_captcha(Path(run.next_action["artifact"]))  # the same image
     person = children.run(
         [sys.executable, str(ROOT / "run.py"), "resume", run.run_id, "--input",
          f"image_number={answer}", "--json", "--log-level", "debug"],
-        300, env=cluster.env("worker-a"), cwd=cluster.root / "worker-a", text=True)
+        300, env=cluster.env("desk"), cwd=cluster.root / "desk", text=True)
     assert '"status": "waiting"' in person.stdout, person.stdout + person.stderr
     password = load_config().console("symantec").credentials()[1]
-    logs = {"person's resume": person.stdout + person.stderr,
-            "run store (PostgreSQL)": _rows(store_url)}
+    logs = {"person's resume": person.stdout + person.stderr, **_rows(store_url)}
     assert '"level": "info"' in cluster.log("worker-a"), "the worker logged nothing below warning"
     assert_no_secret([cluster.root], logs, password, [answer],
                      must_scan=("process.log", "symantec.json"))

@@ -21,6 +21,7 @@ from runner.errors import ConsoleError, RunnerError
 from runner.language.model import Flow, GateStep, OnExpired, Step
 from runner.logs import get_logger
 from runner.observability import hooks as observe
+from runner.selectors.witness import witnessing
 from runner.store.runs import Run, RunStatus, RunStore
 
 
@@ -71,12 +72,18 @@ class StepContext:
         return {**self.run.context["steps"], "inputs": {**self.run.inputs, **self.secrets}}
 
     def call(self, spec: ActionSpec, args: dict[str, Any]) -> Any:
-        """Call an action; read-only ones are retried a bounded number of times."""
+        """Call an action; read-only ones are retried a bounded number of times.
+
+        The pages it passes that the nightly selector check cannot open keep their snapshot
+        (``runner.selectors.witness``), written when the action ends.
+        """
         attempts = 1 + (self.config.browser.read_retries if spec.effect is Effect.READ else 0)
         for attempt in range(1, attempts + 1):
             try:
                 observe.page_action(spec.name, attempt)  # an event on the step's span
-                return spec.func(self.session.get(), **args)
+                # Pages the nightly check cannot open are kept as this run saw them.
+                with witnessing(self.store, self.run.run_id):
+                    return spec.func(self.session.get(), **args)
             except ConsoleError as exc:
                 if attempt == attempts:
                     raise
