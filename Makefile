@@ -24,9 +24,10 @@ test: setup
 test-fast:
 	.venv/bin/python -m pytest -q -p no:playwright tests/unit
 
-# The whole fault-and-kill matrix (tests/e2e/test_fault_matrix.py); `make test` runs its fast cases.
+# The fault-and-kill matrix alone (tests/e2e/test_fault_matrix.py); `make test` runs it whole
+# too (`-m 'not faults'` leaves its slower cases out of a local run).
 test-faults: setup
-	.venv/bin/python -m pytest -q -n $(WORKERS) --maxschedchunk 1 -m 'faults or not faults' tests/e2e/test_fault_matrix.py
+	.venv/bin/python -m pytest -q -n $(WORKERS) --maxschedchunk 1 tests/e2e/test_fault_matrix.py
 
 lint: setup
 	.venv/bin/ruff check .

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from runner.browser.launcher import launch_options
+from tests import children
 from tests.servers import postgres_schema
 
 
@@ -19,6 +20,15 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     pytest workers (``make test``), a test of tens of seconds started last would run alone
     while the other workers sit idle. Every worker collects in this same order."""
     items.sort(key=lambda item: item.get_closest_marker("long") is None)
+
+
+@pytest.fixture(autouse=True)
+def no_child_left() -> Iterator[None]:
+    """Every process the test started is killed with its group once the test is over (see
+    tests/children.py): a runner left behind must not click in the next test's sandbox."""
+    since = children.mark()
+    yield
+    children.reap(since)
 
 
 @pytest.fixture(autouse=True, scope="session")

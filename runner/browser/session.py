@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import os
 import threading
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, cast
 
@@ -207,11 +208,12 @@ class RunSession:
             paths.append(str(path))
         return paths
 
-    def save_trace(self, path: Path) -> Path | None:
+    def save_trace(self, path: Path, answers: Iterable[str] = ()) -> Path | None:
         """Keep what the browser did up to now (for a failed run); None when not tracing.
 
         The trace is kept with every cookie, storage value and credential header masked
-        (runner.browser.trace_scrub): it must not carry a logged-in console's session.
+        (runner.browser.trace_scrub): it must not carry a logged-in console's session, nor the
+        run's single-use ``answers`` (the captcha's number it typed).
         """
         if not self._tracing:
             return None
@@ -223,7 +225,7 @@ class RunSession:
                 secrets += context_secrets(json.loads(state.read_text()))
         self.context.tracing.stop(path=str(path))
         self._tracing = False
-        scrub_trace(path, secrets)
+        scrub_trace(path, secrets, answers)
         return path
 
     def close(self) -> None:

@@ -6,13 +6,17 @@ console carries a working session for that console. After the trace is saved, it
 rewritten: in the event files (``*.trace``, ``*.network``) cookie lists, storage entries and
 credential-bearing headers get their values masked; then, as a second guard, every known secret
 value (the context's cookies and storage at the moment of saving) is masked wherever it appears
-in a text entry. Screenshots and snapshots of pages stay as they are.
+in a text entry. A run's single-use answers (the captcha's digits, typed into a form and posted)
+are too short to replace blindly: they are masked where they stand as a value of their own, not
+inside a longer number or word and not as a bare JSON number (timings, sizes). Screenshots and
+snapshots of pages stay as they are.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import zipfile
 from collections.abc import Iterable
 from pathlib import Path
@@ -63,15 +67,25 @@ def _mask_events(text: str) -> str:
     return "\n".join(lines)
 
 
-def _mask_values(data: bytes, secrets: list[str]) -> bytes:
+def _mask_values(data: bytes, secrets: list[str], answers: list[re.Pattern[bytes]]) -> bytes:
     for secret in secrets:
         data = data.replace(secret.encode(), MASK.encode())
+    for answer in answers:
+        data = answer.sub(MASK.encode(), data)
     return data
 
 
-def scrub_trace(path: Path, secrets: Iterable[str]) -> None:
-    """Rewrite the trace zip at ``path`` in place with cookies, storage and ``secrets`` masked."""
+def _standing_alone(value: str) -> re.Pattern[bytes]:
+    """``value`` as a value of its own: quoted, after ``=`` or a space, not within a number."""
+    return re.compile(rb"(?<![\w.:,\[\-])" + re.escape(value.encode()) + rb"(?![\w.])")
+
+
+def scrub_trace(path: Path, secrets: Iterable[str], answers: Iterable[str] = ()) -> None:
+    """Rewrite the trace zip at ``path`` in place with cookies, storage, ``secrets`` and the
+    run's single-use ``answers`` masked."""
     known = sorted({s for s in secrets if len(s) >= MIN_SECRET}, key=len, reverse=True)
+    alone = [_standing_alone(a) for a in sorted({a for a in answers if a}, key=len,
+                                                  reverse=True)]
     scratch = path.with_name(path.name + ".scrubbing")
     with zipfile.ZipFile(path) as source, zipfile.ZipFile(scratch, "w",
                                                           zipfile.ZIP_DEFLATED) as target:
@@ -81,7 +95,7 @@ def scrub_trace(path: Path, secrets: Iterable[str]) -> None:
                 data = _mask_events(data.decode("utf-8", errors="surrogateescape")).encode(
                     "utf-8", errors="surrogateescape")
             if not info.filename.lower().endswith(BINARY_FILES):
-                data = _mask_values(data, known)
+                data = _mask_values(data, known, alone)
             target.writestr(info, data)
     os.chmod(scratch, 0o600)
     os.replace(scratch, path)

@@ -265,7 +265,9 @@ class Executor:
         run.error = {**exc.to_dict(), "step": step.id}
         run.outcome = str(exc.code)
         run.message = texts.customer_failure(exc, sc.domain)
-        run.context.setdefault("artifacts", []).extend(failure_artifacts(sc.session, step.id))
+        answers = [str(value) for value in sc.secrets.values()]
+        run.context.setdefault("artifacts", []).extend(
+            failure_artifacts(sc.session, step.id, answers))
         run.next_action = texts.failure(run.run_id, exc).to_dict()
         run.next_check_at = None
         if exc.kind is Kind.CONSOLE:

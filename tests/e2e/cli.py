@@ -17,7 +17,7 @@ from typing import Any
 import yaml
 
 from runner.config import DEFAULT_CONFIG
-from tests import contract
+from tests import children, contract
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -52,13 +52,14 @@ class Cli:
             env["CERTRUNNER_NOW"] = now
         if config:
             env["CERTRUNNER_CONFIG"] = str(config)
-        return subprocess.Popen([sys.executable, str(ROOT / "run.py"), *args], cwd=self.home,
-                                env=env, stdout=subprocess.PIPE, stderr=stderr, text=True)
+        return children.start([sys.executable, str(ROOT / "run.py"), *args], cwd=self.home,
+                              env=env, stdout=subprocess.PIPE, stderr=stderr, text=True)
 
     def __call__(self, *args: str, now: str | None = None, timeout: float = 120) -> Answer:
-        """Run one command; under --json its stdout must be one document, valid by the schema."""
+        """Run one command; under --json its stdout must be one document, valid by the schema.
+        A command still running after ``timeout`` is killed with its group (its Chromium)."""
         process = self.start(*args, now=now)
-        stdout, stderr = process.communicate(timeout=timeout)
+        stdout, stderr = children.communicate(process, timeout)
         if "--json" in args:
             data = contract.parse(args, stdout)
         else:

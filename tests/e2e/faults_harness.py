@@ -23,6 +23,7 @@ import pytest
 from flask import request
 
 from sandbox import faults as sandbox_faults
+from tests import children
 from tests.e2e.cli import Answer, Cli
 from tests.e2e.conftest import SandboxClient
 
@@ -43,15 +44,25 @@ HELD_ANSWER_WAIT_MS = 8000
 
 @dataclass
 class Trap:
-    method: str
+    method: str  # or "*": any
     path: str  # a pattern of the request path (fnmatch: "*/refund", "/geotrust/", "/pm/*")
     mode: str
+    nth: int = 1  # fire on the nth matching request
     reached: threading.Event = field(default_factory=threading.Event)
     release: threading.Event = field(default_factory=threading.Event)
     fired: bool = False
+    seen: int = 0  # matching requests so far
+    killed: int | None = None  # the exit code of the process killed at the trap
+    _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def matches(self, method: str, path: str) -> bool:
-        return not self.fired and method == self.method and fnmatchcase(path, self.path)
+        """Whether this request springs the trap (counted: call once per request)."""
+        with self._lock:
+            if self.fired or self.method not in ("*", method) or not fnmatchcase(path,
+                                                                                 self.path):
+                return False
+            self.seen += 1
+            return self.seen == self.nth
 
 
 class Traps:
@@ -64,8 +75,8 @@ class Traps:
         def trapped_inject(conn: sqlite3.Connection, console: str,
                            faults: sandbox_faults.Faults, method: str = "GET") -> int | None:
             trap = self.trap
-            if trap is not None and trap.matches(method, request.path) and trap.mode in (
-                    "error", "kill_before", "down"):
+            if trap is not None and trap.mode in ("error", "kill_before", "down") \
+                    and trap.matches(method, request.path):
                 trap.fired = True
                 trap.reached.set()
                 if trap.mode == "error":
@@ -78,8 +89,8 @@ class Traps:
 
         def trapped_hold(faults: sandbox_faults.Faults, method: str) -> None:
             trap = self.trap
-            if trap is not None and trap.matches(method, request.path) and trap.mode in (
-                    "hold", "kill_after"):
+            if trap is not None and trap.mode in ("hold", "kill_after") \
+                    and trap.matches(method, request.path):
                 trap.fired = True
                 trap.reached.set()
                 trap.release.wait(REACHED)
@@ -89,9 +100,9 @@ class Traps:
         monkeypatch.setattr(sandbox_faults, "inject", trapped_inject)
         monkeypatch.setattr(sandbox_faults, "hold_answer", trapped_hold)
 
-    def arm(self, method: str, path: str, mode: str) -> Trap:
+    def arm(self, method: str, path: str, mode: str, nth: int = 1) -> Trap:
         assert mode in MODES, mode
-        self.trap = Trap(method, path, mode)
+        self.trap = Trap(method, path, mode, nth)
         return self.trap
 
     def disarm(self) -> None:
@@ -113,16 +124,17 @@ def meet(cli: Cli, traps: Traps, args: tuple[str, ...], trap: Trap) -> Answer | 
         if trap.mode.startswith("kill"):
             reached = _wait_either(trap.reached, process)
             if reached:
-                process.kill()
-                process.communicate(timeout=REACHED)
+                process.kill()  # the runner alone, as a crash would: not its group
+                children.communicate(process, REACHED)
+                trap.killed = process.returncode
                 traps.disarm()
                 return None
-        stdout, stderr = process.communicate(timeout=REACHED * 2)
+        stdout, stderr = children.communicate(process, REACHED * 2)
     finally:
         traps.disarm()
         if process.poll() is None:
-            process.kill()
-            process.communicate(timeout=REACHED)
+            children.kill_group(process)
+            children.communicate(process, REACHED)
     data = json.loads(stdout) if stdout.strip().startswith(("{", "[")) else None
     return Answer(process.returncode, data, stdout, stderr)
 
@@ -244,11 +256,3 @@ def check_answer(data: dict[str, Any]) -> None:
         assert error["code"] != "expression_unresolved", error
         assert action["type"] == "retry_later" and action["retry_after"], data
 
-
-def exactly_once(sandbox: SandboxClient, order_id: str, issued: bool) -> None:
-    """Money and mail per order: one refund row, one refund POST, at most one access mail."""
-    posts = sandbox.posts(order_id)
-    assert len(sandbox.refunds(order_id)) == 1, posts
-    assert posts["refund"] == 1, posts
-    assert posts["access_mails"] == (1 if issued else 0), posts
-    assert posts["request_access"] == (1 if issued else 0), posts

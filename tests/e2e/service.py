@@ -17,6 +17,7 @@ from typing import Any
 
 import httpx
 
+from tests import children
 from tests.contract import check_document
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -41,7 +42,7 @@ class Service:
         env = dict(env)
         if token:
             env["CERTRUNNER_API_TOKEN"] = token
-        self.process = subprocess.Popen(
+        self.process = children.start(
             [sys.executable, str(ROOT / "run.py"), "serve", "--port", "0", "--poll", "3600",
              *args], cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
             text=True)
@@ -89,10 +90,11 @@ class Service:
         return self.http.post(f"/runs/{run_id}/resume", json={"inputs": inputs})
 
     def stop(self, sig: int = signal.SIGTERM, timeout: float = 300) -> int:
-        """Signal the service process itself (never its group) and wait for it to exit."""
+        """Signal the service process itself (never its group) and wait for it to exit; one
+        still running after ``timeout`` is killed with its group."""
         if self.process.poll() is None:
             self.process.send_signal(sig)
-        code = self.process.wait(timeout=timeout)
+        code = children.wait(self.process, timeout)
         if hasattr(self, "http"):
             self.http.close()
         return code

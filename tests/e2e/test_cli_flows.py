@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import zipfile
 from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -13,9 +14,11 @@ import yaml
 
 from runner.browser.session import RunSession
 from runner.cli.demo_customer import cancel_certificate
-from runner.config import DEFAULT_CONFIG, Config
+from runner.config import DEFAULT_CONFIG, Config, load_config
 from tests.e2e.cli import Cli
 from tests.e2e.conftest import SandboxClient
+from tests.e2e.once import console_saw, exactly_once, untouched
+from tests.leaks import Secret, files_under, scan
 
 
 def _customer_cancels(make_session: Callable[[Config], RunSession], config: Config,
@@ -31,7 +34,7 @@ def test_pending_order_is_refunded_straight_away_and_once(cli: Cli, sandbox: San
     assert answer.data["outcome"] == "refunded"
     order = sandbox.order("pending.example")
     assert order["state"] == "refunded"
-    assert len(sandbox.refunds(order["order_id"])) == 1
+    exactly_once(sandbox, order["order_id"], access=False)
     assert answer.data["outputs"]["refund_now"]["refund_ref"] in answer.data["customer_message"]
     assert [s["id"] for s in answer.data["steps"] if s["status"] == "done"] == [
         "order", "window", "refund_now"]
@@ -40,7 +43,7 @@ def test_pending_order_is_refunded_straight_away_and_once(cli: Cli, sandbox: San
     assert again.code == 0
     assert again.data["run_id"] == answer.data["run_id"]
     assert again.data["existing"] is True
-    assert len(sandbox.refunds(order["order_id"])) == 1
+    exactly_once(sandbox, order["order_id"], access=False)
 
 
 def test_old_order_is_denied_with_the_policy_and_an_offer(cli: Cli, sandbox: SandboxClient) -> None:
@@ -56,6 +59,30 @@ def test_old_order_is_denied_with_the_policy_and_an_offer(cli: Cli, sandbox: San
         "--json"]
     assert "symantec" not in " ".join(s["id"] for s in answer.data["steps"])
     assert sandbox.order("old-issued.example")["state"] == "issued"
+    untouched(sandbox, sandbox.order("old-issued.example")["order_id"])
+
+
+@pytest.mark.parametrize("state", ["pending_setup", "cancelled"])
+@pytest.mark.parametrize("age", [timedelta(days=30, hours=1), timedelta(days=45)],
+                         ids=["30d1h", "45d"])
+def test_an_order_to_refund_at_once_but_past_the_window_is_denied_without_a_click(
+        cli: Cli, sandbox: SandboxClient, state: str, age: timedelta) -> None:
+    """The refund-now branch (not yet issued, or already cancelled) behind the gate: past 30
+    days the run is denied, and no refund POST reaches the console."""
+    purchased = (sandbox.clock.now() - age).isoformat()
+    added = cli("sandbox", "add-order", "--domain", "late.example", "--purchased-at", purchased,
+                "--state", state)
+    assert added.code == 0, added.stderr
+    order_id = sandbox.order("late.example")["order_id"]
+    answer = cli.run("cancel_refund", "T-105", "late.example")
+    assert answer.code == 0, answer.stderr
+    assert (answer.data["status"], answer.data["outcome"]) == ("denied", "refund_window_expired")
+    assert "30 days" in answer.data["customer_message"]
+    assert [(s["id"], s["status"]) for s in answer.data["steps"]] == [
+        ("order", "done"), ("already_refunded", "skipped"), ("window", "denied")]
+    assert sandbox.order("late.example")["state"] == state
+    assert sandbox.refunds(order_id) == []
+    untouched(sandbox, order_id)
 
 
 @pytest.mark.parametrize(("domain", "outcome"), [
@@ -69,7 +96,8 @@ def test_refunded_and_cancelled_orders(cli: Cli, sandbox: SandboxClient, domain:
     assert (answer.data["status"], answer.data["outcome"]) == ("succeeded", outcome)
     order = sandbox.order(domain)
     assert order["state"] == "refunded"
-    assert len(sandbox.refunds(order["order_id"])) == 1
+    assert len(sandbox.refunds(order["order_id"])) == 1  # refunded.example's is the seed's
+    console_saw(sandbox, order["order_id"], refund=0 if outcome == "already_refunded" else 1)
 
 
 def test_similar_domains_pick_the_exact_one(cli: Cli, sandbox: SandboxClient) -> None:
@@ -137,10 +165,9 @@ def test_issued_order_through_captcha_wait_and_refund_across_processes(
         "window_ends_at"]
     assert "Cancel Certificate" in second.data["customer_message"]
     assert "admin@fresh-issued.example" in second.data["customer_message"]
-    answer = solved.stdout.strip()
-    assert answer not in (cli.home / "runs.db").read_bytes().decode("latin-1")
+    answer = Secret("captcha answer", solved.stdout.strip())
+    assert scan([answer], [cli.home / "runs.db"], {"stderr": second.stderr}) == []
     events = [json.loads(line) for line in second.stderr.splitlines()]
-    assert answer not in second.stderr
     assert {(e["step"], e["status"]) for e in events} >= {("image_number", "done"),
                                                          ("access", "done"),
                                                          ("cancelled", "paused")}
@@ -157,20 +184,23 @@ def test_issued_order_through_captcha_wait_and_refund_across_processes(
     assert (done.data["status"], done.data["outcome"]) == ("succeeded", "refunded")
     order = sandbox.order("fresh-issued.example")
     assert order["state"] == "refunded"
-    assert len(sandbox.refunds(order["order_id"])) == 1
+    exactly_once(sandbox, order["order_id"], access=True)
     assert cli.resume(run_id).data["status"] == "succeeded"
-    assert len(sandbox.refunds(order["order_id"])) == 1
+    exactly_once(sandbox, order["order_id"], access=True)
 
 
-def test_wrong_captcha_asks_again_with_a_new_image(cli: Cli) -> None:
+def test_wrong_captcha_asks_again_with_a_new_image(cli: Cli, sandbox: SandboxClient) -> None:
     first = cli.run("cancel_refund", "T-201", "shop.example")
     assert first.data["status"] == "needs_input"
     second = cli.resume(first.data["run_id"], "image_number=00000")
     assert second.code == 3, second.stderr
     assert second.data["status"] == "needs_input"
     assert second.data["next_action"]["input"] == "image_number"
-    assert any(s["id"] == "access" and s["status"] == "retry" for s in second.data["steps"]) \
-        or "captcha" in [s["id"] for s in second.data["steps"]]
+    assert second.data["next_action"]["previous_answer"] == "rejected"
+    assert second.data["next_action"]["tries_left"] == 2
+    assert second.data["next_action"]["artifact"] != first.data["next_action"]["artifact"]
+    assert any(s["id"] == "access" and s["status"] == "retry" for s in second.data["steps"])
+    untouched(sandbox, sandbox.order("shop.example")["order_id"])  # GeoTrust refused: no request
 
 
 def test_window_closing_during_the_wait_denies_the_refund(
@@ -187,7 +217,7 @@ def test_window_closing_during_the_wait_denies_the_refund(
     assert "30 days" in late.data["customer_message"]
     order = sandbox.order("fresh-issued.example")
     assert order["state"] == "cancelled"
-    assert sandbox.refunds(order["order_id"]) == []
+    console_saw(sandbox, order["order_id"], access=1)  # mailed once, never refunded
 
 
 def test_customer_who_never_cancels_fails_at_the_deadline(cli: Cli, sandbox: SandboxClient) -> None:
@@ -216,7 +246,7 @@ def test_cancel_only_pays_nothing(cli: Cli, sandbox: SandboxClient, config: Conf
     assert (done.data["status"], done.data["outcome"]) == ("succeeded", "cancelled")
     order = sandbox.order("old-issued.example")
     assert order["state"] == "cancelled"
-    assert sandbox.refunds(order["order_id"]) == []
+    console_saw(sandbox, order["order_id"], access=1)  # mailed once, never refunded
 
 
 def test_dry_run_stops_before_the_refund(cli: Cli, sandbox: SandboxClient) -> None:
@@ -225,6 +255,7 @@ def test_dry_run_stops_before_the_refund(cli: Cli, sandbox: SandboxClient) -> No
     assert answer.data["outcome"] == "dry_run"
     assert answer.data["next_action"]["action"] == "pm.refund"
     assert sandbox.order("pending.example")["state"] == "pending_setup"
+    untouched(sandbox, sandbox.order("pending.example")["order_id"])
     assert cli("status", "T-400", "--json").code == 2
 
 
@@ -239,6 +270,7 @@ def test_console_down_fails_resumably_then_succeeds(cli: Cli, sandbox: SandboxCl
     resumed = cli.resume(failed.data["run_id"])
     assert resumed.code == 0, resumed.stderr
     assert resumed.data["outcome"] == "refunded"
+    exactly_once(sandbox, sandbox.order("pending.example")["order_id"], access=False)
 
 
 def test_human_output_has_a_line_per_step(cli: Cli) -> None:
@@ -285,7 +317,7 @@ def test_a_changed_vendor_page_is_drift_with_screenshot_and_trace_but_no_passwor
     assert shots and all(Path(p).stat().st_size > 0 for p in shots)
     with zipfile.ZipFile(trace) as archive:
         assert archive.namelist()
-        for name in archive.namelist():
-            assert b"sandbox-password" not in archive.read(name), name
-    assert "sandbox-password" not in answer.stderr
-    assert b"sandbox-password" not in (cli.home / "runs.db").read_bytes()
+    password = Secret("Symantec password",
+                      load_config().console("symantec").credentials()[1])
+    written = [p for p in files_under(cli.home) if p != config]  # the sandbox's default is in it
+    assert scan([password], written, {"stderr": answer.stderr}) == []

@@ -8,7 +8,7 @@ import os
 import pty
 import subprocess
 
-from tests import contract
+from tests import children, contract
 from tests.e2e.cli import Cli
 from tests.e2e.conftest import SandboxClient
 
@@ -19,7 +19,7 @@ def test_json_with_stderr_merged_is_one_document_even_at_debug(
     args = ("--log-level", "debug", "run", "refund_check", "--ticket", "T-1", "--domain",
             "pending.example", "--json")
     process = cli.start(*args, stderr=subprocess.STDOUT)
-    out, _ = process.communicate(timeout=120)
+    out, _ = children.communicate(process, 120)
     assert process.returncode == 0, out
     assert contract.parse(args, out)["outcome"] == "refundable"
 
@@ -55,7 +55,7 @@ def test_live_step_line_on_a_terminal_only(cli: Cli, sandbox: SandboxClient) -> 
                         stderr=slave)
     os.close(slave)
     terminal = _read_all(master)
-    out, _ = process.communicate(timeout=180)
+    out, _ = children.communicate(process, 180)
     os.close(master)
     assert process.returncode == 0, out + terminal
     assert "\r\x1b[K  [1/4] order" in terminal and "running" in terminal

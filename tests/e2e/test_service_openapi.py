@@ -13,17 +13,19 @@ from hypothesis import HealthCheck, given, settings
 
 from sandbox.server import SandboxServer
 from tests.e2e.cli import Cli
+from tests.e2e.conftest import SandboxClient
 from tests.e2e.service import Service
 
 TOKEN = "schema-token-0123456789abcdef"
 
 
-@pytest.fixture(scope="module")
-def service(sandbox_server: SandboxServer,
-            tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
-    home = tmp_path_factory.mktemp("schema-service")
-    env = Cli(sandbox_server.url, Path(sandbox_server.db_path), home).env
-    running = Service(env, home, "--workers", "2", token=TOKEN)
+@pytest.fixture
+def service(sandbox: SandboxClient, sandbox_server: SandboxServer,
+            tmp_path: Path) -> Iterator[Service]:
+    """A service of this test's own, on the sandbox reseeded for it (faults off, the seed's
+    orders): nothing an earlier test left behind reaches the generated requests."""
+    env = Cli(sandbox.url, Path(sandbox_server.db_path), tmp_path).env
+    running = Service(env, tmp_path, "--workers", "2", token=TOKEN)
     yield running
     running.stop()
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import stat
-import urllib.parse
 import zipfile
 from pathlib import Path
 
@@ -14,6 +13,7 @@ import pytest
 from sandbox.server import SandboxServer
 from tests.e2e.cli import Cli
 from tests.e2e.conftest import SandboxClient
+from tests.leaks import Secret, scan
 
 pytestmark = pytest.mark.browser
 
@@ -21,13 +21,6 @@ pytestmark = pytest.mark.browser
 @pytest.fixture
 def cli(sandbox: SandboxClient, sandbox_server: SandboxServer, tmp_path: Path) -> Cli:
     return Cli(sandbox.url, Path(sandbox_server.db_path), tmp_path / "home")
-
-
-def _hits(archive: Path, secret: str) -> list[str]:
-    needles = {secret.encode(), urllib.parse.quote(secret).encode(),
-               secret.encode("utf-16-le")}
-    with zipfile.ZipFile(archive) as trace:
-        return [name for name in trace.namelist() if any(n in trace.read(name) for n in needles)]
 
 
 def test_a_failure_trace_of_a_logged_in_console_holds_no_session_cookie(
@@ -44,7 +37,8 @@ def test_a_failure_trace_of_a_logged_in_console_holds_no_session_cookie(
     with zipfile.ZipFile(trace) as archive:  # the trace recorded the Symantec pages...
         network = archive.read("trace.network").decode()
     assert "/symantec/" in network and '"name":"Cookie","value":"[masked]"' in network
-    assert _hits(trace, session_cookie) == []  # ...but not the cookie that logs in there
+    assert scan([Secret("session cookie", session_cookie)], [trace]) == []  # ...but not the
+    # cookie that logs in there (tests/leaks.py, the one scanner)
 
 
 def test_every_state_file_is_owner_only(cli: Cli, sandbox: SandboxClient) -> None:

@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests import contract
+from tests import children, contract
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -19,10 +19,9 @@ def run_cli(*args: str, cwd: Path, env: dict[str, str] | None = None,
     output schema. ``merged`` sends stderr into stdout, as many agents' shells do (``2>&1``)."""
     clean = {k: v for k, v in os.environ.items() if not k.startswith("CERTRUNNER_")}
     clean["CERTRUNNER_HOME"] = str(cwd / "home")
-    done = subprocess.run([sys.executable, str(ROOT / "run.py"), *args], cwd=cwd,
-                          env={**clean, **(env or {})}, stdout=subprocess.PIPE,
-                          stderr=subprocess.STDOUT if merged else subprocess.PIPE, text=True,
-                          timeout=60)
+    done = children.run([sys.executable, str(ROOT / "run.py"), *args], 60, cwd=cwd,
+                        env={**clean, **(env or {})}, stdout=subprocess.PIPE,
+                        stderr=subprocess.STDOUT if merged else subprocess.PIPE, text=True)
     if "--json" in args:
         contract.parse(args, done.stdout)
     return done.returncode, done.stdout, done.stderr or ""

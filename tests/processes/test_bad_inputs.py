@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 
 from runner.store.runs import RunStore
+from tests import children
 
 ROOT = Path(__file__).resolve().parents[2]
 RUN = ("run", "cancel_refund", "--ticket", "T-1", "--domain", "shop.example", "--json")
@@ -182,12 +183,12 @@ def _environment(folder: Path, extra: dict[str, str]) -> dict[str, str]:
 
 
 def run_cli(folder: Path, args: tuple[str, ...], env: dict[str, str]) -> subprocess.Popen[str]:
-    return subprocess.Popen([sys.executable, str(ROOT / "run.py"), *args], cwd=folder, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return children.start([sys.executable, str(ROOT / "run.py"), *args], cwd=folder, env=env,
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
 def check_answer(process: subprocess.Popen[str], case: Case) -> None:
-    stdout, stderr = process.communicate(timeout=120)
+    stdout, stderr = children.communicate(process, 120)
     assert "Traceback" not in stderr, stderr
     assert process.returncode == case.exit, (stdout, stderr)
     if case.code is None:
@@ -221,7 +222,7 @@ def test_a_store_locked_for_longer_than_the_busy_timeout(tmp_path: Path) -> None
     home = tmp_path / "home"
     home.mkdir()
     RunStore(home / "runs.db").close()
-    holder = subprocess.Popen(
+    holder = children.start(
         [sys.executable, "-c", "import sqlite3, sys\n"
          f"db = sqlite3.connect({str(home / 'runs.db')!r}, isolation_level=None)\n"
          "db.execute('BEGIN EXCLUSIVE'); print('locked', flush=True); sys.stdin.read()"],
@@ -231,4 +232,4 @@ def test_a_store_locked_for_longer_than_the_busy_timeout(tmp_path: Path) -> None
         case = Case("locked", STATUS, "store_locked", exit=1, kind="console")
         check_answer(run_cli(tmp_path, STATUS, _environment(tmp_path, {})), case)
     finally:
-        holder.communicate(input="", timeout=30)
+        children.communicate(holder, 30, stdin="")

@@ -17,6 +17,7 @@ from pathlib import Path
 from playwright.sync_api import Playwright
 
 from runner.browser.launcher import SharedChromium
+from tests import children
 from tests.waiting import group_gone, wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -25,8 +26,8 @@ STARTS_CHROMIUM = ("from runner.browser.launcher import SharedChromium; import s
 
 
 def test_the_browser_of_a_killed_process_ends_with_it() -> None:
-    starter = subprocess.Popen([sys.executable, "-c", STARTS_CHROMIUM], cwd=ROOT,
-                               stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    starter = children.start([sys.executable, "-c", STARTS_CHROMIUM], cwd=ROOT,
+                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     assert starter.stdout is not None
     browser = int(starter.stdout.readline())
     assert not group_gone(browser), "the browser did not start"

@@ -9,6 +9,7 @@ import sys
 from datetime import timedelta
 
 from runner.store.runs import RunStore, default_owner
+from tests import children
 
 
 def test_lease_contention_across_processes(store_target):
@@ -19,9 +20,9 @@ def test_lease_contention_across_processes(store_target):
         "import sys; from datetime import timedelta; from runner.store.runs import RunStore\n"
         "with RunStore(sys.argv[1]) as s:\n"
         "    print(s.acquire_lease(sys.argv[2], sys.argv[3], timedelta(minutes=5)))\n")
-    procs = [subprocess.Popen([sys.executable, "-c", script, str(store_target), run.run_id,
-                               f"p{i}"], stdout=subprocess.PIPE, text=True) for i in range(4)]
-    answers = [proc.communicate(timeout=30)[0].strip() for proc in procs]
+    procs = [children.start([sys.executable, "-c", script, str(store_target), run.run_id,
+                             f"p{i}"], stdout=subprocess.PIPE, text=True) for i in range(4)]
+    answers = [children.communicate(proc, 30)[0].strip() for proc in procs]
     assert sorted(answers) == ["False", "False", "False", "True"]
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import textwrap
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +26,7 @@ class Session:
     def failure_screenshots(self, run_dir: Path, step_id: str) -> list[str]:
         return []
 
-    def save_trace(self, path: Path) -> None:
+    def save_trace(self, path: Path, answers: Iterable[str] = ()) -> None:
         return None
 
 

@@ -3,13 +3,14 @@ enqueues, and that no run is claimed twice, by one sweep or by two at once."""
 
 from __future__ import annotations
 
-import threading
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from runner.clock import FixedClock
 from runner.store.claims import QUEUED, claim_due_runs, claim_run
 from runner.store.runs import RunStatus, RunStore
+from tests.threads import all_at_once
 
 T0 = datetime(2026, 5, 1, 9, 0, tzinfo=UTC)
 TTL = timedelta(minutes=10)
@@ -41,17 +42,11 @@ def test_two_sweeps_at_once_split_the_runs(store_target: str | Path) -> None:
     with RunStore(store_target) as store:
         for n in range(40):
             store.create_run(f"T-{n}", "f")
-    barrier = threading.Barrier(2)
-    claimed: list[str] = []
 
-    def sweep() -> None:
+    def sweep(_: int, together: Callable[[], None]) -> list[str]:
         with RunStore(store_target) as own:
-            barrier.wait()
-            claimed.extend(c.run_id for c in claim_due_runs(own, TTL))
+            together()
+            return [c.run_id for c in claim_due_runs(own, TTL)]
 
-    threads = [threading.Thread(target=sweep) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    claimed = [run_id for sweep_claims in all_at_once(2, sweep) for run_id in sweep_claims]
     assert len(claimed) == len(set(claimed)) == 40

@@ -4,8 +4,7 @@ and in PostgreSQL alike (``store_target``)."""
 from __future__ import annotations
 
 import sqlite3
-import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -15,6 +14,7 @@ import pytest
 from runner.clock import FixedClock
 from runner.store.ledger import Ledger, LedgerStatus
 from runner.store.runs import RunStore, StoreError
+from tests.threads import all_at_once
 
 T0 = datetime(2026, 5, 1, 9, 0, tzinfo=UTC)
 REFUND = ("pm.refund", "ORD-1")
@@ -140,20 +140,13 @@ def test_many_connections_at_once_make_one_claim(store_target: str | Path, clock
     if rearm:
         store.ledger.begin(*REFUND, run_id="run-0", ticket="T-0")
         store.ledger.abandon(*REFUND, run_id="run-0", evidence={"console": "not refunded"})
-    barrier = threading.Barrier(8)
-    claims: list[bool] = []
 
-    def ask(n: int) -> None:
+    def ask(n: int, together: Callable[[], None]) -> bool:
         with RunStore(store_target, clock) as own:  # a connection belongs to its thread
-            barrier.wait()
-            claims.append(own.ledger.begin(*REFUND, run_id=f"run-{n + 1}",
-                                           ticket=f"T-{n + 1}").created)
+            together()
+            return own.ledger.begin(*REFUND, run_id=f"run-{n + 1}", ticket=f"T-{n + 1}").created
 
-    threads = [threading.Thread(target=ask, args=(n,)) for n in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    claims = all_at_once(8, ask)
     assert sorted(claims) == [False] * 7 + [True]
     entry = store.ledger.get(*REFUND)
     assert entry is not None and entry.status is LedgerStatus.ATTEMPTING

@@ -60,8 +60,10 @@ def test_the_token_is_checked_everywhere_but_health() -> None:
     client = _client(TOKEN)
     refused = client.post("/runs", json={})
     assert refused.status_code == 401
-    assert refused.json()["error"] == {"kind": "input", "code": "unauthorized",
-                                       "message": refused.json()["error"]["message"]}
+    assert refused.json()["error"] == {
+        "kind": "input", "code": "unauthorized",
+        "message": "a valid bearer token is required "
+                   "(Authorization: Bearer $CERTRUNNER_API_TOKEN, or an operator's own token)"}
     assert refused.headers["www-authenticate"].startswith("Bearer")
     assert client.post("/runs", json={}, headers={"Authorization": "Bearer wrong"}).status_code \
         == 401

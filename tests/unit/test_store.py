@@ -5,7 +5,6 @@ has: the migration of SQLite files written by schema 1, PostgreSQL's schema vers
 from __future__ import annotations
 
 import sqlite3
-import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -21,6 +20,7 @@ from runner.store.runs import (
     StoreError,
     default_owner,
 )
+from tests.threads import all_at_once
 
 T0 = datetime(2026, 5, 1, 9, 0, tzinfo=UTC)
 
@@ -66,18 +66,14 @@ class TestRuns:
             "cancel_refund", "cancel_only"]
 
     def test_concurrent_creates_make_one_run(self, store_target, clock):
-        results = []
-
-        def trigger():
+        def trigger(_, together):
             with RunStore(store_target, clock) as own:
-                results.append(own.create_run("T-9", "cancel_refund"))
+                together()
+                return own.create_run("T-9", "cancel_refund")
 
         RunStore(store_target, clock).close()  # schema in place before the race
-        threads = [threading.Thread(target=trigger) for _ in range(8)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
+        results = all_at_once(8, trigger)  # a thread that crashed fails the test
+        assert len(results) == 8
         assert sum(created for _, created in results) == 1
         assert len({run.run_id for run, _ in results}) == 1
 

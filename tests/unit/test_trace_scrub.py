@@ -50,3 +50,25 @@ def test_context_secrets_lists_cookie_and_storage_values() -> None:
     state = {"cookies": [{"name": "a", "value": "1"}],
              "origins": [{"origin": "o", "localStorage": [{"name": "b", "value": "2"}]}]}
     assert context_secrets(state) == ["1", "2"]
+
+
+def test_a_typed_answer_is_masked_where_it_stands_alone_and_timings_stay(tmp_path: Path) -> None:
+    answer = "70112"
+    events = [
+        {"type": "before", "method": "fill", "params": {"value": answer}, "startTime": 70112.5},
+        {"type": "resource-snapshot", "snapshot": {"request": {"postData": {"params": [
+            {"name": "image_number", "value": answer}]}}, "size": 70112}},
+    ]
+    path = tmp_path / "trace.zip"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("trace.network", "\n".join(json.dumps(e) for e in events) + "\n")
+        archive.writestr("resources/body.dat", f"domain=a.example&image_number={answer}")
+    scrub_trace(path, [], answers=[answer])
+    with zipfile.ZipFile(path) as archive:
+        network = archive.read("trace.network").decode()
+        body = archive.read("resources/body.dat").decode()
+    assert body == f"domain=a.example&image_number={MASK}"
+    parsed = [json.loads(line) for line in network.splitlines() if line]
+    assert parsed[0]["params"] == {"value": MASK} and parsed[0]["startTime"] == 70112.5
+    assert parsed[1]["snapshot"]["request"]["postData"]["params"][0]["value"] == MASK
+    assert parsed[1]["snapshot"]["size"] == 70112

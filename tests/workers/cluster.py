@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
+from tests import children
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -29,27 +31,33 @@ class Cluster:
     sweep_seconds: float = 2
     visibility_timeout: timedelta = timedelta(seconds=20)
     requeue_after: timedelta = timedelta(seconds=20)  # a queued run's claim (the sweep's)
+    log_level: str | None = None  # CERTRUNNER_LOG_LEVEL of every machine, when set
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
 
     def env(self, name: str) -> dict[str, str]:
-        """The environment of one machine: the three URLs, its own home; nothing else of ours."""
+        """The environment of one machine: the three URLs, its own home (state and artifacts);
+        nothing else of ours."""
         home = self.root / name
         home.mkdir(parents=True, exist_ok=True)
         keep = {k: v for k, v in os.environ.items()
                 if not k.startswith(("CERTRUNNER_", "SANDBOX_", "SYMANTEC_"))}
-        return {**keep, "CERTRUNNER_STORE": self.store_url, "CERTRUNNER_BROKER": self.broker_url,
-                "SANDBOX_URL": self.sandbox_url, "CERTRUNNER_QUEUE": self.queue,
-                "CERTRUNNER_ARTIFACTS": str(home / "artifacts"),
-                "CERTRUNNER_SWEEP_SECONDS": str(self.sweep_seconds),
-                "CERTRUNNER_VISIBILITY_TIMEOUT": str(self.visibility_timeout.total_seconds()),
-                "CERTRUNNER_REQUEUE_SECONDS": str(self.requeue_after.total_seconds())}
+        env = {**keep, "CERTRUNNER_STORE": self.store_url, "CERTRUNNER_BROKER": self.broker_url,
+               "SANDBOX_URL": self.sandbox_url, "CERTRUNNER_QUEUE": self.queue,
+               "CERTRUNNER_HOME": str(home),  # its login state, never the real user's
+               "CERTRUNNER_ARTIFACTS": str(home / "artifacts"),
+               "CERTRUNNER_SWEEP_SECONDS": str(self.sweep_seconds),
+               "CERTRUNNER_VISIBILITY_TIMEOUT": str(self.visibility_timeout.total_seconds()),
+               "CERTRUNNER_REQUEUE_SECONDS": str(self.requeue_after.total_seconds())}
+        if self.log_level:
+            env["CERTRUNNER_LOG_LEVEL"] = self.log_level
+        return env
 
     def _start(self, name: str, *args: str) -> subprocess.Popen[bytes]:
         home = self.root / name
         env = self.env(name)
         log = (home / "process.log").open("wb")
-        process = subprocess.Popen([sys.executable, str(ROOT / "run.py"), *args], cwd=home,
-                                   env=env, stdout=log, stderr=subprocess.STDOUT)
+        process = children.start([sys.executable, str(ROOT / "run.py"), *args], cwd=home,
+                                 env=env, stdout=log, stderr=subprocess.STDOUT)
         self.processes[name] = process
         return process
 
@@ -95,7 +103,7 @@ class Cluster:
         return (self.root / name / "process.log").read_text(errors="replace")
 
     def stop(self) -> None:
-        """SIGTERM each process (each by its own pid), then SIGKILL what is left."""
+        """SIGTERM each process (each by its own pid), then SIGKILL the group of what is left."""
         for process in self.processes.values():
             if process.poll() is None:
                 process.terminate()
@@ -103,5 +111,5 @@ class Cluster:
             try:
                 process.wait(timeout=30)
             except subprocess.TimeoutExpired:
-                process.kill()
+                children.kill_group(process)
                 process.wait()

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -19,19 +18,19 @@ from typing import Any
 import pytest
 
 from runner.store.runs import RunStore
-from tests import contract
+from tests import children, contract
 from tests.e2e.conftest import SandboxClient
+from tests.e2e.once import exactly_once
 from tests.waiting import wait_until
 from tests.workers.cluster import ROOT, Cluster
 
-pytestmark = [pytest.mark.queue]
+pytestmark = [pytest.mark.queue, pytest.mark.timeout(900)]
 
 
 def _cli(cluster: Cluster, machine: str, *args: str) -> tuple[int, Any]:
     """One command on ``machine`` (its own home; the cluster's URLs), under --json."""
-    done = subprocess.run([sys.executable, str(ROOT / "run.py"), *args, "--json"],
-                          cwd=cluster.root / machine, env=cluster.env(machine),
-                          capture_output=True, text=True, timeout=300)
+    done = children.run([sys.executable, str(ROOT / "run.py"), *args, "--json"], 300,
+                        cwd=cluster.root / machine, env=cluster.env(machine), text=True)
     data = contract.parse(args, done.stdout) if done.stdout.strip() else None
     return done.returncode, data
 
@@ -62,7 +61,7 @@ def test_the_queue_door_prepares_tickets_like_run(cluster: Cluster,
         run = store.get_run(queued["run_id"])
     assert run is not None and run.outcome == "refunded" and run.inputs["domain"] == (
         "q-messy-1.example")
-    assert len(consoles.refunds(order["order_id"])) == 1
+    exactly_once(consoles, order["order_id"], access=False)
 
 
 def test_a_person_answers_on_another_machine(cluster: Cluster, consoles: SandboxClient) -> None:
