@@ -8,10 +8,11 @@ worker thread for the ticket only. The counts come from listeners put on each ru
 context by this script; Playwright calls are the messages the worker sent to its driver (every
 locator read, click or navigation is one round trip to Node.js and on to Chromium).
 
-    .venv/bin/python bench/ticket_profile.py [--repeat 5] [--top 25] [--no-trace]
+    .venv/bin/python bench/ticket_profile.py [--repeat 5] [--top 25] [--trace-on-failure]
 
-``--no-trace`` runs with ``browser.trace_on_failure`` off, to compare. Not a test: it asserts
-nothing and prints tables.
+``--trace-on-failure`` runs with ``browser.trace_on_failure`` on, to compare. The driver
+messages of the hand-written scripts (bench/hand_scripts.py) are counted the same way.
+Not a test: it asserts nothing and prints tables.
 """
 
 from __future__ import annotations
@@ -48,6 +49,7 @@ COUNTS: Counter[str] = Counter()
 def count_browser_work() -> None:
     """Count what each run's context does: pages, loads, requests, traces, driver messages."""
     from playwright._impl.connection import Connection
+    from playwright.sync_api import Page
 
     started = sessions.RunSession.__init__
     send = Connection.send_message_to_server
@@ -57,8 +59,11 @@ def count_browser_work() -> None:
         COUNTS["contexts"] += 1
         COUNTS["traces started"] += int(self._tracing)
         self.context.on("request", lambda _r: COUNTS.update(["requests"]))
-        self.context.on("page", lambda p: (COUNTS.update(["tabs"]), p.on(
-            "load", lambda _p: COUNTS.update(["pages loaded"]))))
+        self.context.on("page", on_page)
+
+    def on_page(page: Page) -> None:
+        COUNTS["tabs"] += 1
+        page.on("load", lambda _p: COUNTS.update(["pages loaded"]))
 
     def counted_send(self: Any, obj: Any, method: str, *args: Any, **kwargs: Any) -> Any:
         COUNTS["playwright calls"] += 1
@@ -66,7 +71,7 @@ def count_browser_work() -> None:
         return send(self, obj, method, *args, **kwargs)
 
     sessions.RunSession.__init__ = counted_init  # type: ignore[method-assign]
-    Connection.send_message_to_server = counted_send  # type: ignore[method-assign]
+    Connection.send_message_to_server = counted_send  # type: ignore[method-assign,assignment]
 
 
 def through_worker(service: RunService, profile: cProfile.Profile | None, flow: str,
@@ -93,7 +98,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--top", type=int, default=25)
-    parser.add_argument("--no-trace", action="store_true")
+    parser.add_argument("--trace-on-failure", action="store_true")
     args = parser.parse_args()
     logs.configure(level="warning")
     with tempfile.TemporaryDirectory() as scratch:
@@ -101,16 +106,17 @@ def main() -> None:
                           CERTRUNNER_ARTIFACTS=f"{scratch}/artifacts",
                           CERTRUNNER_HOME=scratch)
         os.environ.pop("SANDBOX_URL", None)
-        if args.no_trace:
+        if args.trace_on_failure:
             config = Path(scratch) / "config.yaml"
             config.write_text((ROOT / "config" / "default.yaml").read_text().replace(
-                "  read_retries:", "  trace_on_failure: false\n  read_retries:"))
+                "  read_retries:", "  trace_on_failure: true\n  read_retries:"))
             os.environ["CERTRUNNER_CONFIG"] = str(config)
         count_browser_work()
         service = RunService(ServiceOptions(workers=1))
         service.start()
         try:
             profile_kinds(service, Path(scratch), args.repeat, args.top)
+            count_hand_scripts(service, Path(scratch), args.repeat)
         finally:
             service.stop()
 
@@ -152,6 +158,37 @@ def profile_kinds(service: RunService, scratch: Path, repeat: int, top: int) -> 
         print("steps (mean ms): " + ", ".join(f"{s} {ms / repeat:.0f}"
                                               for s, ms in steps.items()))
         show(profile, repeat, top)
+
+
+def count_hand_scripts(service: RunService, scratch: Path, repeat: int) -> None:
+    """The driver messages of the hand-written scripts, per ticket, for comparison."""
+    import hand_scripts
+    from playwright.sync_api import sync_playwright
+
+    config = service.app.live_config()
+    urls = {name: config.console(name).base_url for name in ("pm", "symantec", "geotrust")}
+    consoles = control.Sandbox(scratch / "sandbox.db")
+    bought = datetime.now(UTC) - timedelta(days=2)
+    with sync_playwright() as pw:
+        browser = pw.chromium.connect_over_cdp(str(service.cdp_url))
+        login = hand_scripts.symantec_login(browser, urls["symantec"],
+                                            *config.console("symantec").credentials())
+        for kind, state, _ in KINDS:
+            COUNTS.clear()
+            for i in range(repeat):
+                domain = str(consoles.add_order(domain=f"hand-{kind}-{i}.example",
+                                                purchased_at=bought, state=state)["domain"])
+                if kind == "pending":
+                    hand_scripts.refund_pending(browser, urls["pm"], domain)
+                else:
+                    hand_scripts.issued_to_captcha(browser, urls, domain, login,
+                                                   scratch / f"hand-{i}.png")
+            calls = sorted(((n, k[5:]) for k, n in COUNTS.items() if k.startswith("call ")),
+                           reverse=True)
+            print(f"\n== hand-written script, {kind}: playwright calls "
+                  f"{COUNTS['playwright calls'] / repeat:.1f} per ticket: "
+                  + ", ".join(f"{k} {n / repeat:.1f}" for n, k in calls[:12]))
+        browser.close()
 
 
 def show(profile: cProfile.Profile, repeat: int, top: int) -> None:
