@@ -16,7 +16,7 @@ from typing import Any
 
 import structlog
 
-from runner.actions import ActionSpec
+from runner.actions import NOT_CLICKED, ActionSpec
 from runner.clock import Clock
 from runner.config import Config
 from runner.engine import dry_run, texts
@@ -117,7 +117,9 @@ class Executor:
                              f"{flow.name} no longer has; restore the flow or start a new run",
                              code=ErrorCode.FLOW_CHANGED, step=run.current_step)
         start = ids.index(run.current_step) if run.current_step else 0
+        # A run going on has no outcome yet (a resumed failure's code is history, in its events)
         run.status, run.error, run.next_action, run.message = RunStatus.RUNNING, None, None, None
+        run.outcome = None
         run.current_step = ids[start] if ids else None
         self.store.save_run(run, owner=self.owner)  # once per drive: "running" while it runs
         index: int | None = start
@@ -246,8 +248,11 @@ class Executor:
                 total: int, detail: str = "", error: RunnerError | None = None) -> None:
         """One event per step: in the store (run row, event and lease renewal in one write
         transaction, with the drive's trace id), in the log, in the metrics and the step's
-        span, and a progress line."""
-        data = {"detail": detail} if detail else {}
+        span, and a progress line. A side-effect step that failed before its click says
+        ``not_clicked`` (the evidence that resuming it needs no person)."""
+        data: dict[str, Any] = {"detail": detail} if detail else {}
+        if error is not None and error.context.get(NOT_CLICKED):
+            data[NOT_CLICKED] = True
         self.store.record_step(run, step.id, step.kind.value, status, owner=self.owner,
                                lease=LEASE, duration_ms=duration_ms,
                                data={**data, **observe.event_ids()})
