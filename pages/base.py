@@ -17,7 +17,7 @@ from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from pages.locators import Loc, alt, form_field, label, role, text
-from runner.actions import ActionContext, page_witness
+from runner.actions import ActionContext, note, page_witness
 from runner.errors import ConsoleError, DriftError, ErrorCode, InputError
 from runner.logs import get_logger
 
@@ -123,6 +123,7 @@ class PageObject:
     def goto(self, url: str | None = None, **params: str) -> Response | None:
         """Open this page; a refused connection or a 5xx answer is a console error, not drift."""
         target = url or self.url(**params)
+        note("goto", page=self.name, url=target)
         try:
             response = self.page.goto(target)
         except pw.TimeoutError:
@@ -134,6 +135,7 @@ class PageObject:
 
                                code=ErrorCode.CONSOLE_UNREACHABLE,
                                page=self.name, url=target) from None
+        note("loaded", page=self.name, status=response.status if response else None)
         self.check_response(response)
         return response
 
@@ -155,6 +157,7 @@ class PageObject:
     def submit(self, target: Loc) -> Response | None:
         """Click a control that loads a new page, and check the console answered it."""
         control = self.find(target)
+        note("click", page=self.name, locator=self.name_of(target))
         try:
             # The navigation's wait is the patient one: the click itself must not also wait (with
             # the short element timeout) for a slow console's answer to start loading.
@@ -165,12 +168,15 @@ class PageObject:
                                f"{self.name_of(target)}", code=ErrorCode.CONSOLE_TIMEOUT,
                                page=self.name, url=self.page.url) from None
         response = navigation.value
+        note("loaded", page=self.name, url=self.page.url,
+             status=response.status if response else None)
         self.check_response(response)
         return response
 
     def find(self, target: Loc, timeout_ms: float | None = None) -> Locator:
         """The declared element, once visible; missing or ambiguous is drift, named precisely."""
         locator = self.loc(target)
+        note("find", page=self.name, locator=self.name_of(target))
         try:
             if not self.appears(locator, timeout_ms):
                 raise self.drift(target, "matched no visible element", ErrorCode.LOCATOR_MISSING)
@@ -241,6 +247,7 @@ class PageObject:
         """
         self.seen()
         name = self.name_of(target)
+        note("drift", page=self.name, locator=name, problem=problem)
         return DriftError(f"page {self.name}: locator {name} = {target} {problem}",
                           code=code, page=self.name, locator=name, url=self.page.url)
 
@@ -330,6 +337,7 @@ def first_visible(*candidates: tuple[PageObject, Loc], timeout_ms: float | None 
         raise _none_visible(candidates)
     for page_object, spec in candidates:
         if page_object.loc(spec).first.is_visible():
+            note("arrived", page=page_object.name, locator=page_object.name_of(spec))
             return page_object, spec
     raise _none_visible(candidates)  # seen, then gone before the second look
 

@@ -274,14 +274,18 @@ def refund(ctx: ActionContext, order_id: str) -> RefundReceipt:
     """
     try:
         page = TransactionPage.of(ctx).shown_or_open(order_id)
-        before = page.read()
-        if before.refunded:
-            return _receipt(before, already_done=True)
-        if not before.refundable:
-            raise BusinessError(f"order {order_id} cannot be refunded: its certificate is "
-                                f"{before.certificate_state}; the customer must cancel it "
-                                "first", code=ErrorCode.REFUND_NOT_ALLOWED, page=page.name,
-                                url=page.page.url)
+        # The page was read a moment ago (the ledger's probe, pm.read_transaction, on this
+        # very tab, or just loaded): one look for the Refund button, which the console shows
+        # only on an order it would refund; the whole page is read again only without it.
+        if page.loc(page.refund_button).count() != 1:
+            before = page.read()
+            if before.refunded:
+                return _receipt(before, already_done=True)
+            if not before.refundable:
+                raise BusinessError(f"order {order_id} cannot be refunded: its certificate is "
+                                    f"{before.certificate_state}; the customer must cancel it "
+                                    "first", code=ErrorCode.REFUND_NOT_ALLOWED, page=page.name,
+                                    url=page.page.url)
         page.find(page.refund_button)
     except (ConsoleError, DriftError) as exc:
         raise exc.with_context(**{NOT_CLICKED: True}) from None
@@ -289,10 +293,9 @@ def refund(ctx: ActionContext, order_id: str) -> RefundReceipt:
     # "Refund issued: ref RF-..." or, if another refund won a race, "Already refunded"; either
     # way the refund status on the page is the receipt.
     arrived, outcome = first_visible((page, page.notice), (page, page.alert))
-    confirmation = text_of(arrived.loc(outcome))
     after = page.read()
     if not after.refunded:
         raise ConsoleError(f"Product Management did not confirm the refund of {order_id}: "
-                           f"{confirmation}", code=ErrorCode.REFUND_UNCONFIRMED, page=page.name,
-                           url=page.page.url)
+                           f"{text_of(arrived.loc(outcome))}", code=ErrorCode.REFUND_UNCONFIRMED,
+                           page=page.name, url=page.page.url)
     return _receipt(after, already_done=outcome is page.alert)

@@ -102,6 +102,37 @@ def page_witness() -> PageWitness | None:
     return _WITNESS.get()
 
 
+class PageJournal(Protocol):
+    """Notes what page objects do, as they do it, for the evidence a failed run leaves.
+
+    Pages opened, controls found and clicked and what the console answered: never a value
+    typed (a captcha answer, a password). Set around an action by the engine; nothing set,
+    nothing noted.
+    """
+
+    def note(self, event: str, **fields: Any) -> None: ...
+
+
+_JOURNAL: ContextVar[PageJournal | None] = ContextVar("certrunner_page_journal", default=None)
+
+
+@contextmanager
+def journaled_by(journal: PageJournal | None) -> Iterator[None]:
+    """Page objects called inside the block note what they do in ``journal``."""
+    token = _JOURNAL.set(journal)
+    try:
+        yield
+    finally:
+        _JOURNAL.reset(token)
+
+
+def note(event: str, **fields: Any) -> None:
+    """Note a page object's move in the running action's journal, if any (a list append)."""
+    journal = _JOURNAL.get()
+    if journal is not None:
+        journal.note(event, **fields)
+
+
 @dataclass(frozen=True)
 class ActionSpec:
     """A registered page-object action as flows see it."""

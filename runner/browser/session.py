@@ -20,6 +20,7 @@ from typing import Any, cast
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
 from playwright.sync_api import Error as PlaywrightError
 
+from runner.browser.evidence import Journal, save_evidence
 from runner.browser.launcher import launch_options
 from runner.browser.trace_scrub import context_secrets, scrub_trace
 from runner.config import Config
@@ -91,12 +92,13 @@ class BrowserHost:
                     **launch_options(self.config.browser.headless))
         return self._browser
 
-    def session(self, run_dir: Path, cookies_file: Path | None = None, *, trace: bool = True,
-                config: Config | None = None) -> RunSession:
+    def session(self, run_dir: Path, cookies_file: Path | None = None, *,
+                trace: bool | None = None, config: Config | None = None) -> RunSession:
         """A run session in a new context of the one browser.
 
-        ``trace=False`` for work that never keeps a trace (the selector check); ``config`` for
-        a session whose settings differ from the host's (a benchmark's tracing on and off).
+        ``trace=False`` for work that never keeps a trace (the selector check), None to follow
+        ``browser.trace_on_failure``; ``config`` for a session whose settings differ from the
+        host's (a benchmark's tracing on and off).
         """
         return RunSession(config or self.config, self.browser.new_context(), run_dir,
                           cookies_file, trace=trace)
@@ -118,7 +120,7 @@ class RunSession:
     """
 
     def __init__(self, config: Config, context: BrowserContext, run_dir: Path,
-                 cookies_file: Path | None = None, *, trace: bool = True) -> None:
+                 cookies_file: Path | None = None, *, trace: bool | None = None) -> None:
         self.config = config
         self.run_dir = run_dir
         self.login_state_dir = config.login_state
@@ -132,12 +134,14 @@ class RunSession:
         if cookies_file and cookies_file.exists():
             self.context.add_cookies(json.loads(cookies_file.read_text()))
         self._pages: dict[str, Page] = {}
-        self._tracing = trace and config.browser.trace_on_failure
+        self.journal = Journal()  # what the page objects did: a failed run's evidence
+        self._tracing = config.browser.trace_on_failure if trace is None else trace
         if self._tracing:
+            # Off by default: a failed run's evidence is taken when it fails (failure_evidence);
+            # a trace makes every run pay for a DOM snapshot at each call (bench/README.md).
             # Logins run in a separate, untraced context (pages.symantec), so no password here.
-            # DOM snapshots show each action's page. A screencast would cost every run about a
-            # quarter more CPU (1.66 s against 1.32 s a ticket, seen on 2 cores), and a failed
-            # run keeps a screenshot of each open tab anyway (runner.engine.artifacts).
+            # A screencast would cost every run about a quarter more CPU again (1.66 s
+            # against 1.32 s a ticket, seen on 2 cores).
             self.context.tracing.start(screenshots=False, snapshots=True)
 
     def __enter__(self) -> RunSession:
@@ -208,7 +212,33 @@ class RunSession:
             paths.append(str(path))
         return paths
 
-    def save_trace(self, path: Path, answers: Iterable[str] = ()) -> Path | None:
+    def failure_evidence(self, run_dir: Path, step_id: str,
+                         answers: Iterable[str] = ()) -> list[str]:
+        """What a failed step leaves (runner.browser.evidence): a screenshot of every open tab,
+        the tabs' HTML and ARIA snapshots with the run's journal in one zip, and the trace
+        when one was recorded. Taken now, so a run that succeeds pays nothing for it."""
+        shots = self.failure_screenshots(run_dir, step_id)
+        secrets = self._secrets()
+        bundle = save_evidence(run_dir / f"evidence-{step_id}.zip", self.open_pages(),
+                               self.journal, secrets)
+        trace = self.save_trace(run_dir / f"trace-{step_id}.zip", answers, secrets)
+        return [*shots, str(bundle), *([str(trace)] if trace else [])]
+
+    def _secrets(self) -> list[str]:
+        """Every cookie and storage value of this context and of the saved logins."""
+        try:
+            secrets = context_secrets(cast(dict[str, Any], self.context.storage_state()))
+        except PlaywrightError as exc:  # the browser is gone: the saved logins still count
+            get_logger().warning("storage_state_unreadable", error=exc.message)
+            secrets = []
+        for console in ("symantec",):
+            state = self.login_state_file(console)
+            if state.exists():
+                secrets += context_secrets(json.loads(state.read_text()))
+        return secrets
+
+    def save_trace(self, path: Path, answers: Iterable[str] = (),
+                   secrets: list[str] | None = None) -> Path | None:
         """Keep what the browser did up to now (for a failed run); None when not tracing.
 
         The trace is kept with every cookie, storage value and credential header masked
@@ -218,11 +248,7 @@ class RunSession:
         if not self._tracing:
             return None
         private_dir(path.parent)
-        secrets = context_secrets(cast(dict[str, Any], self.context.storage_state()))
-        for console in ("symantec",):
-            state = self.login_state_file(console)
-            if state.exists():
-                secrets += context_secrets(json.loads(state.read_text()))
+        secrets = self._secrets() if secrets is None else secrets
         self.context.tracing.stop(path=str(path))
         self._tracing = False
         scrub_trace(path, secrets, answers)

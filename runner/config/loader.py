@@ -62,7 +62,9 @@ class BrowserConfig:
     # is confirmed on, wait this long (YAML: browser.navigation_timeout_ms).
     navigation_timeout: timedelta = timedelta(seconds=30)
     read_retries: int = 2
-    trace_on_failure: bool = True  # a Playwright trace of a failed run, for the maintainers
+    # A Playwright trace recorded for every run, kept when it fails: off, since a failed run's
+    # evidence is taken when it fails (runner.browser.evidence); on, for a hard case.
+    trace_on_failure: bool = False
 
     @property
     def timeout_ms(self) -> float:

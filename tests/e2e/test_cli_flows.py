@@ -299,7 +299,7 @@ def test_a_console_that_keeps_failing_is_a_console_error(cli: Cli, sandbox: Sand
     assert any(path.endswith(".png") for path in answer.data["artifacts"])
 
 
-def test_a_changed_vendor_page_is_drift_with_screenshot_and_trace_but_no_password(
+def test_a_changed_vendor_page_is_drift_with_screenshot_and_evidence_but_no_password(
         cli: Cli, sandbox: SandboxClient, tmp_path: Path) -> None:
     raw = yaml.safe_load(DEFAULT_CONFIG.read_text())
     raw["browser"]["timeout_ms"] = 2000  # a missing locator should fail fast
@@ -313,11 +313,16 @@ def test_a_changed_vendor_page_is_drift_with_screenshot_and_trace_but_no_passwor
     assert "quick_search_link" in error["message"] and error["page"].startswith("symantec.")
     assert answer.data["next_action"]["type"] == "alert_maintainers"
     shots = [p for p in answer.data["artifacts"] if p.endswith(".png")]
-    (trace,) = [p for p in answer.data["artifacts"] if p.endswith(".zip")]
+    (evidence,) = [p for p in answer.data["artifacts"] if p.endswith(".zip")]
     assert shots and all(Path(p).stat().st_size > 0 for p in shots)
-    with zipfile.ZipFile(trace) as archive:
-        assert archive.namelist()
+    with zipfile.ZipFile(evidence) as archive:
+        journal = json.loads(archive.read("journal.json"))
+        dashboard = archive.read("symantec.aria.yaml").decode()
+    # What a person debugs from: the dashboard as the run saw it, and what the run did there.
+    assert "Partner Dashboard" in dashboard
+    assert {"action": "symantec.order_info", "event": "drift", "page": "symantec.DashboardPage",
+            "locator": "quick_search_link"}.items() <= journal[-1].items()
     password = Secret("Symantec password",
                       load_config().console("symantec").credentials()[1])
     written = [p for p in files_under(cli.home) if p != config]  # the sandbox's default is in it
-    assert scan([password], written, {"stderr": answer.stderr}) == []
+    assert scan([password], written, {"stderr": answer.stderr}) == []  # the zip's insides too

@@ -23,11 +23,9 @@ class Session:
 
     def save_cookies(self, path: Path) -> None: ...
     def close(self) -> None: ...
-    def failure_screenshots(self, run_dir: Path, step_id: str) -> list[str]:
+    def failure_evidence(self, run_dir: Path, step_id: str,
+                         answers: Iterable[str] = ()) -> list[str]:
         return []
-
-    def save_trace(self, path: Path, answers: Iterable[str] = ()) -> None:
-        return None
 
 
 def stand_in_executor(tmp_path: Path, clock: Clock, actions: dict[str, ActionSpec],

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from runner.actions import ActionSpec, Effect
+from runner.actions import ActionSpec, Effect, journaled_by
 from runner.clock import Clock
 from runner.config import Config
 from runner.engine.lazy_session import SessionHolder
@@ -81,9 +81,12 @@ class StepContext:
         for attempt in range(1, attempts + 1):
             try:
                 observe.page_action(spec.name, attempt)  # an event on the step's span
+                session = self.session.get()
+                journal = getattr(session, "journal", None)  # a failed run's evidence
                 # Pages the nightly check cannot open are kept as this run saw them.
-                with witnessing(self.store, self.run.run_id):
-                    return spec.func(self.session.get(), **args)
+                with witnessing(self.store, self.run.run_id), journaled_by(
+                        journal.begin(spec.name, attempt) if journal is not None else None):
+                    return spec.func(session, **args)
             except ConsoleError as exc:
                 if attempt == attempts:
                     raise
