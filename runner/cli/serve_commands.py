@@ -32,8 +32,9 @@ def service_options(func: Any) -> Any:
                         help="Seconds SIGTERM lets running runs reach their next pause.")(func)
 
 
-def _serve(obj: Obj, given: dict[str, Any], serve: Callable[[Any], int]) -> None:
-    """Check the options (a bad token or host is an error before anything listens), serve."""
+def _serve(obj: Obj, given: dict[str, Any], serve: Callable[[], Callable[[Any], int]]) -> None:
+    """Check the options (a bad token or host, a missing extra, are errors before anything
+    listens), then import the door (``serve``: its web framework comes with an extra), serve."""
     from runner.app.options import ServiceOptions
     from runner.extras import require
 
@@ -48,7 +49,7 @@ def _serve(obj: Obj, given: dict[str, Any], serve: Callable[[Any], int]) -> None
         options.check()
     except RunnerError as exc:
         fail(exc, False)
-    sys.exit(serve(options))
+    sys.exit(serve()(options))
 
 
 @click.command("serve")
@@ -59,18 +60,25 @@ def _serve(obj: Obj, given: dict[str, Any], serve: Callable[[Any], int]) -> None
 @service_options
 def serve_cmd(obj: Obj, **given: Any) -> None:
     """Serve the HTTP API (OpenAPI at /openapi.json) and MCP (/mcp) with a warm browser."""
-    from runner.service.serve import serve
 
-    _serve(obj, given, serve)
+    def door() -> Callable[[Any], int]:
+        from runner.service.serve import serve
+
+        return serve
+
+    _serve(obj, given, door)
 
 
 @click.command("mcp")
 @service_options
 def mcp_cmd(obj: Obj, **given: Any) -> None:
     """Serve the MCP tools over stdio (for an agent host that starts certrunner itself)."""
-    from runner.mcp.stdio import serve_mcp_stdio
+    def door() -> Callable[[Any], int]:
+        from runner.mcp.stdio import serve_mcp_stdio
 
-    _serve(obj, given, serve_mcp_stdio)
+        return serve_mcp_stdio
+
+    _serve(obj, given, door)
 
 
 COMMANDS = (serve_cmd, mcp_cmd)

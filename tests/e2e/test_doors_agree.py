@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import sys
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -42,7 +43,11 @@ def _mcp(cli: Cli, tmp_path: Path, flow: str, ticket: str, domain: str) -> dict[
             assert not done.is_error, done.content
             got.update(check_document("MCP", json.loads(done.content[0].text), "mcp"))
 
-    anyio.run(ask)
+    # In a thread of its own: this worker's thread already runs Playwright's event loop.
+    talk = threading.Thread(target=anyio.run, args=(ask,))
+    talk.start()
+    talk.join(timeout=600)
+    assert not talk.is_alive() and got, "the MCP conversation did not finish"
     return got
 
 
