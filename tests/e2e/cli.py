@@ -1,7 +1,9 @@
 """Drive `python run.py` as a separate process, the way agents and cron do.
 
 Every call is a new process: nothing survives between calls but the run store, the sandbox DB
-and the artifacts, which is exactly what pause and resume must live with.
+and the artifacts, which is exactly what pause and resume must live with. The tests whose
+subject is the answer rather than the process use the same interface in the test process
+(``tests.e2e.inprocess.InProcessCli``); ``start`` is a real process in both.
 """
 
 from __future__ import annotations
@@ -30,6 +32,19 @@ class Answer:
     stderr: str
 
 
+def answer(args: tuple[str, ...], code: int, stdout: str, stderr: str) -> Answer:
+    """What one command answered; under --json its stdout must be one document, valid by the
+    schema (the check raises otherwise)."""
+    if "--json" in args:
+        data = contract.parse(args, stdout)
+    else:
+        try:
+            data = json.loads(stdout) if stdout.strip().startswith(("{", "[")) else None
+        except json.JSONDecodeError:
+            data = None
+    return Answer(code, data, stdout, stderr)
+
+
 class Cli:
     """`run.py` against the test session's sandbox server, with its own store and artifacts."""
 
@@ -47,26 +62,25 @@ class Cli:
               config: Path | None = None) -> subprocess.Popen[str]:
         """Start one command; ``stderr`` may be STDOUT (merged, as agents' shells do) or a pty;
         ``config`` a config file for this command alone."""
+        return subprocess.Popen([sys.executable, str(ROOT / "run.py"), *args], cwd=self.home,
+                                env=self.environment(now, config), stdout=subprocess.PIPE,
+                                stderr=stderr, text=True)
+
+    def __call__(self, *args: str, now: str | None = None, timeout: float = 120,
+                 config: Path | None = None) -> Answer:
+        """Run one command; under --json its stdout must be one document, valid by the schema."""
+        process = self.start(*args, now=now, config=config)
+        stdout, stderr = process.communicate(timeout=timeout)
+        return answer(args, process.returncode, stdout, stderr)
+
+    def environment(self, now: str | None = None, config: Path | None = None) -> dict[str, str]:
+        """The environment one command runs with."""
         env = dict(self.env)
         if now:
             env["CERTRUNNER_NOW"] = now
         if config:
             env["CERTRUNNER_CONFIG"] = str(config)
-        return subprocess.Popen([sys.executable, str(ROOT / "run.py"), *args], cwd=self.home,
-                                env=env, stdout=subprocess.PIPE, stderr=stderr, text=True)
-
-    def __call__(self, *args: str, now: str | None = None, timeout: float = 120) -> Answer:
-        """Run one command; under --json its stdout must be one document, valid by the schema."""
-        process = self.start(*args, now=now)
-        stdout, stderr = process.communicate(timeout=timeout)
-        if "--json" in args:
-            data = contract.parse(args, stdout)
-        else:
-            try:
-                data = json.loads(stdout) if stdout.strip().startswith(("{", "[")) else None
-            except json.JSONDecodeError:
-                data = None
-        return Answer(process.returncode, data, stdout, stderr)
+        return env
 
     def config_with(self, name: str, **browser: int) -> Path:
         """A copy of the config these commands use (the shipped default unless the test set
