@@ -3,7 +3,7 @@
 Every call is a new process: nothing survives between calls but the run store, the sandbox DB
 and the artifacts, which is exactly what pause and resume must live with. The tests whose
 subject is the answer rather than the process use the same interface in the test process
-(``tests.e2e.inprocess.InProcessCli``); ``start`` is a real process in both.
+(``InProcessCli``); ``start`` is a real process in both.
 """
 
 from __future__ import annotations
@@ -17,9 +17,11 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from playwright.sync_api import Browser
 
 from runner.config import DEFAULT_CONFIG
 from tests import contract
+from tests.inprocess import invoke
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -105,3 +107,18 @@ class Cli:
     def resume(self, run_id: str, *inputs: str, now: str | None = None) -> Answer:
         args = [a for pair in inputs for a in ("--input", pair)]
         return self("resume", run_id, *args, "--json", now=now)
+
+
+class InProcessCli(Cli):
+    """``Cli`` whose commands run in this process on ``browser`` (``start`` stays a process)."""
+
+    def __init__(self, sandbox_url: str, sandbox_db: Path, home: Path, browser: Browser) -> None:
+        super().__init__(sandbox_url, sandbox_db, home)
+        self.browser = browser
+
+    def __call__(self, *args: str, now: str | None = None, timeout: float = 120,
+                 config: Path | None = None) -> Answer:
+        """Run one command here; ``timeout`` is the process's bound, kept for the interface."""
+        code, stdout, stderr = invoke(list(args), self.environment(now, config), self.home,
+                                      self.browser)
+        return answer(args, code, stdout, stderr)

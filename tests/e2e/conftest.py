@@ -26,8 +26,7 @@ from runner.config import Config, load_config
 from sandbox import faults as sandbox_faults
 from sandbox.control import Sandbox
 from sandbox.server import SandboxServer
-from tests.e2e.cli import Cli
-from tests.e2e.inprocess import InProcessCli
+from tests.e2e.cli import Cli, InProcessCli
 
 if TYPE_CHECKING:
     from tests.e2e.faults_harness import Traps

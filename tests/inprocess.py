@@ -1,14 +1,15 @@
 """The CLI in the test process: ``runner.cli.main.main(argv)`` with the environment, working
-folder, streams and exit code a `python run.py` process would have, on the worker's one Chromium.
+folder, streams and exit code a `python run.py` process would have, on a Chromium the caller
+lends (the worker's one, ``tests.e2e.cli.InProcessCli``) or none.
 
 A command as a process pays for Python's imports, its own Playwright driver and its own
 Chromium (about 4.6 CPU s under the suite's load); most end-to-end tests are about what the
 engine answers, not about the process, and call the command here instead. The tests whose
 subject is the process (SIGKILL, races between processes, stdout with stderr merged, the
-terminal line) use ``start``, which is still a real process.
+terminal line, services and workers) start real processes.
 
-Each call is made to look like a process of its own: the environment is exactly the one the
-process would get (``Cli.environment``), the working folder the test's home, stdin empty, stdout
+Each call is made to look like a process of its own: the environment is exactly the one given
+(what the process would get), the working folder the one given, stdin empty, stdout
 and stderr captured apart, and the process-wide state a command sets (the umask, the log
 settings and structlog's configuration, the tracer decided from the environment, metrics off)
 is put back as it was afterwards, so nothing of one command reaches the next or the test.
@@ -30,22 +31,8 @@ from playwright.sync_api import Browser
 from runner import logs
 from runner.cli.main import main
 from runner.observability import hooks, tracing
-from tests.e2e.cli import ROOT, Answer, Cli, answer
 
-
-class InProcessCli(Cli):
-    """``Cli`` whose commands run in this process on ``browser`` (``start`` stays a process)."""
-
-    def __init__(self, sandbox_url: str, sandbox_db: Path, home: Path, browser: Browser) -> None:
-        super().__init__(sandbox_url, sandbox_db, home)
-        self.browser = browser
-
-    def __call__(self, *args: str, now: str | None = None, timeout: float = 120,
-                 config: Path | None = None) -> Answer:
-        """Run one command here; ``timeout`` is the process's bound, kept for the interface."""
-        code, stdout, stderr = invoke(list(args), self.environment(now, config), self.home,
-                                      self.browser)
-        return answer(args, code, stdout, stderr)
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def invoke(argv: list[str], env: dict[str, str], cwd: Path,
