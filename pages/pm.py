@@ -19,8 +19,8 @@ from pages.base import (
     texts,
 )
 from pages.models import Order, OrderState, RefundReceipt, Transaction
-from runner.actions import ActionContext, Effect, action
-from runner.errors import BusinessError, ConsoleError, ErrorCode, InputError
+from runner.actions import NOT_CLICKED, ActionContext, Effect, action
+from runner.errors import BusinessError, ConsoleError, DriftError, ErrorCode, InputError
 
 if TYPE_CHECKING:
     from playwright.sync_api import Locator
@@ -267,15 +267,24 @@ def _receipt(tx: Transaction, already_done: bool) -> RefundReceipt:
         raises=(ErrorCode.ORDER_NOT_FOUND, ErrorCode.REFUND_NOT_ALLOWED,
                 ErrorCode.REFUND_UNCONFIRMED))
 def refund(ctx: ActionContext, order_id: str) -> RefundReceipt:
-    """Refund the order on its Transaction page; an order already refunded is not clicked."""
-    page = TransactionPage.of(ctx).shown_or_open(order_id)
-    before = page.read()
-    if before.refunded:
-        return _receipt(before, already_done=True)
-    if not before.refundable:
-        raise BusinessError(f"order {order_id} cannot be refunded: its certificate is "
-                            f"{before.certificate_state}; the customer must cancel it first",
-                            code=ErrorCode.REFUND_NOT_ALLOWED, page=page.name, url=page.page.url)
+    """Refund the order on its Transaction page; an order already refunded is not clicked.
+
+    Only the Refund click moves money: a failure before it (the page, or the button, not
+    there) is marked ``not_clicked``, so the ledger knows nothing was sent.
+    """
+    try:
+        page = TransactionPage.of(ctx).shown_or_open(order_id)
+        before = page.read()
+        if before.refunded:
+            return _receipt(before, already_done=True)
+        if not before.refundable:
+            raise BusinessError(f"order {order_id} cannot be refunded: its certificate is "
+                                f"{before.certificate_state}; the customer must cancel it "
+                                "first", code=ErrorCode.REFUND_NOT_ALLOWED, page=page.name,
+                                url=page.page.url)
+        page.find(page.refund_button)
+    except (ConsoleError, DriftError) as exc:
+        raise exc.with_context(**{NOT_CLICKED: True}) from None
     page.submit(page.refund_button)
     # "Refund issued: ref RF-..." or, if another refund won a race, "Already refunded"; either
     # way the refund status on the page is the receipt.

@@ -17,10 +17,10 @@ from collections.abc import Iterable
 class Kind(enum.StrEnum):
     """The four things a caller can do about a failure."""
 
-    BUSINESS = "business"  # tell the customer; retrying will not help
+    BUSINESS = "business"  # the run cannot go on: the customer is told (after a person's check)
     CONSOLE = "console"    # a console is down or slow: retry later
     DRIFT = "drift"        # a vendor page changed (or a bug of ours): alert the maintainers
-    INPUT = "input"        # the ticket's data, the flow or the command is wrong: fix it
+    INPUT = "input"        # something a person gave is wrong (ticket, answer, config): fix, resume
 
 
 class ExitCode(enum.IntEnum):
@@ -32,55 +32,112 @@ class ExitCode(enum.IntEnum):
     PAUSED = 3    # waiting or needs_input (or another process holds the run)
 
 
+class Who(enum.StrEnum):
+    """Who acts on a next action. ``PERSON`` is a task for someone of the team: the run belongs
+    in the people's inbox (and a notification), and only then may a customer text promise that
+    "our team" does something."""
+
+    PERSON = "person"      # someone of the team: answer, confirm, check, fix, alert
+    CUSTOMER = "customer"  # the customer (cancels in their portal); cron looks again
+    MACHINE = "machine"    # the runner itself, through cron's `resume --due` or a live process
+    SUPPORT = "support"    # the support agent sends customer_message; the run is over
+    NOBODY = "nobody"      # a dry run's report: nothing to do
+
+
 class NextType(enum.StrEnum):
-    """``next_action.type``: what the caller does next. Each is built in runner.engine.texts."""
+    """``next_action.type``: what the caller does next, who does it, and whether a ``resume``
+    then lets the run go on. Each is built in runner.engine.texts."""
 
-    OFFER_CANCEL_ONLY = "offer_cancel_only"
-    PROVIDE_INPUT = "provide_input"
-    WAIT = "wait"
-    CONFIRM_SIDE_EFFECT = "confirm_side_effect"
-    RETRY_LATER = "retry_later"
-    ALERT_MAINTAINERS = "alert_maintainers"
-    TELL_CUSTOMER = "tell_customer"
-    FIX_TICKET = "fix_ticket"
-    FIX_CONFIGURATION = "fix_configuration"
-    EXISTING_RUN_OTHER_INPUTS = "existing_run_other_inputs"
-    WAIT_FOR_OTHER_PROCESS = "wait_for_other_process"
-    WOULD_DO = "would_do"
-    WOULD_ASK = "would_ask"
-    CHECK_ORDER = "check_order"
-    ALERT_CONSOLE_DOWN = "alert_console_down"
+    meaning: str
+    who: Who
+    goes_on: bool
+
+    # Defaults only so that a lookup by value (``NextType("wait")``) type-checks; every member
+    # below gives all four.
+    def __new__(cls, value: str, who: Who = Who.NOBODY, goes_on: bool = False,
+                meaning: str = "") -> NextType:
+        member = str.__new__(cls, value)
+        member._value_ = value
+        member.who, member.goes_on, member.meaning = who, goes_on, meaning
+        return member
+
+    @property
+    def person_task(self) -> bool:
+        """A person of the team must act: the run waits in the people's inbox."""
+        return self.who is Who.PERSON
+
+    OFFER_CANCEL_ONLY = ("offer_cancel_only", Who.SUPPORT, False,
+                         "refund refused (outside the window): tell the customer "
+                         "`customer_message` and offer the cancel-only flow (`command`)")
+    PROVIDE_INPUT = ("provide_input", Who.PERSON, True,
+                     "a person reads the image in `artifact` and resumes with the answer")
+    WAIT = ("wait", Who.CUSTOMER, True,
+            "the customer must act (or an earlier attempt must settle); `resume --due` (cron) "
+            "checks again at `next_check_at`")
+    CONFIRM_SIDE_EFFECT = ("confirm_side_effect", Who.PERSON, True,
+                           "an interrupted side effect the console cannot tell: check the "
+                           "console, then resume with `retry` or `done`")
+    RETRY_LATER = ("retry_later", Who.MACHINE, True,
+                   "a console is down or slow: resume the run later")
+    ALERT_MAINTAINERS = ("alert_maintainers", Who.PERSON, True,
+                         "a vendor page changed (or a bug): tell the maintainers; resume once "
+                         "fixed")
+    TELL_CUSTOMER = ("tell_customer", Who.SUPPORT, False,
+                     "send `customer_message`; retrying will not help")
+    REVIEW_ORDER = ("review_order", Who.PERSON, False,
+                    "a person checks the order on the consoles and answers the customer; the "
+                    "run stops here (nothing was changed on any console)")
+    FIX_TICKET = ("fix_ticket", Who.PERSON, True,
+                  "fix the ticket's data and resume with the corrected input")
+    FIX_CONFIGURATION = ("fix_configuration", Who.PERSON, True,
+                         "the runner's configuration or environment is wrong, not the ticket: "
+                         "fix it (error.message names what), then resume")
+    EXISTING_RUN_OTHER_INPUTS = ("existing_run_other_inputs", Who.SUPPORT, False,
+                                 "the ticket already has a run with other inputs; nothing was "
+                                 "started")
+    WAIT_FOR_OTHER_PROCESS = ("wait_for_other_process", Who.MACHINE, True,
+                              "another process holds the run: ask for its status again")
+    WOULD_DO = ("would_do", Who.NOBODY, False,
+                "dry run: the side effect the real run would do next")
+    WOULD_ASK = ("would_ask", Who.NOBODY, False,
+                 "dry run: the input the real run would ask for next")
+    CHECK_ORDER = ("check_order", Who.PERSON, True,
+                   "a person checks the order on the consoles (the captcha answer was "
+                   "rejected too often), then resumes the run, which asks again")
+    ALERT_CONSOLE_DOWN = ("alert_console_down", Who.PERSON, True,
+                          "a console failed on every automatic retry: alert the maintainers "
+                          "(`summary`); resume the run once it is back")
 
 
-NEXT_MEANING = {
-    NextType.OFFER_CANCEL_ONLY: "refund refused (outside the window): tell the customer "
-                                "`customer_message` and offer the cancel-only flow (`command`)",
-    NextType.PROVIDE_INPUT: "a person reads the image in `artifact` and resumes with the answer",
-    NextType.WAIT: "the customer must act; `resume --due` (cron) checks again at `next_check_at`",
-    NextType.CONFIRM_SIDE_EFFECT: "an interrupted side effect: check the console, then resume "
-                                  "with `retry` or `done`",
-    NextType.RETRY_LATER: "a console is down or slow: resume the run later",
-    NextType.ALERT_MAINTAINERS: "a vendor page changed (or a bug): tell the maintainers",
-    NextType.TELL_CUSTOMER: "send `customer_message`; retrying will not help",
-    NextType.FIX_TICKET: "fix the ticket's data and resume with the corrected input",
-    NextType.FIX_CONFIGURATION: "the runner's configuration or environment is wrong, not the "
-                                "ticket: fix it (error.message names what), then resume",
-    NextType.EXISTING_RUN_OTHER_INPUTS: "the ticket already has a run with other inputs; "
-                                        "nothing was started",
-    NextType.WAIT_FOR_OTHER_PROCESS: "another process holds the run: ask for its status again",
-    NextType.WOULD_DO: "dry run: the side effect the real run would do next",
-    NextType.WOULD_ASK: "dry run: the input the real run would ask for next",
-    NextType.CHECK_ORDER: "a person checks the order on the consoles (the captcha answer was "
-                          "rejected too often), then resumes the run, which asks again",
-    NextType.ALERT_CONSOLE_DOWN: "a console failed on every automatic retry: alert the "
-                                 "maintainers (`summary`); resume the run once it is back",
-}
+NEXT_MEANING = {t: t.meaning for t in NextType}
+PERSON_TASKS = frozenset(t for t in NextType if t.person_task)  # the people's inbox
 NEXT_BY_KIND = {Kind.BUSINESS: NextType.TELL_CUSTOMER, Kind.CONSOLE: NextType.RETRY_LATER,
                 Kind.DRIFT: NextType.ALERT_MAINTAINERS, Kind.INPUT: NextType.FIX_TICKET}
 EXIT_BY_KIND = {Kind.BUSINESS: ExitCode.FAILED, Kind.CONSOLE: ExitCode.FAILED,
                 Kind.DRIFT: ExitCode.FAILED, Kind.INPUT: ExitCode.USAGE}
+# The next actions a failure of each kind may have: a business failure is the end of the run
+# (a next action that lets it go on would contradict "retrying will not help"), every other
+# kind is resumed once someone acted. ``ErrorCode`` refuses any other pairing when it is built.
+NEXT_OF_KIND = {
+    Kind.BUSINESS: frozenset({NextType.TELL_CUSTOMER, NextType.REVIEW_ORDER}),
+    Kind.CONSOLE: frozenset({NextType.RETRY_LATER, NextType.ALERT_CONSOLE_DOWN}),
+    Kind.DRIFT: frozenset({NextType.ALERT_MAINTAINERS}),
+    Kind.INPUT: frozenset({NextType.FIX_TICKET, NextType.FIX_CONFIGURATION,
+                           NextType.CHECK_ORDER}),
+}
 FINISHED = ("succeeded", "denied", "abandoned")  # abandoned: a person closed it for good
 PAUSED = ("waiting", "needs_input", "running", "queued")  # running or queued: come back later
+
+
+def check_pairing(code: str, kind: Kind, next_type: NextType) -> None:
+    """Refuse a code whose kind and next action disagree (see NEXT_OF_KIND)."""
+    if next_type not in NEXT_OF_KIND[kind]:
+        raise TypeError(f"error code {code}: a {kind} failure cannot have next action "
+                        f"{next_type} (allowed: {sorted(NEXT_OF_KIND[kind])})")
+    if (kind is Kind.BUSINESS) == next_type.goes_on:
+        raise TypeError(f"error code {code}: next action {next_type} "
+                        f"{'lets the run go on' if next_type.goes_on else 'ends the run'}, "
+                        f"which a {kind} failure does {'not ' if next_type.goes_on else ''}do")
 
 
 class ErrorCode(enum.StrEnum):
@@ -97,6 +154,7 @@ class ErrorCode(enum.StrEnum):
         member.kind = kind
         member.meaning = meaning
         member._next = next_type  # where the kind's usual next action would mislead
+        check_pairing(code, kind, next_type or NEXT_BY_KIND[kind])  # consistent by construction
         return member
 
     @property
@@ -260,6 +318,9 @@ class ErrorCode(enum.StrEnum):
                        "a live process is working on the run: it cannot be abandoned now")
     STORE_LOCKED = ("store_locked", Kind.CONSOLE,
                     "another process kept the runs database locked past the busy timeout")
+    STORE_UNAVAILABLE = ("store_unavailable", Kind.CONSOLE,
+                         "the runs database did not answer (its server, or the network to it); "
+                         "a drive waits for it, then goes on from its last saved step")
 
     # pages changed, or a bug of ours: alert the maintainers
     PAGE_DRIFT = "page_drift", Kind.DRIFT, "a page no longer matches its page object"
@@ -287,11 +348,15 @@ class ErrorCode(enum.StrEnum):
     CUSTOMER_DID_NOT_CANCEL = ("customer_did_not_cancel", Kind.BUSINESS,
                                "the customer did not cancel in their portal by the deadline")
     # the procedure's step 4, checked by the cancel flows before GeoTrust (a failed end)
+    # A person checks such an order before the customer hears more (the people's inbox).
     COMMON_NAME_MISMATCH = ("common_name_mismatch", Kind.BUSINESS,
-                            "Symantec's common name for the order is not the ticket's domain")
+                            "Symantec's common name for the order is not the ticket's domain",
+                            NextType.REVIEW_ORDER)
     ADMIN_EMAIL_MISSING = ("admin_email_missing", Kind.BUSINESS,
-                           "Symantec shows no admin email for the order")
-    ANSWER_TRIES_EXHAUSTED = ("answer_tries_exhausted", Kind.BUSINESS,
+                           "Symantec shows no admin email for the order", NextType.REVIEW_ORDER)
+
+    # an answer a person gave, refused too often: a person checks, then the run goes on
+    ANSWER_TRIES_EXHAUSTED = ("answer_tries_exhausted", Kind.INPUT,
                               "the console rejected the captcha answer too often: a person "
                               "checks the order; a resume then asks again",
                               NextType.CHECK_ORDER)
@@ -349,8 +414,13 @@ def document() -> str:
         "`domain=<CORRECTED_DOMAIN>`) is a placeholder the caller fills in before running it; "
         "values are never interpolated by a shell.", "",
         "## next_action.type", "",
-        "| type | what the caller does |", "|---|---|",
-        *(f"| `{t}` | {NEXT_MEANING[t]} |" for t in NextType), "",
+        "`who` acts: a `person` of the team (the run waits in the people's inbox), the "
+        "`customer`, the runner itself (`machine`: cron's `resume --due`), `support` (send "
+        "`customer_message`; the run is over) or `nobody` (a dry run). `goes on`: whether a "
+        "`resume` after that lets the run continue; a `business` failure never does.", "",
+        "| type | who | goes on | what the caller does |", "|---|---|---|---|",
+        *(f"| `{t}` | {t.who} | {'yes' if t.goes_on else 'no'} | {t.meaning} |"
+          for t in NextType), "",
         "## error.code", "",
         "| code | kind | exit | next_action.type | meaning |", "|---|---|---|---|---|",
         *(f"| `{c}` | {c.kind} | {int(c.exit_code)} | `{c.next_type}` | {c.meaning} |"

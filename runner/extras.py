@@ -24,7 +24,11 @@ EXTRAS: dict[str, tuple[str, ...]] = {
 def require(extra: str, what: str) -> None:
     """Raise a clear error when ``extra`` is not installed; ``what`` names the need."""
     for module in EXTRAS[extra]:
-        if importlib.util.find_spec(module) is None:
+        try:
+            missing = importlib.util.find_spec(module) is None
+        except ImportError:  # a parent package that is itself missing or broken
+            missing = True
+        if missing:
             raise ConfigError(f"{what} needs certrunner's [{extra}] extra ({module} is not "
                               f"installed): pip install 'certrunner[{extra}]'",
                               ErrorCode.EXTRA_MISSING, extra=extra)

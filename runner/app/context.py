@@ -106,6 +106,9 @@ def _start_sandbox(db_path: Path) -> SandboxServer:
     """The built-in sandbox on a free port; a DB path it cannot use is a config error."""
     import sqlite3
 
+    from runner.extras import require
+
+    require("sandbox", "the built-in sandbox")
     from sandbox.server import SandboxServer
 
     if db_path.is_dir():

@@ -39,10 +39,12 @@ STATUS_MEANING: dict[str, str] = {
 }
 
 KIND_MEANING: dict[str, str] = {
-    Kind.BUSINESS: "policy or the console's state says no: tell the customer",
+    Kind.BUSINESS: "policy or the console's state says no and the run cannot go on: tell the "
+                   "customer (after a person's check, for review_order)",
     Kind.CONSOLE: "a console is down or slow: retry later (resume the run)",
     Kind.DRIFT: "a vendor page changed or the runner has a bug: alert the maintainers",
-    Kind.INPUT: "the ticket's data or the command is wrong: fix it and resume or re-run",
+    Kind.INPUT: "something a person gave is wrong (the ticket's data, the command, a captcha "
+                "answer rejected too often): fix or check it, then resume or re-run",
 }
 NEXT_ACTION_MEANING: dict[str, str] = {str(t): m for t, m in NEXT_MEANING.items()}
 

@@ -14,13 +14,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from runner.app.queue import claim_ttl, send_advance
+from runner.app.queue import SWEEP_EVERY, claim_ttl, send_advance
 from runner.app.tickets import Prepared
+from runner.engine import texts
 from runner.engine.result import RunResult, result_of
 from runner.error_codes import ErrorCode
 from runner.errors import InputError
 from runner.logs import get_logger
-from runner.store.claims import claim_run
+from runner.store.claims import QueueClaim, claim_run
+from runner.store.runs import RunStore
 
 if TYPE_CHECKING:
     from runner.app.context import AppContext
@@ -46,10 +48,22 @@ def enqueue(ctx: AppContext, prepared: Prepared) -> Enqueued:
                                    queued=True)
     run = created.run
     claim = claim_run(ctx.store, run.run_id, claim_ttl()) if created.created else None
-    if claim is not None and not send_advance(run.run_id, claim.owner, claim.token):
-        ctx.store.release_lease(run.run_id, claim.owner)  # the sweep sends it when it can
-        get_logger().error("broker_unreachable_at_enqueue", run_id=run.run_id,
-                           ticket=run.ticket)
+    sent = claim is not None and send_claimed(ctx.store, [claim]) == 1
     result = result_of(run, ctx.store.events(run.run_id), now=ctx.clock.now())
     result.existing = not created.created
+    if claim is not None and not sent:
+        result.next_action = texts.broker_down(run.run_id, SWEEP_EVERY)
     return Enqueued(result, claim is not None)
+
+
+def send_claimed(store: RunStore, claims: list[QueueClaim]) -> int:
+    """Send a task for each claimed run; a claim whose task the broker would not take is let
+    go at once, so the next sweep sends it when the broker is back. Answers how many went."""
+    sent = 0
+    for claim in claims:
+        if send_advance(claim.run_id, claim.owner, claim.token):
+            sent += 1
+            continue
+        store.release_lease(claim.run_id, claim.owner)
+        get_logger().error("broker_unreachable", run_id=claim.run_id)
+    return sent

@@ -26,6 +26,7 @@ class TaskKind(enum.StrEnum):
     CAPTCHA = "captcha"  # read the image, type the number
     CONFIRM = "confirm"  # an interrupted side effect: did it happen?
     CHECK_ORDER = "check_order"  # the console rejected the answers too often
+    REVIEW_ORDER = "review_order"  # the order failed a check: look, answer the customer
     DRIFT = "drift"  # a vendor page changed: the maintainers
     CONSOLE_DOWN = "console_down"  # failed on every automatic retry
     CONFIGURATION = "configuration"  # the runner's own set-up is wrong
@@ -35,12 +36,15 @@ class TaskKind(enum.StrEnum):
 
 TITLES = {
     TaskKind.CAPTCHA: "Read the captcha", TaskKind.CONFIRM: "Confirm a side effect",
-    TaskKind.CHECK_ORDER: "Check the order", TaskKind.DRIFT: "A console page changed",
+    TaskKind.CHECK_ORDER: "Check the order", TaskKind.REVIEW_ORDER: "Review the order",
+    TaskKind.DRIFT: "A console page changed",
     TaskKind.CONSOLE_DOWN: "A console is down", TaskKind.CONFIGURATION: "Fix the configuration",
     TaskKind.FIX_TICKET: "Fix the ticket's data", TaskKind.INPUT: "Give an input",
 }
+# Every person's task a failure can have (runner.error_codes: NextType.person_task).
 FAILED_FOR_A_PERSON = {
-    NextType.CHECK_ORDER: TaskKind.CHECK_ORDER, NextType.ALERT_MAINTAINERS: TaskKind.DRIFT,
+    NextType.CHECK_ORDER: TaskKind.CHECK_ORDER, NextType.REVIEW_ORDER: TaskKind.REVIEW_ORDER,
+    NextType.ALERT_MAINTAINERS: TaskKind.DRIFT,
     NextType.ALERT_CONSOLE_DOWN: TaskKind.CONSOLE_DOWN,
     NextType.FIX_CONFIGURATION: TaskKind.CONFIGURATION, NextType.FIX_TICKET: TaskKind.FIX_TICKET,
 }

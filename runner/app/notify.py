@@ -1,5 +1,7 @@
-"""Tell the people in the loop: one POST to a webhook when a run starts waiting for a person,
-or fails as drift or as a console down after every retry.
+"""Tell the people in the loop: one POST to a webhook when a run starts waiting for a person:
+paused for an answer, or failed with a person's task as its next action (drift, a console down
+after every retry, an order to check or review, the configuration or the ticket to fix: the
+catalogue's ``NextType.person_task``, the same runs the inbox shows).
 
 Slack-compatible JSON (``{"text": ...}``) with a link to the run's page in the console. Sent
 from a thread of its own with a few retries and growing pauses, so a slow or dead webhook never
@@ -46,11 +48,20 @@ def notice_for(result: RunResult, base_url: str) -> Notice | None:
         return Notice((str(result.run_id), "needs_input", getattr(action, "expires_at", "") or
                        str(getattr(action, "input", ""))),
                       f"A person is needed on {where}: {action.summary} {link}")
-    if result.status == "failed" and kind in ALERTING:
+    if result.status == "failed" and kind is not None and NextType(kind).person_task:
         code = (result.error or {}).get("code", "")
+        what = ALERTING.get(NextType(kind)) or f"a person must act ({kind})"
         return Notice((str(result.run_id), "failed", str(code)),
-                      f"Run failed on {where}: {ALERTING[NextType(kind)]} [{code}]. {link}")
+                      f"Run failed on {where}: {what} [{code}]. {link}")
     return None
+
+
+def queue_notice(run_id: str, ticket: str, waited_minutes: int, base_url: str) -> Notice:
+    """A run queued for the workers that none has taken: nobody consumes the queue."""
+    link = f"{base_url.rstrip('/')}/console/runs/{run_id}"
+    return Notice((run_id, "queued", "not_consumed"),
+                  f"Ticket {ticket} has been queued for {waited_minutes} minutes and no worker "
+                  f"has taken it: check that `certrunner worker` runs. {link}")
 
 
 class Notifier:
@@ -83,7 +94,12 @@ class Notifier:
         if not self.url:
             return
         notice = notice_for(result, self.base_url)
-        if notice is None:
+        if notice is not None:
+            self.send_once(notice)
+
+    def send_once(self, notice: Notice) -> None:
+        """Queue ``notice`` unless this process sent it already (one notice per wait)."""
+        if not self.url:
             return
         with self._lock:
             if notice.key in self._sent:

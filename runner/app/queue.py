@@ -18,11 +18,16 @@ from celery import Celery
 from celery.schedules import crontab
 
 BROKER_VAR = "CERTRUNNER_BROKER"
-# How long a delivered, unacknowledged task is kept from other workers; also how long a run
-# stays claimed by the queue before the sweep may enqueue it again. Longer than a run's
-# longest drive (a few minutes), shorter than anyone would wait for a lost one.
+# How long a delivered, unacknowledged task is kept from other workers: longer than a run's
+# longest drive (a few minutes). It is the broker's business only: the store, not the broker,
+# says when a run is lost (the claim below, the lease of a running one).
 VISIBILITY_TIMEOUT = timedelta(seconds=float(os.environ.get("CERTRUNNER_VISIBILITY_TIMEOUT",
                                                             "600")))
+# How long a run stays claimed by the queue before the sweep sends it again: the time a task
+# may sit in the broker unstarted. A broker that lost its queue (a Redis restart without
+# persistence) costs this much plus one sweep; a backlog longer than this gets a duplicate
+# task per run, which finds the run held or done and does nothing.
+REQUEUE_AFTER = timedelta(seconds=float(os.environ.get("CERTRUNNER_REQUEUE_SECONDS", "120")))
 SWEEP_EVERY = timedelta(seconds=float(os.environ.get("CERTRUNNER_SWEEP_SECONDS", "60")))
 NIGHTLY_HOUR_UTC = int(os.environ.get("CERTRUNNER_SELECTOR_CHECK_HOUR", "2"))
 
@@ -49,12 +54,20 @@ celery.conf.update(
 )
 
 
+_requeue_after = REQUEUE_AFTER
+
+
 def use_broker(url: str | None, *, queue: str | None = None,
-               visibility_timeout: timedelta | None = None) -> Celery:
-    """The app, pointed at ``url`` (else ``CERTRUNNER_BROKER``, else local Redis); ``queue``
-    and ``visibility_timeout`` override the environment's for this process."""
-    if url:
+               visibility_timeout: timedelta | None = None,
+               requeue_after: timedelta | None = None) -> Celery:
+    """The app, pointed at ``url`` (else ``CERTRUNNER_BROKER``, else local Redis); ``queue``,
+    ``visibility_timeout`` and ``requeue_after`` override the environment's for this process."""
+    global _requeue_after
+    if url and url != celery.conf.broker_url:
         celery.conf.broker_url = url
+        _forget_connections()
+    if requeue_after is not None:
+        _requeue_after = requeue_after
     if queue:
         celery.conf.task_default_queue = queue
     if visibility_timeout is not None:
@@ -62,6 +75,17 @@ def use_broker(url: str | None, *, queue: str | None = None,
             **celery.conf.broker_transport_options,
             "visibility_timeout": visibility_timeout.total_seconds()}
     return celery
+
+
+def _forget_connections() -> None:
+    """Drop the connections and producers made for the previous broker: Celery keeps them
+    for the app's life and would go on sending there (what it does itself after a fork)."""
+    if celery._pool is not None:
+        celery._pool.force_close_all()
+    celery._pool = None
+    amqp = celery.__dict__.get("amqp")
+    if amqp is not None:
+        amqp._producer_pool = None
 
 
 def send_advance(run_id: str, owner: str, task_id: str) -> bool:
@@ -78,6 +102,8 @@ def send_advance(run_id: str, owner: str, task_id: str) -> bool:
 
 
 def claim_ttl() -> timedelta:
-    """How long a run stays claimed by the queue: the broker's visibility timeout, so the
-    store makes a run due again when the broker would hand its task to another worker."""
-    return timedelta(seconds=float(celery.conf.broker_transport_options["visibility_timeout"]))
+    """How long a run stays claimed by the queue (``CERTRUNNER_REQUEUE_SECONDS``): a task not
+    started by then is taken for lost, and the next sweep sends the run again. Independent of
+    the visibility timeout: a started task gives the claim back at once and drives under the
+    run's lease (``runner.engine.leases``)."""
+    return _requeue_after

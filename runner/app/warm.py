@@ -174,14 +174,13 @@ class RunService:
         """Queue every due or orphaned run not already being worked on here (to the workers,
         when this host is a front for them)."""
         if self.options.hand_off:
-            from runner.app.queue import claim_ttl, send_advance
+            from runner.app.handoff import send_claimed
+            from runner.app.queue import claim_ttl
+            from runner.app.queue_watch import report_stale
             from runner.store.claims import claim_due_runs
 
-            claims = claim_due_runs(self.store, claim_ttl())
-            for claim in claims:
-                if not send_advance(claim.run_id, claim.owner, claim.token):
-                    self.store.release_lease(claim.run_id, claim.owner)
-            return len(claims)
+            report_stale(self.store, self.app.clock.now(), self.notifier)
+            return send_claimed(self.store, claim_due_runs(self.store, claim_ttl()))
         now = self.app.clock.now()
         queued = 0
         with self._lock:

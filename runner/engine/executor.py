@@ -11,17 +11,20 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping
-from datetime import timedelta
+from contextlib import nullcontext
+from datetime import datetime
 from typing import Any
 
 import structlog
 
-from runner.actions import ActionSpec
+from runner.actions import NOT_CLICKED, ActionSpec
 from runner.clock import Clock
 from runner.config import Config
 from runner.engine import dry_run, texts
 from runner.engine.artifacts import failure_artifacts
 from runner.engine.lazy_session import SessionFactory, SessionHolder
+from runner.engine.leases import LEASE, keeper_for
+from runner.engine.outage import wait_for_store
 from runner.engine.result import RunResult, result_of
 from runner.engine.steps import End, Jump, Pause, StepContext, run_step
 from runner.engine.steps.done import already_done
@@ -30,9 +33,8 @@ from runner.language.expressions import truthy
 from runner.language.model import Flow, Step
 from runner.logs import get_logger
 from runner.observability import hooks as observe
-from runner.store.runs import Run, RunStatus, RunStore, default_owner
+from runner.store.runs import Run, RunStatus, RunStore, StoreUnavailable, default_owner
 
-LEASE = timedelta(minutes=15)
 CONSOLE_FAILURES = "console_failures"  # in the run's context: console failures in a row
 Progress = Callable[[str], None]
 # Turns a browser library's error into the runner's (runner.browser.errors.browser_error); the
@@ -85,29 +87,72 @@ class Executor:
         if run.status in (RunStatus.SUCCEEDED, RunStatus.DENIED, RunStatus.ABANDONED):
             return self.result(run)
         run.inputs = {**run.inputs, **given}
-        return self._drive(run, flow, dict(secret_inputs or {}), dry_run=False)
+        return self._drive(run, flow, dict(secret_inputs or {}), dry_run=False, given=given)
 
     # the loop
 
-    def _drive(self, run: Run, flow: Flow, secrets: dict[str, Any], *, dry_run: bool) -> RunResult:
+    def _drive(self, run: Run, flow: Flow, secrets: dict[str, Any], *, dry_run: bool,
+               given: dict[str, Any] | None = None) -> RunResult:
         if not self.store.acquire_lease(run.run_id, self.owner, LEASE):
-            result = self.result(run)
-            result.next_action = texts.other_process(run.run_id)
-            result.customer_message = texts.customer_in_progress(run.inputs.get("domain"))
-            return result
+            return self._elsewhere(run)
         structlog.contextvars.bind_contextvars(run_id=run.run_id, ticket=run.ticket,
                                                flow=flow.name)
         holder = SessionHolder(self.session_factory, self.config.artifacts / run.run_id)
+        keeper = keeper_for(self.store)
         paused = False
+        driven: Run | None = run
         try:
-            with observe.drive(run, flow, self.store):  # a span per drive, never across a wait
-                self._loop(run, flow, secrets, holder, dry_run)
-            paused = run.status in (RunStatus.WAITING, RunStatus.NEEDS_INPUT)
+            with keeper.holding(run.run_id, self.owner) if keeper else nullcontext():
+                driven = self._through_outages(run, flow, secrets, holder, dry_run, given or {})
+            paused = driven is not None and driven.status in (RunStatus.WAITING,
+                                                              RunStatus.NEEDS_INPUT)
         finally:
             holder.close(keep_cookies=paused)
-            self.store.release_lease(run.run_id, self.owner)
+            self._give_back(run.run_id)
             structlog.contextvars.unbind_contextvars("run_id", "ticket", "flow", "step")
-        return self.result(run)
+        return self.result(driven) if driven is not None else self._elsewhere(run)
+
+    def _through_outages(self, run: Run, flow: Flow, secrets: dict[str, Any],
+                         holder: SessionHolder, dry_run: bool,
+                         given: dict[str, Any]) -> Run | None:
+        """Drive the run; a store that stops answering is waited for (``runner.engine
+        .outage``) and the drive goes on from the run's last saved step. None when another
+        process took the run over meanwhile; ``StoreUnavailable`` once patience runs out."""
+        began = self.store.clock.now()  # the clock the store stamps updated_at with
+        while True:
+            try:
+                with observe.drive(run, flow, self.store):  # a span per drive, never across a wait
+                    self._loop(run, flow, secrets, holder, dry_run)
+                return run
+            except StoreUnavailable as exc:
+                self.log.warning("store_unavailable", error=str(exc), step=run.current_step)
+                if not wait_for_store(self.store):
+                    raise
+            saved = self.store.get_run(run.run_id)
+            if saved is None or not self.store.acquire_lease(run.run_id, self.owner, LEASE):
+                self.log.warning("run_taken_over_during_outage")
+                return None
+            if _stopped_meanwhile(saved, began):
+                return saved
+            saved.inputs = {**saved.inputs, **given}
+            run = saved
+
+    def _give_back(self, run_id: str) -> None:
+        """Release the lease; if the store is down, as soon as it answers (never left to
+        expire while this process, alive, no longer drives the run)."""
+        try:
+            self.store.release_lease(run_id, self.owner)
+        except StoreUnavailable:
+            keeper = keeper_for(self.store)
+            if keeper is None:
+                raise
+            keeper.let_go(run_id, self.owner)
+
+    def _elsewhere(self, run: Run) -> RunResult:
+        result = self.result(run)
+        result.next_action = texts.other_process(run.run_id)
+        result.customer_message = texts.customer_in_progress(run.inputs.get("domain"))
+        return result
 
     def _loop(self, run: Run, flow: Flow, secrets: dict[str, Any], holder: SessionHolder,
               dry_run: bool) -> None:
@@ -117,7 +162,9 @@ class Executor:
                              f"{flow.name} no longer has; restore the flow or start a new run",
                              code=ErrorCode.FLOW_CHANGED, step=run.current_step)
         start = ids.index(run.current_step) if run.current_step else 0
+        # A run going on has no outcome yet (a resumed failure's code is history, in its events)
         run.status, run.error, run.next_action, run.message = RunStatus.RUNNING, None, None, None
+        run.outcome = None
         run.current_step = ids[start] if ids else None
         self.store.save_run(run, owner=self.owner)  # once per drive: "running" while it runs
         index: int | None = start
@@ -178,6 +225,8 @@ class Executor:
             self._record(run, step, "denied" if end.status is RunStatus.DENIED else "ended",
                          _ms(started), index, total, detail=end.outcome)
             return None
+        except StoreUnavailable:  # not the run's failure: the drive waits for the store
+            raise
         except Exception as exc:  # noqa: BLE001 - every failure is recorded; see _as_error
             error = self._as_error(exc, sc)
             self._fail(sc, error, started, index, total)
@@ -246,8 +295,11 @@ class Executor:
                 total: int, detail: str = "", error: RunnerError | None = None) -> None:
         """One event per step: in the store (run row, event and lease renewal in one write
         transaction, with the drive's trace id), in the log, in the metrics and the step's
-        span, and a progress line."""
-        data = {"detail": detail} if detail else {}
+        span, and a progress line. A side-effect step that failed before its click says
+        ``not_clicked`` (the evidence that resuming it needs no person)."""
+        data: dict[str, Any] = {"detail": detail} if detail else {}
+        if error is not None and error.context.get(NOT_CLICKED):
+            data[NOT_CLICKED] = True
         self.store.record_step(run, step.id, step.kind.value, status, owner=self.owner,
                                lease=LEASE, duration_ms=duration_ms,
                                data={**data, **observe.event_ids()})
@@ -259,6 +311,15 @@ class Executor:
 
     def result(self, run: Run) -> RunResult:
         return result_of(run, self.store.events(run.run_id))
+
+
+def _stopped_meanwhile(saved: Run, began: datetime) -> bool:
+    """The run as saved ended or paused since the drive began: the drive's last write landed
+    though its answer was lost in the outage (or a person abandoned the run), so there is
+    nothing more to drive."""
+    if saved.status in (RunStatus.SUCCEEDED, RunStatus.DENIED, RunStatus.ABANDONED):
+        return True
+    return saved.status is not RunStatus.RUNNING and saved.updated_at >= began
 
 
 def _ms(started: float) -> int:

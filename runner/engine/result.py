@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from runner.engine import texts
 from runner.engine.next_action import Command, NextAction
-from runner.error_codes import ExitCode, exit_code
+from runner.error_codes import PAUSED, ExitCode, exit_code
 
 if TYPE_CHECKING:
     from runner.store.runs import Event, Run
@@ -122,8 +122,12 @@ def result_of(run: Run, events: Iterable[Event], now: datetime | None = None) ->
     artifact = getattr(action, "artifact", None)
     if artifact:
         artifacts.append(artifact)
+    if str(run.status) == "abandoned":
+        # Whatever the customer was last told, the run will do nothing more now.
+        message = texts.customer_abandoned(run.inputs.get("domain"))
     return RunResult(
         run_id=run.run_id, ticket=run.ticket, flow=run.flow, status=str(run.status),
-        outcome=run.outcome, customer_message=message, next_action=action,
+        outcome=None if str(run.status) in PAUSED else run.outcome,  # null while paused
+        customer_message=message, next_action=action,
         outputs=run.context.get("steps", {}), steps=list(last.values()), error=run.error,
         artifacts=artifacts, queued_at=run.queued_at.isoformat() if run.queued_at else None)

@@ -8,9 +8,14 @@ the run that holds the order's ledger row:
 
 - the row is confirmed: the effect is done; nothing is clicked, whoever asks;
 - another run's attempt is open and that run is alive: it may be mid-click, so this run waits;
-- an attempt whose fate is unknown (its process died between click and confirmation, ours or
-  another run's) is never clicked again blindly: the console is read; if it does not show the
-  effect, a person decides.
+- an attempt whose fate is unknown (its process died between intent and confirmation, ours or
+  another run's) is never clicked again blindly: the console is read; a console that can tell
+  (the Transaction page shows the refund or not) settles it, and only where the console cannot
+  tell (GeoTrust keeps no trace of an access request) a person decides.
+
+The intent is written only when the console has been read and the click is next: a page that
+fails before it (a renamed button, a console down) leaves no attempt, and a click the page
+never made is recorded as abandoned with ``not_clicked`` evidence; neither asks anyone.
 
 Checks that may stop a click (the refund window) run after both witnesses, right before it:
 a refund that happened is reported as done even when the window has closed since.
@@ -20,6 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 from runner.actions import ALREADY_DONE, NOT_CLICKED, ActionSpec
@@ -34,6 +40,7 @@ CONFIRM_DONE = "done"    # a person checked the console: the effect happened
 # (another run finished its attempt meanwhile); past that it asks a person, never clicks.
 REREADS = 3
 CONFIRM_RETRY = "retry"  # a person checked the console: it did not happen, try again
+SETTLE_AFTER = timedelta(seconds=30)  # the shipped navigation timeout
 
 
 @dataclass
@@ -56,6 +63,18 @@ class BusyElsewhere(Exception):
     order_key: str
     run_id: str
     ticket: str
+
+
+@dataclass
+class Unsettled(Exception):
+    """An unfinished attempt the console does not show, too recent to be sure no answer to it
+    is still on its way: look again at ``settles_at`` (no person needed)."""
+
+    action: str
+    order_key: str
+    run_id: str
+    ticket: str
+    settles_at: datetime
 
 
 class LazyArgs(Mapping[str, Any]):
@@ -100,27 +119,44 @@ class LedgerGuard:
     """Runs one side-effecting action at most once per (action, order), across runs."""
 
     def __init__(self, store: RunStore, actions: Mapping[str, ActionSpec],
-                 call: Callable[[ActionSpec, dict[str, Any]], Any]) -> None:
+                 call: Callable[[ActionSpec, dict[str, Any]], Any],
+                 settle_after: timedelta = SETTLE_AFTER,
+                 now: Callable[[], datetime] | None = None) -> None:
         self.store = store
         self.ledger = store.ledger
         self.actions = actions
         self.call = call  # runs an action in the run's browser session (with read retries)
+        # How long after an attempt's intent an answer to its click may still arrive (the
+        # runner's own wait for a page: browser.navigation_timeout_ms).
+        self.settle_after = settle_after
+        self.now = now or store.clock.now  # the runner's clock (tests may set it)
 
     def run(self, spec: ActionSpec, args: Mapping[str, Any], *, ticket: str, run_id: str,
             order_key: str, confirmation: str | None = None,
             before_click: Callable[[], None] | None = None) -> dict[str, Any]:
         """The action's outputs; ``already_done`` is True when it was done before this run.
 
-        ``before_click`` runs only when nothing shows the effect and this run is about to
-        click; whatever it raises leaves this run's fresh claim abandoned (nothing clicked).
+        The intent is written only once the console has been read and shows the control due
+        (the probe reads the page the click happens on), right before the click: a page that
+        fails before that (drift, a console down) leaves no attempt behind, so resuming needs
+        no person. ``before_click`` runs only when nothing shows the effect and this run is
+        about to click; whatever it raises leaves this run's fresh claim abandoned.
         """
         attempt = Attempt(spec, args, order_key, run_id, ticket)
         for _ in range(REREADS):
+            known = self.ledger.get(spec.name, order_key)
+            if known is not None and known.status is LedgerStatus.CONFIRMED:
+                return self._recorded(known, run_id)
+            try:
+                visible, shown = self._probe(spec, args)
+            except RunnerError as exc:
+                # Nothing written, nothing clicked: a resume starts afresh, asking nobody.
+                exc.with_context(**{NOT_CLICKED: True})
+                raise
             claim = self.ledger.begin(spec.name, order_key, run_id=run_id, ticket=ticket)
             entry = claim.entry
             if entry.status is LedgerStatus.CONFIRMED:
                 return self._recorded(entry, run_id)
-            visible, shown = self._probe(spec, args)
             if visible:
                 return self._seen(attempt, entry, shown, claim.created)
             if claim.created:
@@ -132,26 +168,40 @@ class LedgerGuard:
             # console. Only a row that is still the one read is an attempt nobody finished.
             if _same_attempt(self.ledger.get(spec.name, order_key), entry):
                 break
-        return self._unfinished(attempt, entry, shown, confirmation, before_click)
+        return self._unfinished(attempt, entry, visible, shown, confirmation, before_click)
 
-    def _unfinished(self, attempt: Attempt, entry: LedgerEntry, shown: dict[str, Any],
-                    confirmation: str | None,
+    def _unfinished(self, attempt: Attempt, entry: LedgerEntry, visible: bool | None,
+                    shown: dict[str, Any], confirmation: str | None,
                     before_click: Callable[[], None] | None) -> dict[str, Any]:
-        """An attempt that no working run holds and the console does not show: a person says
-        whether it happened (``confirmation``), or is asked."""
-        spec, order_key, run_id, ticket = (attempt.spec, attempt.order_key, attempt.run_id,
-                                           attempt.ticket)
-        # An attempt nobody confirmed, by a run that is not working now (ours after a crash,
-        # or another's that died or failed): it may or may not have clicked.
+        """An attempt that no working run holds and the console does not show.
+
+        A console that can tell (``done_if``: the Transaction page shows a refund or not)
+        settles it: the effect is not there, so the attempt never took, and it is made again
+        once any answer to it would have arrived (``settle_after``). Only a console that cannot
+        tell (GeoTrust keeps no trace of an access request) makes a person say whether it
+        happened (``confirmation``), or asks.
+        """
+        spec, order_key = attempt.spec, attempt.order_key
         if confirmation == CONFIRM_DONE:
             return self._seen(attempt, entry, shown, False, source="confirmed_by_person")
+        if visible is False and confirmation != CONFIRM_RETRY:
+            settles_at = entry.attempted_at + self.settle_after
+            if self.now() < settles_at:
+                raise Unsettled(spec.name, order_key, entry.run_id, entry.ticket, settles_at)
+            return self._again(attempt, entry, before_click, source="console_settled")
         if confirmation == CONFIRM_RETRY:
-            if entry.run_id != run_id and not self.ledger.take_over(entry, run_id=run_id,
-                                                                    ticket=ticket):
-                raise BusyElsewhere(spec.name, order_key, entry.run_id, entry.ticket)
-            return self._click(attempt, before_click)
+            return self._again(attempt, entry, before_click, source="person_said_retry")
         raise NeedsConfirmation(spec.name, order_key, entry.attempted_at.isoformat(),
                                 shown or None, entry.run_id, entry.ticket)
+
+    def _again(self, attempt: Attempt, entry: LedgerEntry,
+               before_click: Callable[[], None] | None, source: str) -> dict[str, Any]:
+        """Make an unfinished attempt this run's (one taker, with a fresh time) and click."""
+        taken = self.ledger.take_over(entry, run_id=attempt.run_id, ticket=attempt.ticket,
+                                      evidence={"previous": _previous(entry), "source": source})
+        if taken is None:
+            raise BusyElsewhere(attempt.spec.name, attempt.order_key, entry.run_id, entry.ticket)
+        return self._click(attempt, before_click)
 
     def _probe(self, spec: ActionSpec,
                args: Mapping[str, Any]) -> tuple[bool | None, dict[str, Any]]:
@@ -225,6 +275,12 @@ class LedgerGuard:
     def _outputs_from_probe(spec: ActionSpec, shown: dict[str, Any]) -> dict[str, Any]:
         """The action's outputs, filled from what the console showed (same field names)."""
         return {name: shown.get(name) for name in spec.outputs}
+
+
+def _previous(entry: LedgerEntry) -> dict[str, Any]:
+    """What the ledger knew of an attempt another one replaces."""
+    return {"run_id": entry.run_id, "ticket": entry.ticket,
+            "attempted_at": entry.attempted_at.isoformat(), **entry.evidence}
 
 
 def _same_attempt(latest: LedgerEntry | None, read: LedgerEntry) -> bool:

@@ -9,7 +9,7 @@ never a step, a run id, an error code or a traceback.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from runner.engine.next_action import (
@@ -117,6 +117,22 @@ def wait_for_other_run(run_id: str, other_run: str, other_ticket: str, action: s
         command=Command(Verb.RESUME, run_id=run_id))
 
 
+def wait_to_settle(run_id: str, attempt_run: str, attempt_ticket: str, action: str,
+                   order: str, settles_at: datetime) -> Wait:
+    """An interrupted attempt the console does not show, too recent to be sure: no person is
+    needed, the run looks again once any answer to it would have come."""
+    whose = "this run" if attempt_run == run_id else f"run {attempt_run} (ticket {attempt_ticket})"
+    return Wait(
+        type=NextType.WAIT, other_run=attempt_run, next_check_at=settles_at.isoformat(),
+        deadline=settles_at.isoformat(),
+        waiting_for=f"the interrupted attempt of {action} on {order} by {whose} to settle",
+        summary=f"an attempt of {action} on {order} by {whose} was interrupted moments ago and "
+                "the console does not show its effect yet: resume this run after "
+                f"{settles_at.isoformat()} (`certrunner resume --due` does); if the console "
+                "still shows nothing, it is made again, with no question to anyone",
+        command=Command(Verb.RESUME, run_id=run_id))
+
+
 def confirm_side_effect(run_id: str, step_id: str, action: str, order: str, attempted_at: str,
                         console_showed: dict[str, Any] | None, retry: str,
                         done: str, attempted_by: str = "") -> ConfirmSideEffect:
@@ -132,11 +148,23 @@ def confirm_side_effect(run_id: str, step_id: str, action: str, order: str, atte
         command=Command(Verb.RESUME, run_id=run_id, inputs={name: f"<{retry}|{done}>"}))
 
 
+def review_order(error: RunnerError) -> NextAction:
+    """A flow's own stop on an order that failed a check: a person looks before anyone tells
+    the customer more; the run itself does not go on (nothing was changed)."""
+    return NextAction(
+        type=NextType.REVIEW_ORDER,
+        summary=f"{error.code.meaning}: a person checks the order on the consoles (error.message "
+                "has what was found) and answers the customer; this run stops here and "
+                "changed nothing",
+        command=None)
+
+
 _FAILURE_SUMMARY = {
     Kind.CONSOLE: "a console is down or slow: resume this run later",
     Kind.DRIFT: "a vendor page changed (or the runner failed): run verify-selectors and tell "
                 "the maintainers; resume once the page objects are fixed",
-    Kind.BUSINESS: "tell the customer (customer_message; detail in error.message)",
+    Kind.BUSINESS: "tell the customer (customer_message; detail in error.message); the run "
+                   "stops here",
     Kind.INPUT: "fix the ticket's data, then resume this run with the corrected input "
                 "(e.g. --input domain=...)",
 }
@@ -150,20 +178,27 @@ _CONFIGURATION_SUMMARY = ("the runner's configuration or environment is wrong (e
 
 
 def failure(run_id: str, error: RunnerError) -> NextAction:
-    """What to do about a failed run; its type comes from the error code's catalogue entry."""
-    if error.code is ErrorCode.ANSWER_TRIES_EXHAUSTED:
+    """What to do about a failed run: always the type the error code's catalogue entry names
+    (runner.error_codes), so kind, next action and exit code cannot disagree. A type that
+    does not let the run go on has no command."""
+    kind = error.code.next_type
+    if kind is NextType.CHECK_ORDER:
         return check_order(run_id, str(error.context.get("input", "the answer")),
                            int(error.context.get("rejected", 0)))
-    if error.code.next_type is NextType.FIX_CONFIGURATION:
-        return NextAction(type=NextType.FIX_CONFIGURATION, summary=_CONFIGURATION_SUMMARY,
+    if kind is NextType.REVIEW_ORDER:
+        return review_order(error)
+    if kind is NextType.FIX_CONFIGURATION:
+        return NextAction(type=kind, summary=_CONFIGURATION_SUMMARY,
                           command=Command(Verb.RESUME, run_id=run_id))
+    if not kind.goes_on:
+        return NextAction(type=kind, summary=_FAILURE_SUMMARY[error.kind], command=None)
     if error.kind is Kind.INPUT and error.code not in _DOMAIN_CODES:
-        return NextAction(type=error.code.next_type,
+        return NextAction(type=kind,
                           summary=f"{error.code.meaning}: see error.message for what to fix, "
                                   "then resume this run",
                           command=Command(Verb.RESUME, run_id=run_id))
     inputs = {"domain": "<CORRECTED_DOMAIN>"} if error.kind is Kind.INPUT else {}
-    return NextAction(type=error.code.next_type, summary=_FAILURE_SUMMARY[error.kind],
+    return NextAction(type=kind, summary=_FAILURE_SUMMARY[error.kind],
                       command=Command(Verb.RESUME, run_id=run_id, inputs=inputs))
 
 
@@ -182,8 +217,21 @@ def queued(run_id: str, since: datetime, now: datetime) -> NextAction:
     waited = "less than a minute" if minutes == 0 else f"{minutes} minute(s)"
     return NextAction(
         type=NextType.WAIT_FOR_OTHER_PROCESS,
-        summary=f"queued {waited} ago (at {since.isoformat()}), no worker has taken it yet; "
-                "a running `certrunner worker` picks it up (check the workers if this grows)",
+        summary=f"queued, waiting for a worker: queued {waited} ago (at {since.isoformat()}), "
+                "no worker has taken it yet; a running `certrunner worker` picks it up, and "
+                "the sweep (`certrunner beat`) sends it again if the broker lost it (check the "
+                "workers if this grows)",
+        command=Command(Verb.STATUS, run_id=run_id))
+
+
+def broker_down(run_id: str, sweep_every: timedelta) -> NextAction:
+    """Enqueued while the broker could not be reached: the run is kept, and sent later."""
+    return NextAction(
+        type=NextType.WAIT_FOR_OTHER_PROCESS,
+        summary="queued, waiting for a worker: the broker could not be reached, so no task was "
+                "sent yet; the run is kept in the store and the sweep (`certrunner beat`) sends "
+                "it at its first round once the broker is back (a round every "
+                f"{int(sweep_every.total_seconds())} s); nothing to do but check the broker",
         command=Command(Verb.STATUS, run_id=run_id))
 
 
@@ -215,6 +263,13 @@ def would_ask(step_id: str, name: str, prompt: str) -> WouldAsk:
 
 
 # customer messages
+#
+# Each says only what is certain when it is shown: what happened, what did not, and what the
+# customer may do. A sentence that promises something of "our team" appears only where the
+# run's next action is a person's task (``NextType.person_task``: the run waits in the people's
+# inbox); none says anyone "has been told": nothing here knows that a notification went out.
+# tests/unit/test_customer_texts.py holds every outcome's text to these rules.
+
 
 def customer_finished(domain: str | None) -> str:
     """For a flow that ended without a message of its own."""
@@ -222,60 +277,72 @@ def customer_finished(domain: str | None) -> str:
 
 
 def customer_dry_run(domain: str | None) -> str:
-    return f"We have checked {_certificate(domain)}; nothing has been changed yet."
+    return f"We have checked {_certificate(domain)}; nothing has been changed."
 
 
 def customer_in_progress(domain: str | None) -> str:
+    """A run being worked on, or paused for a person of our team (the captcha, a check)."""
     return (f"We are working on your request about {_certificate(domain)}; "
             "you do not need to do anything right now.")
 
 
 def customer_abandoned(domain: str | None) -> str:
-    """A run a support agent gave up for good (the customer withdrew, or a duplicate)."""
+    """A run a support agent gave up for good (the customer withdrew, or a duplicate): it
+    promises nothing, whatever the customer was told before."""
     return (f"We have closed your request about {_certificate(domain)}; nothing more will be "
             "done on it. Reply to this ticket if you still need help.")
 
 
 def customer_waiting(domain: str | None, deadline: datetime) -> str:
     """A wait step without a message of its own."""
-    return (f"Your request about {_certificate(domain)} is in progress. We are waiting for the "
-            f"next step to complete and will update you by {long_date(deadline)}.")
+    return (f"Your request about {_certificate(domain)} is waiting for its next step, which is "
+            f"checked again from time to time until {long_date(deadline)}.")
 
 
 _CUSTOMER_BY_CODE = {
-    ErrorCode.DOMAIN_NOT_FOUND: "We could not find an order for {domain}. Please check the "
-                                "domain name exactly as it was ordered and reply with it.",
-    ErrorCode.DOMAIN_AMBIGUOUS: "We found more than one order for {domain}. Please reply with "
-                                "the order number you mean.",
+    ErrorCode.DOMAIN_NOT_FOUND: "We could not find an order for {domain}, so nothing has been "
+                                "changed. Please check the domain name exactly as it was "
+                                "ordered and reply with it.",
+    ErrorCode.DOMAIN_AMBIGUOUS: "We found more than one order for {domain}, so nothing has been "
+                                "changed. Please reply with the order number you mean.",
     ErrorCode.REFUND_NOT_ALLOWED: "We cannot refund the order for {domain} in its current "
-                                  "state. Please reply if you think this is wrong, and we will "
-                                  "look into it.",
+                                  "state. Please reply to this ticket if you think this is "
+                                  "wrong.",
     ErrorCode.CUSTOMER_DID_NOT_CANCEL: "We did not see {certificate} cancelled in your GeoTrust "
                                        "user portal by {deadline}, so we have stopped waiting "
                                        "and no refund has been made. If you still want to "
-                                       "cancel, reply to this ticket and we will send a new link.",
+                                       "cancel it, please reply to this ticket.",
     ErrorCode.ANSWER_TRIES_EXHAUSTED: "We need to check a detail of {certificate} with the "
-                                      "certificate provider; a member of our team will look "
-                                      "into it and update you. You do not need to do anything "
-                                      "right now.",
+                                      "certificate provider before we can go on; a member of "
+                                      "our team will look into it. You do not need to do "
+                                      "anything right now.",
     ErrorCode.WAIT_DEADLINE_PASSED: "What we were waiting for on your request about "
                                     "{certificate} did not happen by {deadline}, so we have "
-                                    "stopped. Reply to this ticket if you would like us to try "
-                                    "again.",
+                                    "stopped waiting. Reply to this ticket if you still need "
+                                    "this done.",
 }
-CUSTOMER_CONSOLE_DOWN = ("The certificate provider's systems have not been responding for a "
-                         "while. Our team has been told and will update you; you do not need "
-                         "to do anything.")
+# Console failures a command meets before (or instead of) working on the run: nothing is
+# scheduled for them, so the console kind's "another attempt is scheduled" would not be true.
+_NOT_NOW = ("We could not get on with your request about {certificate} just now. You do not "
+            "need to do anything right now.")
+_CUSTOMER_BY_CODE.update({code: _NOT_NOW for code in (
+    ErrorCode.SERVICE_STOPPING, ErrorCode.STORE_LOCKED, ErrorCode.RUN_IN_PROGRESS,
+    ErrorCode.LEASE_LOST)})
+# After the last automatic retry (alert_console_down, a person's task): nobody tries again
+# until a person resumes the run.
+CUSTOMER_CONSOLE_DOWN = ("The certificate provider's systems have not responded to repeated "
+                         "attempts, so your request is on hold until a member of our team "
+                         "picks it up again. You do not need to do anything right now.")
 _CUSTOMER_BY_KIND = {
-    Kind.CONSOLE: "The certificate provider's systems are not responding right now. We will try "
-                  "again shortly; you do not need to do anything.",
+    Kind.CONSOLE: "The certificate provider's systems are not responding right now; another "
+                  "attempt is scheduled. You do not need to do anything right now.",
     Kind.DRIFT: "We ran into a technical problem while handling your request about "
-                "{certificate}. Our team has been told and will update you; you do not need to "
-                "do anything.",
-    Kind.INPUT: "We need to check some details of your request about {certificate} on our side; "
-                "we will update you soon. You do not need to do anything right now.",
+                "{certificate}, so it is on hold at that point. You do not need to do anything "
+                "right now.",
+    Kind.INPUT: "Some details of your request about {certificate} must be corrected on our "
+                "side before we can go on. You do not need to do anything right now.",
     Kind.BUSINESS: "We cannot complete your request about {certificate}. Please reply to this "
-                   "ticket and we will look into it.",
+                   "ticket if you have questions.",
 }
 
 

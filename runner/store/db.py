@@ -18,7 +18,7 @@ from __future__ import annotations
 import fcntl
 import json
 import sqlite3
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -26,6 +26,7 @@ from typing import Any
 
 from runner.errors import ErrorCode, InputError, RunnerError
 from runner.jsonable import find_secret, to_json
+from runner.store import availability
 from runner.store import opening as store_open
 from runner.store.dialect import (
     POSTGRESQL,
@@ -47,37 +48,88 @@ class StoreError(RunnerError):
         super().__init__(message, code, context)
 
 
+class StoreUnavailable(StoreError):
+    """The store did not answer (its server or the network to it is down): try again later."""
+
+
 class Database:
     """One connection to the store's database, SQLite or PostgreSQL, speaking the store's SQL.
 
     Statements are written once, in SQLite's spelling; ``execute`` hands each to the database
     in its own (``runner.store.dialect``). Rows answer by column name in both. A connection
     belongs to one thread at a time (a worker thread opens its own).
+
+    A connection the server dropped is opened again before the next transaction or statement
+    outside one (``reopen``), never in the middle of a transaction; an error that means the
+    store did not answer is raised as ``StoreUnavailable`` (``runner.store.availability``).
     """
 
-    def __init__(self, raw: Any, dialect: Dialect, where: str) -> None:
+    def __init__(self, raw: Any, dialect: Dialect, where: str,
+                 reopen: Callable[[], Any] | None = None) -> None:
         self.raw = raw
         self.dialect = dialect
         self.where = where  # for messages: a path, or a URL without its password
+        self._reopen = reopen
+        self._in_transaction = False
 
     def execute(self, statement: str, params: Sequence[Any] = ()) -> Any:
         """A cursor (``fetchone``, ``fetchall``, ``rowcount``) over the statement's rows."""
-        return self.raw.execute(self.dialect.sql(statement), tuple(params))
+        if not self._in_transaction:
+            self._ready()
+        return self._run(self.dialect.sql(statement), tuple(params))
 
     @contextmanager
     def transaction(self) -> Iterator[Database]:
         """A write transaction in which a read before a write cannot race another process:
         SQLite locks the file up front; PostgreSQL reads the rows it changes ``FOR UPDATE``."""
-        self.raw.execute(self.dialect.begin)
+        self._ready()
+        self._run(self.dialect.begin)
+        self._in_transaction = True
         try:
             yield self
         except BaseException:
-            self.raw.execute("ROLLBACK")
+            self._in_transaction = False
+            self._rollback()
             raise
-        self.raw.execute("COMMIT")
+        self._in_transaction = False
+        self._run("COMMIT")
 
     def close(self) -> None:
         self.raw.close()
+
+    def _run(self, statement: str, params: tuple[Any, ...] = ()) -> Any:
+        try:
+            return self.raw.execute(statement, params)
+        except Exception as exc:
+            if not availability.transient(exc):
+                raise
+            raise StoreUnavailable(f"the run store at {self.where} did not answer: "
+                                   f"{availability.first_line(exc)}",
+                                   ErrorCode.STORE_UNAVAILABLE, store=self.where) from exc
+
+    def _ready(self) -> None:
+        """Open the connection again if the server or the network dropped it."""
+        if self._reopen is None or not availability.closed(self.raw):
+            return
+        try:
+            self.raw = self._reopen()
+        except Exception as exc:
+            if not availability.transient(exc):
+                raise
+            raise StoreUnavailable(f"the run store at {self.where} cannot be reached: "
+                                   f"{availability.first_line(exc)}",
+                                   ErrorCode.STORE_UNAVAILABLE, store=self.where) from exc
+
+    def _rollback(self) -> None:
+        """Undo the open transaction; on a dropped connection the server has undone it, and the
+        error that interrupted the transaction is the one worth raising."""
+        if availability.closed(self.raw):
+            return
+        try:
+            self.raw.execute("ROLLBACK")
+        except Exception as exc:
+            if not availability.transient(exc):
+                raise
 
 
 def transaction(db: Database) -> AbstractContextManager[Database]:
@@ -119,6 +171,12 @@ def _connect_sqlite(path: Path, busy_timeout: timedelta) -> Database:
     except (sqlite3.Error, OSError) as exc:
         raw.close()
         raise store_open.open_failure(path, exc, busy_timeout) from exc
+    except StoreUnavailable as exc:  # locked while opening: said as opening says it
+        raw.close()
+        cause = exc.__cause__ if isinstance(exc.__cause__, sqlite3.Error) else None
+        if cause is None:
+            raise
+        raise store_open.open_failure(path, cause, busy_timeout) from cause
     except RunnerError:
         raw.close()
         raise
@@ -150,18 +208,15 @@ _PG_VERSION_TABLE = "CREATE TABLE IF NOT EXISTS certrunner_schema (version INTEG
 
 
 def _connect_postgresql(url: str, busy_timeout: timedelta) -> Database:
-    import psycopg
-    from psycopg.rows import dict_row
-
     where = redacted(url)
     try:
-        raw = psycopg.connect(url, autocommit=True, row_factory=dict_row,
-                              connect_timeout=max(1, int(busy_timeout.total_seconds())))
-    except psycopg.OperationalError as exc:
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise StoreError(f"cannot open the run store at {where}: {first}",
+        raw = _open_postgresql(url, busy_timeout)
+    except Exception as exc:
+        if not availability.transient(exc):
+            raise
+        raise StoreError(f"cannot open the run store at {where}: {availability.first_line(exc)}",
                          ErrorCode.STORE_UNREACHABLE, store=where) from None
-    db = Database(raw, POSTGRESQL, where)
+    db = Database(raw, POSTGRESQL, where, reopen=lambda: _open_postgresql(url, busy_timeout))
     with db.transaction():
         raw.execute(_PG_MIGRATION_LOCK)
         raw.execute(_PG_VERSION_TABLE)
@@ -171,6 +226,18 @@ def _connect_postgresql(url: str, busy_timeout: timedelta) -> Database:
             raw.execute("DELETE FROM certrunner_schema")
             raw.execute("INSERT INTO certrunner_schema (version) VALUES (%s)", (SCHEMA_VERSION,))
     return db
+
+
+def _open_postgresql(url: str, busy_timeout: timedelta) -> Any:
+    """A connection with TCP keepalives, so a link that goes silent (no reset, no answer) is
+    found dead in seconds rather than after the kernel's two hours."""
+    import psycopg
+    from psycopg.rows import dict_row
+
+    return psycopg.connect(url, autocommit=True, row_factory=dict_row,
+                           connect_timeout=max(1, int(busy_timeout.total_seconds())),
+                           keepalives=1, keepalives_idle=10, keepalives_interval=5,
+                           keepalives_count=3, tcp_user_timeout=30_000)
 
 
 def _migrate(db: Database, version: int) -> bool:

@@ -78,18 +78,22 @@ class Ledger:
             row = db.execute(f"SELECT * FROM ledger WHERE {_KEY}", (action, order_key)).fetchone()
         return Claim(_entry(row), False)
 
-    def take_over(self, entry: LedgerEntry, *, run_id: str, ticket: str) -> LedgerEntry | None:
-        """Make another run's unconfirmed attempt this run's, if nobody changed it meanwhile.
+    def take_over(self, entry: LedgerEntry, *, run_id: str, ticket: str,
+                  evidence: Mapping[str, Any] | None = None) -> LedgerEntry | None:
+        """Make an unconfirmed attempt this run's, with a fresh time, if nobody changed it
+        meanwhile.
 
-        For an attempt whose run is gone and which a person said never happened: of two runs
-        told so at once, one wins (None for the other), so only one of them clicks.
+        For an attempt whose run is gone (or this run's own, before a crash) and which the
+        console or a person said never happened: of two runs told so at once, one wins (None
+        for the other), so only one of them clicks. ``evidence`` says why it is made again.
         """
         with transaction(self.db) as db:
             changed = db.execute(
-                f"UPDATE ledger SET ticket = ?, run_id = ?, attempted_at = ? WHERE {_KEY} "
-                "AND run_id = ? AND status = ? AND attempted_at = ?",
-                (ticket, run_id, self._now(), entry.action, entry.order_key, entry.run_id,
-                 LedgerStatus.ATTEMPTING.value, ts(entry.attempted_at))).rowcount
+                f"UPDATE ledger SET ticket = ?, run_id = ?, attempted_at = ?, evidence = ? "
+                f"WHERE {_KEY} AND run_id = ? AND status = ? AND attempted_at = ?",
+                (ticket, run_id, self._now(), dumps(dict(evidence or {}), "evidence"),
+                 entry.action, entry.order_key, entry.run_id, LedgerStatus.ATTEMPTING.value,
+                 ts(entry.attempted_at))).rowcount
             row = db.execute(f"SELECT * FROM ledger WHERE {_KEY}",
                              (entry.action, entry.order_key)).fetchone()
         return _entry(row) if changed else None

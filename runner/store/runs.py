@@ -9,10 +9,10 @@ refused, not scrubbed, so a leak is a bug that fails loudly.
 
 The public API, which any other backend keeps: ``create_run``, ``get_run``,
 ``find_runs_by_ticket``, ``list_runs``, ``save_run``, ``record_step``, ``due_runs``,
-``orphaned_runs``, ``acquire_lease``, ``release_lease``, ``lease_alive``, ``append_event``,
-``events``, ``abandon_run``, ``ledger`` and ``snapshots`` (``runner.store.snapshots``). What
-they hand back (``Run``, ``Event``, ``Created``) is in ``runner.store.run_records``, and
-importable from here.
+``orphaned_runs``, ``acquire_lease``, ``renew_lease``, ``release_lease``, ``lease_alive``,
+``ping``, ``append_event``, ``events``, ``abandon_run``, ``ledger`` and ``snapshots``
+(``runner.store.snapshots``). What they hand back (``Run``, ``Event``, ``Created``) is in
+``runner.store.run_records``, and importable from here.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from runner.store.db import (
     SCHEMA_VERSION,
     Database,
     StoreError,
+    StoreUnavailable,
     connect,
     dumps,
     loads,
@@ -45,7 +46,8 @@ from runner.store.snapshots import PageSnapshots
 from runner.store.task_claims import TaskClaims
 
 __all__ = ["SCHEMA_VERSION", "Claim", "Created", "Event", "LedgerEntry", "LedgerStatus", "Run",
-           "RunStatus", "RunStore", "StoreError", "default_owner", "new_run_id"]
+           "RunStatus", "RunStore", "StoreError", "StoreUnavailable", "default_owner",
+           "new_run_id"]
 
 
 _SAVE = ("UPDATE runs SET status = ?, current_step = ?, context = ?, inputs = ?, outcome = ?, "
@@ -265,6 +267,14 @@ class RunStore:
                            "WHERE run_id = ?", (owner, ts(now + ttl), run_id))
         return free
 
+    def renew_lease(self, run_id: str, owner: str, ttl: timedelta) -> bool:
+        """Extend ``owner``'s lease to ``ttl`` from now (a heartbeat); False once it is not
+        theirs (it expired and another took the run, or it was let go)."""
+        expires = ts(self.clock.now() + ttl)
+        with transaction(self.db) as db:
+            return db.execute("UPDATE runs SET lease_expires_at = ? WHERE run_id = ? AND "
+                              "lease_owner = ?", (expires, run_id, owner)).rowcount == 1
+
     def release_lease(self, run_id: str, owner: str) -> bool:
         """Give the run back; False if ``owner`` did not hold it (it expired and was taken)."""
         with transaction(self.db) as db:
@@ -277,6 +287,10 @@ class RunStore:
         row = self.db.execute("SELECT lease_owner, lease_expires_at FROM runs WHERE run_id = ?",
                               (run_id,)).fetchone()
         return row is not None and held(row, self._now())
+
+    def ping(self) -> None:
+        """Raise ``StoreUnavailable`` unless the store answers now (reconnecting if it must)."""
+        self.db.execute("SELECT 1").fetchone()
 
     # events
 

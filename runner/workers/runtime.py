@@ -13,6 +13,7 @@ import threading
 from dataclasses import dataclass
 
 from runner.app.context import AppContext
+from runner.app.notify import Notifier
 from runner.app.pool import AttachedContext
 from runner.browser.launcher import SharedChromium
 from runner.config import Config
@@ -24,8 +25,11 @@ class _Process:
     host_app: AppContext  # owns the built-in sandbox when the config needs one
     config: Config
     chromium: SharedChromium
+    notifier: Notifier  # tells the people in the loop when a drive here leaves a run to them
 
 
+# The console's address for the links in notices (CERTRUNNER_PUBLIC_URL overrides it).
+DEFAULT_PUBLIC_URL = "http://127.0.0.1:8700"
 _state: _Process | None = None
 _local = threading.local()
 _lock = threading.Lock()
@@ -37,7 +41,9 @@ def start(config_path: str | None = None) -> None:
     host = AppContext(config_path)
     config = host.live_config()
     chromium = SharedChromium(headless=config.browser.headless)
-    _state = _Process(host, config, chromium)
+    notifier = Notifier.from_env(DEFAULT_PUBLIC_URL)
+    notifier.start()
+    _state = _Process(host, config, chromium, notifier)
     get_logger().info("worker_started", chromium_pid=chromium.pid)
 
 
@@ -60,6 +66,10 @@ def config() -> Config:
     return _state.config
 
 
+def notifier() -> Notifier | None:
+    return _state.notifier if _state is not None else None
+
+
 def browser_up() -> bool:
     return _state is not None and _state.chromium.process.poll() is None
 
@@ -67,6 +77,7 @@ def browser_up() -> bool:
 def stop() -> None:
     global _state
     if _state is not None:
+        _state.notifier.stop()
         _state.chromium.stop()
         _state.host_app.close()
         _state = None

@@ -15,7 +15,9 @@ from typing import Any
 
 from celery.signals import worker_init, worker_shutdown
 
+from runner.app.handoff import send_claimed
 from runner.app.queue import celery, claim_ttl
+from runner.app.queue_watch import report_stale
 from runner.errors import RunnerError
 from runner.logs import get_logger
 from runner.observability import worker as observed
@@ -66,6 +68,9 @@ def advance(run_id: str, claim: str | None = None) -> dict[str, Any]:
     except RunnerError as exc:  # the run could not start (its flow changed): a person looks
         log.warning("advance_refused", run_id=run_id, code=str(exc.code), error=str(exc))
         return {"run_id": run_id, "driven": False, "error": exc.to_dict()}
+    notifier = runtime.notifier()
+    if notifier is not None:  # a run that now waits for a person: tell them, from here too
+        notifier.after_drive(result)
     return {"run_id": run_id, "driven": True, "status": result.status,
             "outcome": result.outcome}
 
@@ -73,13 +78,15 @@ def advance(run_id: str, claim: str | None = None) -> dict[str, Any]:
 @celery.task(name="certrunner.sweep")
 def sweep() -> int:
     """Beat's periodic task: hand every due or orphaned run to the queue (claimed first, so a
-    sweep on another machine does not enqueue it too)."""
-    claims = claim_due_runs(runtime.app().store, claim_ttl())
-    for claim in claims:
-        advance.apply_async((claim.run_id, claim.owner), task_id=claim.token)
-    if claims:
-        log.info("sweep_enqueued", runs=len(claims))
-    return len(claims)
+    sweep on another machine does not enqueue it too): waiting runs whose check came, running
+    runs nobody holds (their worker died, or gave up during a store outage), queued runs whose
+    claim expired (the broker lost the task). Claims the broker refused are let go."""
+    store = runtime.app().store
+    report_stale(store, store.clock.now(), runtime.notifier())
+    sent = send_claimed(store, claim_due_runs(store, claim_ttl()))
+    if sent:
+        log.info("sweep_enqueued", runs=sent)
+    return sent
 
 
 @celery.task(name="certrunner.verify_selectors")

@@ -18,7 +18,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, Route, expect
 
 from runner.store.runs import RunStore
 from tests.console.conftest import SHOTS
-from tests.console.pages import Abandon, Inbox, RunPage, SignIn, Task
+from tests.console.console_pages import Abandon, Inbox, RunPage, SignIn, Task
 from tests.e2e.cli import Cli
 from tests.e2e.conftest import SandboxClient
 from tests.e2e.service import Service

@@ -185,6 +185,9 @@ class Agent:
             return self._resume(run_id, f"{action['input']}={self._person(action['action'])}")
         if kind == "wait_for_other_process":
             return self._due(run_id, None)
+        if kind == "wait" and action.get("other_run") == run_id:
+            # This run's own interrupted attempt, too recent to settle: cron looks at its time.
+            return self._due(run_id, action["next_check_at"])
         if kind == "wait" and data["status"] == "waiting":
             if self.customer_cancels is not None and not self.cancelled \
                     and not action.get("other_run"):

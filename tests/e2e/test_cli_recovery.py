@@ -19,6 +19,7 @@ from runner.store.runs import RunStore
 from tests.e2e.cli import Cli
 from tests.e2e.conftest import SandboxClient
 from tests.e2e.faults_harness import Agent, Traps, check_answer, due, exactly_once, meet
+from tests.unit.customer_truth import problems
 
 pytestmark = pytest.mark.long  # started first: see tests/conftest.py
 
@@ -118,15 +119,21 @@ def test_captcha_answers_say_rejected_or_expired_and_stop_after_three_wrong(
         assert answer.data["next_action"]["previous_answer"] == "rejected"
         assert answer.data["next_action"]["tries_left"] == left
     stopped = cli.resume(run_id, "image_number=00000")
-    assert stopped.code == 1, stopped.stderr
+    # The kind agrees with the next action: a person checks, then the run goes on (input, 2),
+    # not "tell the customer, retrying will not help" (business).
+    assert stopped.code == 2, stopped.stderr
+    assert (stopped.data["status"], stopped.data["outcome"]) == ("failed", "answer_tries_exhausted")
     assert stopped.data["error"]["code"] == "answer_tries_exhausted"
+    assert stopped.data["error"]["kind"] == "input"
     assert stopped.data["next_action"]["type"] == "check_order"
     assert stopped.data["next_action"]["command"] == ["certrunner", "resume", run_id, "--json"]
     assert "00000" not in stopped.data["customer_message"]
+    assert problems(stopped.data["customer_message"], "failed", "check_order") == []
     assert due(cli) == []  # nobody retries it but a person
 
     checked = cli.resume(run_id)  # a person checked the order: ask afresh
     assert checked.data["status"] == "needs_input"
+    assert checked.data["outcome"] is None and checked.data["error"] is None  # paused
     assert checked.data["next_action"]["tries_left"] == 3
     assert sandbox.posts(order_id)["access_mails"] == 0
 
@@ -162,7 +169,10 @@ def test_console_failures_are_retried_with_backoff_then_alert(
     assert second["next_action"]["type"] == "alert_console_down"
     assert second["next_action"]["summary"].startswith("ALERT:")
     assert second["error"]["retries_exhausted"] is True and "retry_after" not in second["error"]
-    assert "told" in second["customer_message"]
+    # Nothing notifies anyone yet, so the text says only that it is on hold for the team (the
+    # alert is a person's task) and never that someone "has been told".
+    assert "on hold" in second["customer_message"] and "told" not in second["customer_message"]
+    assert problems(second["customer_message"], "failed", "alert_console_down") == []
     assert due(cli, "+1d") == []  # fails for good
 
     sandbox.faults(down="")

@@ -60,8 +60,11 @@ def test_run_killed_after_the_refund_click_is_resumed_without_a_second_refund(
         assert entry.evidence["source"] == "console_after_crash"
 
 
-def test_refused_click_fails_resumably_and_a_person_confirms_the_retry(
+def test_refused_click_is_settled_by_the_console_without_a_person(
         cli: Cli, sandbox: SandboxClient) -> None:
+    """The console answered the refund POST with a 500 and did nothing: the Transaction page
+    can tell, so the run asks nobody. Right away it waits for any late answer to the click
+    (the navigation timeout); after that it refunds, once."""
     order_id = sandbox.order("pending.example")["order_id"]
     sandbox.faults(write_fault="error")
     failed = cli.run("cancel_refund", "T-701", "pending.example")
@@ -71,21 +74,24 @@ def test_refused_click_fails_resumably_and_a_person_confirms_the_retry(
     assert sandbox.refunds(order_id) == []
     sandbox.faults(write_fault="none")
 
-    unsure = cli.resume(failed.data["run_id"])
-    assert unsure.code == 3, unsure.stderr
-    assert unsure.data["status"] == "needs_input"
-    assert unsure.data["next_action"]["type"] == "confirm_side_effect"
-    assert unsure.data["next_action"]["input"] == "confirm_refund_now"
+    soon = cli.resume(failed.data["run_id"])
+    assert soon.code == 3, soon.stderr
+    assert (soon.data["status"], soon.data["outcome"]) == ("waiting", None)
+    action = soon.data["next_action"]
+    assert action["type"] == "wait" and action["other_run"] == failed.data["run_id"]
+    assert "working on your request" in soon.data["customer_message"]
     assert sandbox.refunds(order_id) == []
+    refused = sandbox.posts(order_id)["refund"]  # whether the refused POST counts: the console's
 
-    bad = cli.resume(failed.data["run_id"], "confirm_refund_now=maybe")
-    assert bad.data["status"] == "needs_input"
-    assert sandbox.refunds(order_id) == []
-
-    retried = cli.resume(failed.data["run_id"], "confirm_refund_now=retry")
-    assert retried.code == 0, retried.stderr
-    assert retried.data["outcome"] == "refunded"
+    later = cli.resume(failed.data["run_id"], now="+1m")
+    assert later.code == 0, later.stderr
+    assert later.data["outcome"] == "refunded"
     assert len(sandbox.refunds(order_id)) == 1
+    assert sandbox.posts(order_id)["refund"] == refused + 1  # one click after the refused one
+    with RunStore(cli.home / "runs.db") as store:
+        (entry,) = store.ledger.for_order(order_id)
+    assert entry.status is LedgerStatus.CONFIRMED
+    assert entry.evidence["source"] == "page_confirmation"
 
 
 def test_two_triggers_of_one_ticket_at_once_make_one_run_and_one_refund(

@@ -52,7 +52,51 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (site / "borrowed-deps.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
     _run(sys.executable, "-m", "pip", "--python", venv / "bin" / "python", "install",
          "--no-deps", "--no-index", "-q", wheel)
+    # With CERTRUNNER_TEST_CORE_ONLY=1 the extras' packages cannot be imported: the core install.
+    (site / "core_only.py").write_text(CORE_ONLY)
+    (site / "core-only.pth").write_text("import core_only\n")
     return venv / "bin"
+
+
+CORE_ONLY = """
+import os, sys
+EXTRAS = ("flask", "PIL", "fastapi", "uvicorn", "mcp", "celery", "kombu", "psycopg",
+          "prometheus_client", "opentelemetry")
+
+class _Absent:
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".")[0] in EXTRAS:
+            raise ModuleNotFoundError(f"No module named {name!r}", name=name)
+        return None
+
+if os.environ.get("CERTRUNNER_TEST_CORE_ONLY"):
+    sys.meta_path.insert(0, _Absent())
+"""
+
+
+def test_the_core_install_needs_no_extra(installed: Path, tmp_path: Path) -> None:
+    """Without Flask, Pillow, FastAPI, uvicorn, mcp, Celery or psycopg: --help and flows
+    validate work, and a command that needs an extra says which one to install."""
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("CERTRUNNER_", "SYMANTEC_", "PYTHON", "SANDBOX_"))}
+    env.update(CERTRUNNER_TEST_CORE_ONLY="1", CERTRUNNER_HOME=str(tmp_path / "home"))
+    certrunner = installed / "certrunner"
+    blocked = subprocess.run([installed / "python", "-c", "import flask"], env=env,
+                             capture_output=True, text=True, timeout=60)
+    assert blocked.returncode != 0  # the blocker works: this is a core-only environment
+    assert "enqueue" in _run(certrunner, "--help", cwd=tmp_path, env=env).stdout
+    shipped = installed.parent / "lib"
+    (flow,) = shipped.glob("python*/site-packages/runner/_shipped/flows/cancel_refund.yaml")
+    valid = _run(certrunner, "flows", "validate", flow, "--json", cwd=tmp_path, env=env)
+    assert '"valid": true' in valid.stdout
+    served = subprocess.run([certrunner, "serve", "--port", "0"], cwd=tmp_path, env=env,
+                            capture_output=True, text=True, timeout=120)
+    assert served.returncode == 2 and "certrunner[service]" in served.stdout + served.stderr
+    args = ("run", "cancel_refund", "--ticket", "T-1", "--domain", "pending.example", "--json")
+    ran = subprocess.run([certrunner, *args], cwd=tmp_path, env=env, capture_output=True,
+                         text=True, timeout=120)
+    assert ran.returncode == 2, ran.stdout + ran.stderr
+    assert contract.parse(args, ran.stdout)["error"]["code"] == "extra_missing"
 
 
 def test_installed_command_works_from_anywhere(installed: Path, tmp_path: Path,

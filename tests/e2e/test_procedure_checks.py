@@ -86,8 +86,11 @@ def test_a_symantec_record_that_fails_step_4_stops_before_geotrust(
     assert internal in answer.data["error"]["message"]
     text = customer_text(answer.data)
     assert domain in text and "other-shop" not in text and code not in text
-    assert answer.data["next_action"]["type"] == "tell_customer"
-    assert "nothing has been changed yet" in text  # the flow's own words, not a generic text
+    # A person checks the order before the customer hears more: the text promises that only
+    # because the next action is a person's task (the people's inbox), and the run stops here.
+    assert answer.data["next_action"]["type"] == "review_order"
+    assert answer.data["next_action"]["command"] is None
+    assert "nothing has been changed. A member of our team will check the order" in text
     assert "captcha" not in answer.data["outputs"]
     assert captchas_drawn(sandbox_server) == 0
     assert sandbox.outbox() == []

@@ -5,6 +5,9 @@
 - The engine imports no Playwright (its errors are translated at the browser boundary) and no
   door: the doors call the engine, never the other way round.
 - The config imports nothing of the engine.
+- The doors are peers on the application layer: none imports another, and the application
+  layer, the engine and the store import no door. The service may mount MCP and the console
+  (composition), and the command line may start any door (``serve``, ``worker``).
 
 Every import counts: at the top, inside a function, under ``TYPE_CHECKING``, relative, or a
 constant name given to ``importlib.import_module``.
@@ -33,9 +36,20 @@ class Rule:
 
 RULES = [
     Rule("sandbox", ("runner", "pages"), "the vendor's replica knows nothing of us"),
-    Rule("runner/engine", ("playwright", *DOORS),
+    Rule("runner/engine", ("playwright", "runner.app", *DOORS),
          "the engine imports no Playwright and no door"),
     Rule("runner/config", ("runner.engine",), "the config imports nothing of the engine"),
+    Rule("runner/app", DOORS, "the application layer imports no door"),
+    Rule("runner/store", ("runner.app", "runner.engine", *DOORS),
+         "the store imports neither the layers above it nor a door"),
+    Rule("runner/service", ("runner.cli", "runner.workers"),
+         "the service mounts MCP and the console, and imports no other door"),
+    Rule("runner/mcp", ("runner.cli", "runner.service", "runner.workers", "runner.console"),
+         "MCP is a door of its own"),
+    Rule("runner/workers", ("runner.cli", "runner.service", "runner.mcp", "runner.console"),
+         "the workers are a door of their own"),
+    Rule("runner/console", ("runner.cli", "runner.service", "runner.mcp", "runner.workers"),
+         "the console is a door of its own"),
 ]
 
 

@@ -5,16 +5,22 @@ order, is walked here; the end-to-end tests walk them for real."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from runner.actions import ActionSpec, Effect
-from runner.engine.side_effects import BusyElsewhere, LazyArgs, LedgerGuard, NeedsConfirmation
-from runner.errors import BusinessError, ConsoleError
+from runner.actions import NOT_CLICKED, ActionSpec, Effect
+from runner.engine.side_effects import (
+    BusyElsewhere,
+    LazyArgs,
+    LedgerGuard,
+    NeedsConfirmation,
+    Unsettled,
+)
+from runner.errors import BusinessError, ConsoleError, DriftError, ErrorCode
 from runner.store.ledger import LedgerEntry, LedgerStatus
 from runner.store.runs import RunStore, default_owner
 
@@ -68,16 +74,22 @@ def store(store_target: str | Path) -> Iterator[RunStore]:
         yield opened
 
 
-def guard_for(store: RunStore, console: FakeConsole) -> LedgerGuard:
+def guard_for(store: RunStore, console: FakeConsole, *, console_tells: bool = True,
+              settle_after: timedelta = timedelta(0)) -> LedgerGuard:
+    """``console_tells``: the probe says done or not (the Transaction page); without it the
+    console keeps no trace (GeoTrust's access request). ``settle_after`` 0: an interrupted
+    attempt is old enough to settle at once (see test_a_recent_attempt_waits_to_settle)."""
     actions = {
         "pm.refund": ActionSpec("pm.refund", Effect.SIDE_EFFECT, console.refund, ("order_id",),
                                 (), ("order_id", "refund_ref", "already_done"), "",
-                                "pm.read_transaction", "probe.refunded"),
+                                "pm.read_transaction",
+                                "probe.refunded" if console_tells else None),
         "pm.read_transaction": ActionSpec("pm.read_transaction", Effect.READ, console.read,
                                           ("order_id",), (), ("order_id", "refunded",
                                                               "refund_ref"), ""),
     }
-    return LedgerGuard(store, actions, lambda spec, args: spec.func(None, **args))
+    return LedgerGuard(store, actions, lambda spec, args: spec.func(None, **args),
+                       settle_after=settle_after)
 
 
 def refund(guard: LedgerGuard, confirmation: str | None = None, *, run_id: str = "run-1",
@@ -123,10 +135,44 @@ def test_crash_after_the_click_is_confirmed_from_the_console(store: RunStore,
     assert entry(store).evidence["source"] == "console_after_crash"
 
 
-def test_unknown_attempt_asks_a_person_before_any_retry(store: RunStore,
-                                                        console: FakeConsole) -> None:
+def test_an_interrupted_attempt_the_console_can_tell_needs_no_person(
+        store: RunStore, console: FakeConsole) -> None:
+    """The Transaction page shows no refund after an attempt with an unknown fate: it never
+    took, so it is made again (once), and the ledger says why."""
     console.fail_with = ConsoleError("timeout before the click")
     guard = guard_for(store, console)
+    with pytest.raises(ConsoleError):
+        refund(guard)
+    interrupted_at = entry(store).attempted_at
+    console.fail_with = None
+    assert refund(guard)["refund_ref"] == "RF-1"
+    assert console.clicks == 1
+    settled = entry(store)
+    assert settled.status is LedgerStatus.CONFIRMED and settled.attempted_at >= interrupted_at
+    assert refund(guard)["already_done"] is False and console.clicks == 1
+
+
+def test_a_recent_attempt_waits_to_settle_then_needs_no_person(store: RunStore,
+                                                               console: FakeConsole) -> None:
+    """An answer to a click may still be on its way for a while (a process killed mid-POST):
+    until then the run looks again later, still asking nobody."""
+    console.fail_with = ConsoleError("killed mid-click")
+    guard = guard_for(store, console, settle_after=timedelta(minutes=5))
+    with pytest.raises(ConsoleError):
+        refund(guard)
+    console.fail_with = None
+    with pytest.raises(Unsettled) as caught:
+        refund(guard)
+    assert caught.value.settles_at == entry(store).attempted_at + timedelta(minutes=5)
+    assert console.clicks == 0 and entry(store).status is LedgerStatus.ATTEMPTING
+    guard.now = lambda: caught.value.settles_at  # type: ignore[method-assign]
+    assert refund(guard)["already_done"] is False and console.clicks == 1
+
+
+def test_an_unknown_attempt_the_console_cannot_tell_asks_a_person(
+        store: RunStore, console: FakeConsole) -> None:
+    console.fail_with = ConsoleError("timeout before the click")
+    guard = guard_for(store, console, console_tells=False)
     with pytest.raises(ConsoleError):
         refund(guard)
     console.fail_with = None
@@ -137,6 +183,39 @@ def test_unknown_attempt_asks_a_person_before_any_retry(store: RunStore,
     assert console.clicks == 0
     assert refund(guard, confirmation="retry")["refund_ref"] == "RF-1"
     assert console.clicks == 1
+
+
+def test_a_console_failing_before_the_click_leaves_no_attempt(store: RunStore,
+                                                              console: FakeConsole) -> None:
+    """The probe reads the page the click happens on (a renamed Refund button is drift
+    there): no intent is written, and a resume after the fix just refunds."""
+    def drifted(_ctx: object, order_id: str) -> Shown:
+        raise DriftError(f"the Refund button of {order_id} matched nothing",
+                         code=ErrorCode.LOCATOR_MISSING)
+
+    broken = guard_for(store, console, settle_after=timedelta(hours=1))
+    broken.actions = {**broken.actions, "pm.read_transaction": replace(
+        broken.actions["pm.read_transaction"], func=drifted)}
+    with pytest.raises(DriftError) as caught:
+        refund(broken)
+    assert caught.value.context[NOT_CLICKED] is True
+    assert store.ledger.get("pm.refund", "ORD-1") is None and console.clicks == 0
+    fixed = guard_for(store, console, settle_after=timedelta(hours=1))
+    assert refund(fixed)["already_done"] is False and console.clicks == 1
+
+
+def test_a_page_failing_before_its_click_abandons_with_evidence(store: RunStore,
+                                                                console: FakeConsole) -> None:
+    console.fail_with = DriftError("no Refund button", code=ErrorCode.LOCATOR_MISSING,
+                                   **{NOT_CLICKED: True})
+    guard = guard_for(store, console, settle_after=timedelta(hours=1))
+    with pytest.raises(DriftError):
+        refund(guard)
+    abandoned = entry(store)
+    assert abandoned.status is LedgerStatus.ABANDONED
+    assert abandoned.evidence["not_clicked"] == "locator_missing"
+    console.fail_with = None
+    assert refund(guard)["already_done"] is False and console.clicks == 1
 
 
 def test_a_person_can_confirm_it_happened(store: RunStore, console: FakeConsole) -> None:
@@ -218,6 +297,7 @@ def test_another_runs_refund_seen_on_the_console_is_done_for_both(store: RunStor
 def test_a_dead_runs_unknown_attempt_needs_a_person_and_one_taker(store: RunStore,
                                                                   console: FakeConsole) -> None:
     guard, first = interrupted(store, console, alive=False, clicked=False)
+    guard = guard_for(store, console, console_tells=False)
     second, third = (run_of(store, t, alive=True) for t in ("T-2", "T-3"))
     with pytest.raises(NeedsConfirmation) as caught:
         refund(guard, run_id=second, ticket="T-2")
@@ -227,6 +307,20 @@ def test_a_dead_runs_unknown_attempt_needs_a_person_and_one_taker(store: RunStor
     assert console.clicks == 1 and entry(store).run_id == second
     assert store.ledger.take_over(stale, run_id=third, ticket="T-3") is None
     assert refund(guard, "retry", run_id=third, ticket="T-3")["already_done"] is True
+    assert console.clicks == 1
+
+
+def test_a_dead_runs_attempt_the_console_settles_has_one_taker(store: RunStore,
+                                                               console: FakeConsole) -> None:
+    guard, first = interrupted(store, console, alive=False, clicked=False)
+    second, third = (run_of(store, t, alive=True) for t in ("T-2", "T-3"))
+    stale = entry(store)
+    assert refund(guard, run_id=second, ticket="T-2")["already_done"] is False
+    assert console.clicks == 1
+    taken = entry(store)
+    assert taken.run_id == second and taken.evidence["source"] == "page_confirmation"
+    assert store.ledger.take_over(stale, run_id=third, ticket="T-3") is None
+    assert refund(guard, run_id=third, ticket="T-3")["already_done"] is True
     assert console.clicks == 1
 
 

@@ -28,6 +28,7 @@ class Cluster:
     queue: str
     sweep_seconds: float = 2
     visibility_timeout: timedelta = timedelta(seconds=20)
+    requeue_after: timedelta = timedelta(seconds=20)  # a queued run's claim (the sweep's)
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
 
     def env(self, name: str) -> dict[str, str]:
@@ -40,7 +41,8 @@ class Cluster:
                 "SANDBOX_URL": self.sandbox_url, "CERTRUNNER_QUEUE": self.queue,
                 "CERTRUNNER_ARTIFACTS": str(home / "artifacts"),
                 "CERTRUNNER_SWEEP_SECONDS": str(self.sweep_seconds),
-                "CERTRUNNER_VISIBILITY_TIMEOUT": str(self.visibility_timeout.total_seconds())}
+                "CERTRUNNER_VISIBILITY_TIMEOUT": str(self.visibility_timeout.total_seconds()),
+                "CERTRUNNER_REQUEUE_SECONDS": str(self.requeue_after.total_seconds())}
 
     def _start(self, name: str, *args: str) -> subprocess.Popen[bytes]:
         home = self.root / name

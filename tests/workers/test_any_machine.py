@@ -53,7 +53,7 @@ def test_the_queue_door_prepares_tickets_like_run(cluster: Cluster,
                         "--domain", "  Q-Messy-1.Example. ")
     assert code == 0 and queued["status"] == "queued" and queued["queued"] is True, queued
     assert queued["next_action"]["command"][:2] == ["certrunner", "status"]  # an argv
-    assert "no worker has taken it" in queued["next_action"]["summary"]
+    assert "queued, waiting for a worker" in queued["next_action"]["summary"]
     cluster.start_worker("worker-a", concurrency=1)
     with RunStore(cluster.store_url) as store:
         wait_until(lambda: _status(store, queued["run_id"]) == "succeeded",

@@ -22,6 +22,7 @@ from runner.engine.side_effects import (
     LazyArgs,
     LedgerGuard,
     NeedsConfirmation,
+    Unsettled,
 )
 from runner.engine.steps import ask, gate
 from runner.engine.steps.context import Jump, Pause, StepContext
@@ -77,7 +78,8 @@ def _side_effect(sc: StepContext, step: ActionStep, spec: ActionSpec, args: Mapp
                  ctx: dict[str, Any]) -> dict[str, Any]:
     # The validator requires a key on every side effect; the fallback keeps odd flows safe.
     order_key = str(render_value(step.key, ctx)) if step.key else repr(sorted(args.items()))
-    guard = LedgerGuard(sc.store, sc.actions, sc.call)
+    guard = LedgerGuard(sc.store, sc.actions, sc.call, settle_after=timedelta(
+        milliseconds=sc.config.browser.navigation_timeout_ms), now=sc.clock.now)
     confirm = f"{texts.CONFIRM_PREFIX}{step.id}"
     try:
         return guard.run(spec, args, ticket=sc.run.ticket, run_id=sc.run.run_id,
@@ -85,6 +87,11 @@ def _side_effect(sc: StepContext, step: ActionStep, spec: ActionSpec, args: Mapp
                          before_click=(lambda: gate.recheck(sc)) if spec.moves_money else None)
     except BusyElsewhere as busy:
         raise wait_for_other_run(sc, busy) from None
+    except Unsettled as recent:
+        raise Pause(RunStatus.WAITING, texts.wait_to_settle(
+            sc.run.run_id, recent.run_id, recent.ticket, recent.action, recent.order_key,
+            recent.settles_at), texts.customer_in_progress(sc.domain),
+            next_check_at=recent.settles_at) from None
     except NeedsConfirmation as unsure:
         by = "" if unsure.run_id == sc.run.run_id else (
             f"by run {unsure.run_id} of ticket {unsure.ticket}")

@@ -15,7 +15,7 @@ from typing import Any
 
 from runner.engine import texts
 from runner.engine.steps.context import Jump, Pause, StepContext
-from runner.errors import BusinessError, ErrorCode, InputError
+from runner.errors import ErrorCode, InputError
 from runner.language.expressions import render_value
 from runner.language.model import AskStep
 from runner.store.runs import Run, RunStatus
@@ -49,10 +49,10 @@ def run(sc: StepContext, step: AskStep) -> dict[str, Any]:
     rejected = int(state.get(REJECTED, 0))
     if step.tries is not None and rejected >= step.tries:
         state["stopped"] = True
-        raise BusinessError(f"the console rejected {rejected} answers for {step.input}; "
-                            "stopped asking until a person checks the order",
-                            code=ErrorCode.ANSWER_TRIES_EXHAUSTED, input=step.input,
-                            rejected=rejected)
+        raise InputError(f"the console rejected {rejected} answers for {step.input}; "
+                         "stopped asking until a person checks the order",
+                         code=ErrorCode.ANSWER_TRIES_EXHAUSTED, input=step.input,
+                         rejected=rejected)
     artifact = render_value(step.artifact, sc.expressions()) if step.artifact else None
     now = sc.clock.now()
     if state.get("artifact", "") != (str(artifact) if artifact else None):
