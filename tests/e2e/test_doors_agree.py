@@ -47,7 +47,11 @@ def _mcp(cli: Cli, tmp_path: Path, flow: str, ticket: str, domain: str) -> dict[
 
 
 def test_the_same_ticket_gets_the_same_answer_at_every_door(
-        cli: Cli, sandbox: SandboxClient, sandbox_server: SandboxServer, tmp_path: Path) -> None:
+        cli_process: Cli, sandbox: SandboxClient, sandbox_server: SandboxServer,
+        tmp_path: Path) -> None:
+    """Every door a process of its own, the command line's too (its process smoke of run and
+    enqueue); the MCP client runs its own event loop, which Playwright's would refuse."""
+    cli = cli_process
     ticket, domain = "T-DOORS", "fresh-issued.example"
     first = cli("run", "cancel_refund", "--ticket", ticket, "--domain", domain, "--json")
     assert first.code == 3 and first.data["status"] == "needs_input", first.stdout
