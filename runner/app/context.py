@@ -17,6 +17,8 @@ from runner.config.home import private_dir, restrict_new_files
 from runner.errors import ConfigError, ErrorCode
 
 if TYPE_CHECKING:
+    from playwright.sync_api import Browser
+
     from runner.actions import Catalogue
     from runner.browser.session import BrowserHost
     from runner.store.runs import RunStore
@@ -24,12 +26,18 @@ if TYPE_CHECKING:
 
 
 class AppContext:
-    """One per invocation or worker thread; close() releases whatever was started."""
+    """One per invocation or worker thread; close() releases whatever was started.
 
-    def __init__(self, config_path: str | None = None, headed: bool = False) -> None:
+    ``browser`` lends it a Chromium its caller owns (see ``BrowserHost``): an in-process caller
+    of many commands pays for one browser, not one a command; close() leaves it open.
+    """
+
+    def __init__(self, config_path: str | None = None, headed: bool = False, *,
+                 browser: Browser | None = None) -> None:
         restrict_new_files()  # state holds emails and cookies: owner-only from the first file
         self.config_path = config_path
         self.headed = headed
+        self._lent_browser = browser
         self._config: Config | None = None
         self._store: RunStore | None = None
         self._sandbox: SandboxServer | None = None
@@ -82,7 +90,7 @@ class AppContext:
         if self._host is None:
             from runner.browser.session import BrowserHost
 
-            self._host = BrowserHost(self.live_config())
+            self._host = BrowserHost(self.live_config(), browser=self._lent_browser)
         return self._host
 
     def close(self) -> None:

@@ -65,14 +65,19 @@ class BrowserHost:
 
     With ``cdp_url`` it attaches to a Chromium another owner started (the service's shared
     one, runner.browser.launcher.SharedChromium) instead of launching its own; closing then
-    only detaches.
+    only detaches. With ``browser`` it is lent a Browser its caller owns, on the caller's own
+    Playwright and thread (an in-process caller that runs many commands: the test suite's one
+    Chromium per worker); closing then leaves that browser open, and each run's context is
+    still its own, closed with the run.
     """
 
-    def __init__(self, config: Config, cdp_url: str | None = None) -> None:
+    def __init__(self, config: Config, cdp_url: str | None = None, *,
+                 browser: Browser | None = None) -> None:
         self.config = config
         self.cdp_url = cdp_url
         self._pw: Playwright | None = None
-        self._browser: Browser | None = None
+        self._browser: Browser | None = browser
+        self._lent = browser is not None
 
     def __enter__(self) -> BrowserHost:
         return self
@@ -104,6 +109,9 @@ class BrowserHost:
                           cookies_file, trace=trace)
 
     def close(self) -> None:
+        if self._lent:  # its owner closes it
+            self._browser = None
+            return
         if self._browser is not None:
             self._browser.close()
         if self._pw is not None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import sqlite3
 import sys
+from typing import TYPE_CHECKING
 
 import click
 
@@ -22,6 +23,9 @@ from runner.cli.output import emit, fail
 from runner.config.home import restrict_new_files
 from runner.error_codes import ErrorCode
 from runner.errors import RunnerError
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser
 
 
 @click.group()
@@ -70,13 +74,17 @@ cli.add_command(_SandboxCommand(
     "sandbox", help="The console sandbox: serve it, add orders, read its mail, switch faults."))
 
 
-def main(argv: list[str] | None = None) -> None:
-    """Usage errors are part of the contract too: with --json they come back as JSON."""
+def main(argv: list[str] | None = None, *, browser: Browser | None = None) -> None:
+    """Usage errors are part of the contract too: with --json they come back as JSON.
+
+    ``browser``: a Chromium the in-process caller owns (the test suite's, one per worker), used
+    by a command that needs one instead of launching its own, and left open.
+    """
     args = sys.argv[1:] if argv is None else argv
     restrict_new_files()  # every state file 0600, every folder 0700, browser's included
     try:
         cli.main(args=args, prog_name="certrunner", standalone_mode=False,
-                 obj=Obj(json_output="--json" in args))
+                 obj=Obj(json_output="--json" in args, browser=browser))
     except RunnerError as exc:  # raised outside a command's own handling (config, clock)
         fail(exc, "--json" in args)
     except sqlite3.DatabaseError as exc:  # damage found after the store opened cleanly

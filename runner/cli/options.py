@@ -7,9 +7,12 @@ wherever they like), and both have an environment variable.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser
 
 F = TypeVar("F", bound=Callable[..., Any])
 LOG_LEVELS = ("debug", "info", "warning", "error")
@@ -18,8 +21,9 @@ LOG_LEVELS = ("debug", "info", "warning", "error")
 class Obj:
     """What every command shares; built once, closed at exit."""
 
-    def __init__(self, json_output: bool = False) -> None:
+    def __init__(self, json_output: bool = False, browser: Browser | None = None) -> None:
         self.config_path: str | None = None
+        self.browser = browser  # a Chromium lent by an in-process caller (runner.cli.main.main)
         self.headed = False
         self.json_output = json_output  # --json anywhere on the line: stdout is the contract
         self.log_level: str | None = None
@@ -31,7 +35,7 @@ class Obj:
         if self._app is None:
             from runner.app.context import AppContext
 
-            self._app = AppContext(self.config_path, headed=self.headed)
+            self._app = AppContext(self.config_path, headed=self.headed, browser=self.browser)
         return self._app
 
     def set_log_level(self, level: str | None) -> None:

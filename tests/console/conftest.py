@@ -13,7 +13,13 @@ from pathlib import Path
 import pytest
 
 from tests.e2e.cli import Cli
-from tests.e2e.conftest import cli, sandbox, sandbox_clock, sandbox_server  # noqa: F401
+from tests.e2e.conftest import (  # noqa: F401
+    cli,
+    cli_process,
+    sandbox,
+    sandbox_clock,
+    sandbox_server,
+)
 from tests.e2e.service import Service
 from tests.receiver import Receiver
 
@@ -28,8 +34,9 @@ def receiver() -> Iterator[Receiver]:
 
 
 @pytest.fixture
-def service(cli: Cli, tmp_path: Path, receiver: Receiver) -> Iterator[Service]:  # noqa: F811
-    running = Service({**cli.env, "CERTRUNNER_NOTIFY_URL": receiver.url}, tmp_path,
+def service(cli_process: Cli, tmp_path: Path,  # noqa: F811
+            receiver: Receiver) -> Iterator[Service]:
+    running = Service({**cli_process.env, "CERTRUNNER_NOTIFY_URL": receiver.url}, tmp_path,
                       "--workers", "1")
     yield running
     running.stop()

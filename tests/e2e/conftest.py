@@ -26,7 +26,7 @@ from runner.config import Config, load_config
 from sandbox import faults as sandbox_faults
 from sandbox.control import Sandbox
 from sandbox.server import SandboxServer
-from tests.e2e.cli import Cli
+from tests.e2e.cli import Cli, InProcessCli
 
 if TYPE_CHECKING:
     from tests.e2e.faults_harness import Traps
@@ -159,8 +159,17 @@ def held_answers(monkeypatch: pytest.MonkeyPatch) -> Iterator[HeldAnswers]:
 
 
 @pytest.fixture
-def cli(sandbox: SandboxClient, sandbox_server: SandboxServer, tmp_path: Path) -> Cli:
-    """The CLI as its callers run it: a process per command, on this test's sandbox and home."""
+def cli(sandbox: SandboxClient, sandbox_server: SandboxServer, tmp_path: Path,
+        browser: Browser) -> InProcessCli:
+    """The CLI's commands on this test's sandbox and home, run in this process on the worker's
+    one Chromium (``cli.start`` is still a process of its own): for tests about the answer."""
+    return InProcessCli(sandbox.url, Path(sandbox_server.db_path), tmp_path, browser)
+
+
+@pytest.fixture
+def cli_process(sandbox: SandboxClient, sandbox_server: SandboxServer, tmp_path: Path) -> Cli:
+    """The CLI as its callers run it: a process per command, on this test's sandbox and home;
+    for tests whose subject is the process."""
     return Cli(sandbox.url, Path(sandbox_server.db_path), tmp_path)
 
 

@@ -3,8 +3,10 @@ drives a run to its end the way a support agent and cron would, checking every a
 
 The sandbox server runs inside the test process, so a trap wraps the sandbox's own fault hooks
 (``sandbox.faults.inject`` before a request is served, ``hold_answer`` after) and fires on the
-first request whose method and path match: the runner's processes meet it over HTTP as they
-would meet a failing console. Every wait here is on an event or a process, with a timeout.
+first request whose method and path match: the runner meets it over HTTP as it would meet a
+failing console, whether it runs in a process of its own (the killing modes) or in the test
+process (``tests.e2e.inprocess``; the sandbox answers from its own threads). Every wait here is
+on an event or a process, with a timeout.
 """
 
 from __future__ import annotations
@@ -118,17 +120,25 @@ def impatient(cli: Cli) -> Path:
 
 def meet(cli: Cli, traps: Traps, args: tuple[str, ...], trap: Trap) -> Answer | None:
     """Run one command against an armed trap: None when the mode kills the process (SIGKILL)
-    once it reached the trap, else its answer (the hold is released when the process ends)."""
-    process = cli.start(*args, config=impatient(cli) if trap.mode == "hold" else None)
+    once it reached the trap, else its answer (the hold is released when the command ends).
+
+    A killing mode needs a process of its own (``cli.start``); the others are about the answer,
+    and the command runs the way ``cli`` runs commands (in the test process, with ``cli``)."""
+    if not trap.mode.startswith("kill"):
+        try:
+            return cli(*args, config=impatient(cli) if trap.mode == "hold" else None,
+                       timeout=REACHED * 2)
+        finally:
+            traps.disarm()
+    process = cli.start(*args)
     try:
-        if trap.mode.startswith("kill"):
-            reached = _wait_either(trap.reached, process)
-            if reached:
-                process.kill()  # the runner alone, as a crash would: not its group
-                children.communicate(process, REACHED)
-                trap.killed = process.returncode
-                traps.disarm()
-                return None
+        reached = _wait_either(trap.reached, process)
+        if reached:
+            process.kill()  # the runner alone, as a crash would: not its group
+            children.communicate(process, REACHED)
+            trap.killed = process.returncode
+            traps.disarm()
+            return None
         stdout, stderr = children.communicate(process, REACHED * 2)
     finally:
         traps.disarm()

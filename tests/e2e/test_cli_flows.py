@@ -141,8 +141,11 @@ def test_refund_check_changes_nothing(cli: Cli, sandbox: SandboxClient) -> None:
 
 
 def test_issued_order_through_captcha_wait_and_refund_across_processes(
-        cli: Cli, sandbox: SandboxClient, config: Config,
+        cli_process: Cli, sandbox: SandboxClient, config: Config,
         make_session: Callable[[Config], RunSession]) -> None:
+    """Each command a process of its own (the process smoke of run, resume and status with a
+    browser): what a pause keeps must be enough for a resume in a new process."""
+    cli = cli_process
     first = cli.run("cancel_refund", "T-200", "fresh-issued.example")
     assert first.code == 3, first.stderr
     assert first.data["status"] == "needs_input"

@@ -8,9 +8,17 @@ import os
 import pty
 import subprocess
 
+import pytest
+
 from tests import children, contract
 from tests.e2e.cli import Cli
 from tests.e2e.conftest import SandboxClient
+
+
+@pytest.fixture
+def cli(cli_process: Cli) -> Cli:
+    """What a process prints is the subject here: every command a process of its own."""
+    return cli_process
 
 
 def test_json_with_stderr_merged_is_one_document_even_at_debug(

@@ -33,6 +33,12 @@ TOKEN = "test-token-0123456789abcdef"
 
 
 @pytest.fixture
+def cli(cli_process: Cli) -> Cli:
+    """Services are processes, and so is every command beside them here."""
+    return cli_process
+
+
+@pytest.fixture
 def service(cli: Cli, tmp_path: Path) -> Iterator[Service]:
     running = Service(cli.env, tmp_path, "--workers", "2")
     yield running

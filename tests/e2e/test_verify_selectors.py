@@ -163,7 +163,9 @@ def test_breaking_layout_fails_naming_exactly_the_broken_locators(
 
 
 def test_a_console_that_is_down_exits_2_and_the_others_are_still_checked(
-        cli: Cli, sandbox: SandboxClient) -> None:
+        cli_process: Cli, sandbox: SandboxClient) -> None:
+    """As a process of its own (the command's process smoke): its exit code and its text."""
+    cli = cli_process
     sandbox.faults(down="symantec")
 
     answer = cli("verify-selectors")

@@ -1,10 +1,13 @@
 """The bad-input catalogue: every way a caller or a broken world can hand the CLI something bad
 ends in a clear error, never a traceback.
 
-Each case runs `run.py` as its own process (as agents and cron do) and checks the exit code
-(2 for bad input, 1 with kind ``drift``/``console`` for a broken or locked store), that stdout
-is one JSON document with a stable error code, and that stderr holds no traceback. No browser
-starts: every case fails before one would.
+Each case runs the CLI's ``main(argv)`` the way a `run.py` process would (its own environment,
+working folder and streams: ``tests.inprocess``), and checks the exit code (2 for bad input, 1
+with kind ``drift``/``console`` for a broken or locked store), that stdout is one JSON document
+with a stable error code, and that stderr holds no traceback. The answer is the subject, not the
+process; only the cases where a server must refuse to start (``sandbox serve``) run `run.py` as
+a process of its own, so that a server that did start would be a failed test, not a hung one.
+No browser starts: every case fails before one would.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ import pytest
 
 from runner.store.runs import RunStore
 from tests import children
+from tests.inprocess import invoke
 
 ROOT = Path(__file__).resolve().parents[2]
 RUN = ("run", "cancel_refund", "--ticket", "T-1", "--domain", "shop.example", "--json")
@@ -41,6 +45,7 @@ class Case:
     files: dict[str, str | bytes] = field(default_factory=dict)  # relative to the case's folder
     folders: tuple[str, ...] = ()
     setup: Callable[[Path], None] | None = None
+    process: bool = False  # run `run.py` as a process of its own (a server that must not start)
 
 
 def _config(text: str) -> dict[str, str | bytes]:
@@ -164,8 +169,10 @@ CASES = [
     Case("empty ticket", ("run", "cancel_refund", "--ticket", " ", "--domain", "shop.example",
                           "--json"), "missing_ticket"),
     # sandbox (no JSON output: exit code and no traceback)
-    Case("sandbox serve --port 99999", ("sandbox", "serve", "--port", "99999"), None),
-    Case("sandbox serve --host 0.0.0.0", ("sandbox", "serve", "--host", "0.0.0.0"), None),
+    Case("sandbox serve --port 99999", ("sandbox", "serve", "--port", "99999"), None,
+         process=True),
+    Case("sandbox serve --host 0.0.0.0", ("sandbox", "serve", "--host", "0.0.0.0"), None,
+         process=True),
     Case("sandbox add-order --db a folder", ("sandbox", "add-order", "--db", "adir", "--domain",
                                              "x.example", "--purchased-at", "2026-01-01",
                                              "--state", "issued"), None, folders=("adir",)),
@@ -182,15 +189,22 @@ def _environment(folder: Path, extra: dict[str, str]) -> dict[str, str]:
     return env
 
 
-def run_cli(folder: Path, args: tuple[str, ...], env: dict[str, str]) -> subprocess.Popen[str]:
-    return children.start([sys.executable, str(ROOT / "run.py"), *args], cwd=folder, env=env,
-                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+def run_cli(folder: Path, args: tuple[str, ...], env: dict[str, str],
+            process: bool = False) -> tuple[int, str, str]:
+    """The command's exit code, stdout and stderr: ``main(argv)`` in this process as a process
+    would run it, or with ``process`` `run.py` as a process of its own."""
+    if not process:
+        return invoke(list(args), env, folder)
+    started = children.start([sys.executable, str(ROOT / "run.py"), *args], cwd=folder,
+                             env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    stdout, stderr = children.communicate(started, 120)
+    return started.returncode, stdout, stderr
 
 
-def check_answer(process: subprocess.Popen[str], case: Case) -> None:
-    stdout, stderr = children.communicate(process, 120)
+def check_answer(ran: tuple[int, str, str], case: Case) -> None:
+    code, stdout, stderr = ran
     assert "Traceback" not in stderr, stderr
-    assert process.returncode == case.exit, (stdout, stderr)
+    assert code == case.exit, (stdout, stderr)
     if case.code is None:
         assert stderr.strip(), "a refusal says why"
         return
@@ -212,7 +226,8 @@ def test_bad_input_is_a_clear_error(case: Case, tmp_path: Path) -> None:
     if case.setup:
         case.setup(tmp_path)
     before = {p: p.read_bytes() for p in tmp_path.rglob("runs.db")}
-    check_answer(run_cli(tmp_path, case.args, _environment(tmp_path, case.env)), case)
+    check_answer(run_cli(tmp_path, case.args, _environment(tmp_path, case.env), case.process),
+                 case)
     assert {p: p.read_bytes() for p in before} == before  # a bad store is never overwritten
     assert not (tmp_path / "var").exists()
 

@@ -74,3 +74,17 @@ def test_misspelt_on_error_code_is_refused_before_anything_runs(tmp_path: Path) 
 def test_the_schema_command_prints_the_output_schema(tmp_path: Path) -> None:
     code, out, _ = run_cli("schema", cwd=tmp_path)
     assert code == 0 and json.loads(out) == output_schema()
+
+
+def test_operators_add_and_list_as_processes(tmp_path: Path) -> None:
+    """The operators commands as processes of their own (the console's tests make theirs in the
+    test process): the token is printed once, and the list never shows it."""
+    code, out, err = run_cli("operators", "add", "ada", "--role", "admin", "--json", "--as",
+                             "setup", cwd=tmp_path)
+    assert code == 0, err
+    token = json.loads(out)["token"]
+    assert len(token) >= 16
+    code, out, err = run_cli("operators", "list", "--json", cwd=tmp_path)
+    assert code == 0, err
+    assert [(r["name"], r["role"]) for r in json.loads(out)] == [("ada", "admin")]
+    assert token not in out
