@@ -14,25 +14,22 @@ import os
 from pathlib import Path
 
 from runner.config.home import private_dir
-from runner.engine.next_action import ProvideInput
-from runner.engine.result import RunResult
+from runner.engine.next_action import NextAction, ProvideInput
 from runner.store.runs import Run, RunStore
 
 COOKIES = "cookies.json"
 MEDIA = {".png": "image/png", ".json": "application/json", ".zip": "application/zip"}
 
 
-def keep(store: RunStore, result: RunResult, run_dir: Path) -> None:
+def keep(store: RunStore, run_id: str, action: NextAction | None, run_dir: Path) -> None:
     """Copy the paused run's session and the file it asks a person to read into the store."""
-    assert result.run_id is not None
     cookies = run_dir / COOKIES
     if cookies.is_file():
-        store.files.put(result.run_id, COOKIES, cookies.read_bytes(), MEDIA[".json"])
-    action = result.next_action
+        store.files.put(run_id, COOKIES, cookies.read_bytes(), MEDIA[".json"])
     if isinstance(action, ProvideInput) and action.artifact:
         path = Path(action.artifact)
         if path.is_file():
-            store.files.put(result.run_id, path.name, path.read_bytes(),
+            store.files.put(run_id, path.name, path.read_bytes(),
                             MEDIA.get(path.suffix, "application/octet-stream"))
 
 

@@ -30,6 +30,7 @@ from runner.store.runs import Run, RunStatus, RunStore
 if TYPE_CHECKING:
     from runner.app.context import AppContext
     from runner.engine.executor import Executor, Progress, StepWatch
+    from runner.engine.steps.context import Pause, StepContext
 
 
 def flow_path(name_or_path: str) -> Path:
@@ -114,7 +115,19 @@ def executor(ctx: AppContext, progress: Progress | None = None, store: RunStore 
     from runner.engine.executor import Executor
 
     return Executor(ctx.live_config(), store or ctx.store, ctx.clock, ctx.host.session,
-                    ctx.catalogue, progress, watch, translate=browser_error)
+                    ctx.catalogue, progress, watch, translate=browser_error,
+                    before_pause=_keep_for_any_machine)
+
+
+def _keep_for_any_machine(sc: StepContext, pause: Pause) -> None:
+    """A run about to pause for a person keeps, where the store is, what another machine needs
+    to continue it: its own console session and the captcha. Before the pause is recorded, so
+    whoever sees the run paused can already fetch them."""
+    if pause.status is not RunStatus.NEEDS_INPUT or str(sc.store.path) == ":memory:":
+        return
+    if sc.session.started:
+        sc.session.get().save_cookies(sc.session.cookies)
+    files.keep(sc.store, sc.run.run_id, pause.next_action, sc.session.run_dir)
 
 
 def start(ctx: AppContext, prepared: Prepared, *, actor: Actor = SYSTEM, dry_run: bool = False,
@@ -201,9 +214,10 @@ def _decision_detail(run: Run, keep: dict[str, Any], secrets: dict[str, Any],
 
 
 def _after_drive(ctx: AppContext, result: RunResult) -> None:
-    """A paused run keeps what another machine needs to continue it in the store."""
+    """After the drive: the session as its browser context closed (the cookies written at the
+    pause may have changed since)."""
     if result.run_id and result.status == RunStatus.NEEDS_INPUT.value:
-        files.keep(ctx.store, result, ctx.config.artifacts / result.run_id)
+        files.keep(ctx.store, result.run_id, None, ctx.config.artifacts / result.run_id)
 
 
 def resume_due(ctx: AppContext, progress: Progress | None = None) -> list[RunResult]:

@@ -40,6 +40,9 @@ Progress = Callable[[str], None]
 # Turns a browser library's error into the runner's (runner.browser.errors.browser_error); the
 # engine itself knows no browser library.
 ErrorTranslator = Callable[..., RunnerError | None]
+# Called before a pause is recorded: whatever another machine needs to continue the run must be
+# where the store is before the run reads as paused (runner.app.files).
+PauseHook = Callable[[StepContext, Pause], None]
 StepWatch = Callable[[str, int, int], None]  # step id, index, total: as a step starts
 
 
@@ -49,9 +52,11 @@ class Executor:
     def __init__(self, config: Config, store: RunStore, clock: Clock,
                  session_factory: SessionFactory, actions: Mapping[str, ActionSpec],
                  progress: Progress | None = None, watch: StepWatch | None = None,
-                 translate: ErrorTranslator | None = None) -> None:
+                 translate: ErrorTranslator | None = None,
+                 before_pause: PauseHook | None = None) -> None:
         self.config = config
         self.translate = translate or (lambda _exc, **_where: None)
+        self.before_pause = before_pause or (lambda _sc, _pause: None)
         self.store = store
         self.clock = clock
         self.session_factory = session_factory
@@ -211,6 +216,7 @@ class Executor:
                          detail=f"{jump.error.code}: back to {jump.to}", error=jump.error)
             return following
         except Pause as pause:
+            self.before_pause(sc, pause)
             run.status, run.next_action = pause.status, pause.next_action.to_dict()
             run.message = pause.customer_message
             run.next_check_at = pause.next_check_at
