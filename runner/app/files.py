@@ -43,7 +43,7 @@ def restore(store: RunStore, run: Run, run_dir: Path) -> None:
         _write_private(cookies, found[0])
 
 
-def artifact_bytes(store: RunStore, run: Run, name: str,
+def artifact_bytes(store: RunStore, run_id: str, name: str,
                    listed: list[str]) -> tuple[bytes, str] | None:
     """A listed artifact by file name: from this machine's disk, else from the store."""
     for path_text in listed:
@@ -51,7 +51,7 @@ def artifact_bytes(store: RunStore, run: Run, name: str,
         if path.name == name and path.is_file():
             return path.read_bytes(), MEDIA.get(path.suffix, "application/octet-stream")
     if name != COOKIES and any(Path(p).name == name for p in listed):
-        return store.files.get(run.run_id, name)
+        return store.files.get(run_id, name)
     return None
 
 

@@ -214,8 +214,9 @@ class RunService:
         from this machine's disk, else from the store (a run driven on another machine).
         Only listed files: the run's folder also holds its console cookies, which never leave.
         """
-        result = self.get_run(run_id)
-        found = artifact_bytes(self.store, self._run(run_id), name, result.artifacts)
+        run = self._run(run_id)  # one read: the listed artifacts come from the same row
+        found = artifact_bytes(self.store, run.run_id, name,
+                               runs.result(self.reader, run).artifacts)
         if found is None:
             raise InputError(f"run {run_id} has no artifact {name!r}",
                              ErrorCode.UNKNOWN_ARTIFACT)

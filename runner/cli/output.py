@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import sys
+from dataclasses import replace
 from typing import Any, NoReturn
 
 import click
@@ -78,8 +79,7 @@ def summary(result: RunResult, app: Any = None) -> str:
 
     shown = result
     if app is not None and result.run_id:
-        shown = RunResult(**{**result.__dict__,
-                             "artifacts": render(result, app)["artifacts"]})
+        shown = replace(result, artifacts=render(result, app)["artifacts"])
     action = result.next_action
     command = f"\n  run: {shell_line(action.command)}" if action and action.command else ""
     return human_summary(shown) + command
