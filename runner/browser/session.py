@@ -207,6 +207,27 @@ class RunSession:
         """The console tabs still open, for failure screenshots."""
         return {name: page for name, page in self._pages.items() if not page.is_closed()}
 
+    def stop_loading(self) -> None:
+        """Stop every tab's pending load, so each shows what it showed before it.
+
+        A step that failed because a console never answered (a held POST, a page that never
+        finished loading) leaves its tab waiting for that answer, and Chromium makes a
+        full-page screenshot and the tab's HTML wait on it too: the evidence, and so the run,
+        would wait as long as the console holds its answer (seen: two minutes). The step has
+        given up on the answer already, and whatever the click did is the ledger's to find
+        out on a fresh load, so nothing is lost by dropping it. Chromium's own "stop" (what
+        its Stop button does), through the DevTools protocol, since a script in the page
+        would wait on the same navigation."""
+        for console, page in self.open_pages().items():
+            try:
+                session = self.context.new_cdp_session(page)
+                try:
+                    session.send("Page.stopLoading")
+                finally:
+                    session.detach()
+            except PlaywrightError as exc:
+                get_logger().warning("stop_loading_failed", console=console, error=exc.message)
+
     def failure_screenshots(self, run_dir: Path, step_id: str) -> list[str]:
         """A screenshot of every open console tab; one that fails is logged, not raised."""
         paths = []
@@ -225,6 +246,7 @@ class RunSession:
         """What a failed step leaves (runner.browser.evidence): a screenshot of every open tab,
         the tabs' HTML and ARIA snapshots with the run's journal in one zip, and the trace
         when one was recorded. Taken now, so a run that succeeds pays nothing for it."""
+        self.stop_loading()
         shots = self.failure_screenshots(run_dir, step_id)
         secrets = self._secrets()
         bundle = save_evidence(run_dir / f"evidence-{step_id}.zip", self.open_pages(),

@@ -8,7 +8,9 @@ marked fast, `make test-faults` runs the matrix alone.
 
 from __future__ import annotations
 
+import json
 import random
+import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -112,6 +114,13 @@ def test_fault_at_a_step_boundary(case: Case, cli: Cli, sandbox: SandboxClient, 
     sandbox.faults(down="")
     if met is not None:
         assert met.data is not None and met.code in (0, 1, 3), met.stderr
+    if case.mode == "hold":  # the evidence was read off the tab the held answer left behind
+        (bundle,) = [a for a in met.data["artifacts"] if Path(a).name.startswith("evidence-")]
+        with zipfile.ZipFile(bundle) as evidence:
+            tabs = json.loads(evidence.read("tabs.json"))
+            assert not [t for t in tabs.values() if "unreadable" in t], tabs
+            console = "geotrust" if "geotrust" in case.path else "pm"
+            assert "<form" in evidence.read(f"{console}.html").decode()
     run_id = run_of(cli, "T-M")["run_id"]
     done = agent.finish(run_id)
     assert (done["status"], done["outcome"]) == ("succeeded", "refunded")
@@ -165,7 +174,7 @@ def test_concurrent_tickets_for_one_order_with_a_lost_answer(
             process.communicate(timeout=240)
     finally:
         traps.disarm()
-    assert trap.fired
+    assert trap.fired and not trap.held_out
     finals = []
     for ticket in tickets:
         run_id = run_of(cli, ticket)["run_id"]
