@@ -158,6 +158,8 @@ def profile_kinds(service: RunService, scratch: Path, repeat: int, top: int) -> 
         print("steps (mean ms): " + ", ".join(f"{s} {ms / repeat:.0f}"
                                               for s, ms in steps.items()))
         show(profile, repeat, top)
+        if os.environ.get("PROFILE_DUMP"):
+            profile.dump_stats(f"{os.environ['PROFILE_DUMP']}-{kind}.prof")
 
 
 def count_hand_scripts(service: RunService, scratch: Path, repeat: int) -> None:

@@ -154,15 +154,35 @@ class PageObject:
                                code=ErrorCode.CONSOLE_SERVER_ERROR,
                                page=self.name, url=response.url)
 
-    def submit(self, target: Loc) -> Response | None:
-        """Click a control that loads a new page, and check the console answered it."""
-        control = self.find(target)
+    def submit(self, target: Loc, control: Locator | None = None) -> Response | None:
+        """Click a control that loads a new page, and check the console answered it.
+
+        Playwright's click waits for its control by itself, so a control is looked for first
+        (``find``) only when the click cannot be: a money control, whose absence must be
+        known before anything is clicked (``control``, found by the caller, who marks such a
+        failure not clicked). Any other control is clicked at once, and looked for only when
+        that click could not be made (it never reached the page: nothing was sent): missing
+        or ambiguous is then drift, named precisely; a control that came late is clicked then.
+        """
+        if control is None and not target.money:
+            try:
+                return self._click_to_load(target, self.loc(target), looked=False)
+            except _NotClickable:
+                control = self.find(target, timeout_ms=WAITED_MS)
+        return self._click_to_load(target, control or self.find(target), looked=True)
+
+    def _click_to_load(self, target: Loc, control: Locator, looked: bool) -> Response | None:
         note("click", page=self.name, locator=self.name_of(target))
         try:
             # The navigation's wait is the patient one: the click itself must not also wait (with
             # the short element timeout) for a slow console's answer to start loading.
             with self.page.expect_navigation() as navigation:
-                control.click(no_wait_after=True)
+                try:
+                    control.click(no_wait_after=True)
+                except pw.Error as exc:
+                    if looked:
+                        raise
+                    raise _NotClickable from exc
         except pw.TimeoutError:
             raise ConsoleError(f"{self.CONSOLE} did not answer in time after "
                                f"{self.name_of(target)}", code=ErrorCode.CONSOLE_TIMEOUT,
@@ -172,6 +192,18 @@ class PageObject:
              status=response.status if response else None)
         self.check_response(response)
         return response
+
+    def fill(self, target: Loc, value: str) -> None:
+        """Type ``value`` into a declared field (never noted: it may be a password).
+
+        Playwright's fill waits for its field by itself; the field is looked for (``find``)
+        only when that fill could not be made, so a missing field is still drift named
+        precisely, and a field that came late is filled then (filling again is harmless)."""
+        note("fill", page=self.name, locator=self.name_of(target))
+        try:
+            self.loc(target).fill(value)
+        except pw.Error:
+            self.find(target, timeout_ms=WAITED_MS).fill(value)
 
     def find(self, target: Loc, timeout_ms: float | None = None) -> Locator:
         """The declared element, once visible; missing or ambiguous is drift, named precisely."""
@@ -195,6 +227,9 @@ class PageObject:
         there once the tab has finished loading (which waits the patient navigation timeout).
         """
         try:
+            # A look first, as in first_visible: cheaper than a wait, and strict like it.
+            if locator.is_visible():
+                return True
             locator.wait_for(state="visible", timeout=timeout_ms)
             return True
         except pw.TimeoutError:
@@ -216,8 +251,9 @@ class PageObject:
         """This page in the run's tab for its console."""
         return cls(ctx.page(cls.CONSOLE), ctx.base_url(cls.CONSOLE))
 
-    def sub(self, target: Loc, root: Locator) -> Locator:
-        """A declared locator built inside ``root`` (e.g. a cell of one table row)."""
+    def sub(self, target: Loc, root: Page | Locator) -> Locator:
+        """A declared locator built inside ``root`` (a cell of one table row), or at the tab's
+        top for a filter (the rows that have cells)."""
         return target.build(root)
 
     def seen(self) -> None:
@@ -289,9 +325,12 @@ class DescriptionList(PageObject):
         All terms and all definitions pair up in document order. A wanted term the page lacks
         is drift on that term's locator.
         """
-        if not self.appears(self.loc(self.terms).first):
-            raise self.drift(self.terms, "matched no visible element", ErrorCode.LOCATOR_MISSING)
-        keys = texts(self.loc(self.terms))
+        keys = texts(self.loc(self.terms))  # at once: the page has loaded (see first_visible)
+        if not keys:
+            if not self.appears(self.loc(self.terms).first):
+                raise self.drift(self.terms, "matched no visible element",
+                                 ErrorCode.LOCATOR_MISSING)
+            keys = texts(self.loc(self.terms))
         values = texts(self.loc(self.definitions))
         if len(keys) != len(values):
             raise self.drift(self.definitions,
@@ -305,6 +344,16 @@ class DescriptionList(PageObject):
                                  code=ErrorCode.LOCATOR_MISSING)
             found[spec] = pairs[term]
         return found
+
+
+# The wait of a look after an action that already waited its element timeout in vain: the
+# page's load is still waited for (``appears``), the element timeout not a second time.
+WAITED_MS = 1
+
+
+class _NotClickable(Exception):
+    """A click Playwright could not make (its control not there in time, or several): nothing
+    reached the page."""
 
 
 def texts(locator: Locator) -> list[str]:
@@ -329,17 +378,32 @@ def first_visible(*candidates: tuple[PageObject, Loc], timeout_ms: float | None 
     form); answers the first candidate, in the order given, that is visible. None visible on
     the loaded page is drift naming every candidate.
     """
+    # A look first: this follows a load the tab has finished (a goto or a submit waits for
+    # it), so one of them is usually there already, and a look costs one round trip to the
+    # browser where a wait costs more. Only when none is there does it wait.
+    shown = _visible_now(candidates)
+    if shown is not None:
+        return shown
     first_page, first_spec = candidates[0]
     combined = first_page.loc(first_spec)
     for page_object, spec in candidates[1:]:
         combined = combined.or_(page_object.loc(spec))
     if not first_page.appears(combined.first, timeout_ms):
         raise _none_visible(candidates)
+    shown = _visible_now(candidates)
+    if shown is None:
+        raise _none_visible(candidates)  # seen, then gone before the second look
+    return shown
+
+
+def _visible_now(candidates: tuple[tuple[PageObject, Loc], ...]
+                 ) -> tuple[PageObject, Loc] | None:
+    """The first candidate, in the order given, visible now (no wait)."""
     for page_object, spec in candidates:
         if page_object.loc(spec).first.is_visible():
             note("arrived", page=page_object.name, locator=page_object.name_of(spec))
             return page_object, spec
-    raise _none_visible(candidates)  # seen, then gone before the second look
+    return None
 
 
 def _none_visible(candidates: tuple[tuple[PageObject, Loc], ...]) -> DriftError:

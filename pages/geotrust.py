@@ -73,9 +73,9 @@ class HomePage(PageObject):
         return str(path)
 
     def fill_and_continue(self, domain: str, email: str, image_number: str) -> None:
-        self.find(self.domain).fill(domain)
-        self.find(self.email).fill(email)
-        self.find(self.image_number).fill(image_number)
+        self.fill(self.domain, domain)
+        self.fill(self.email, email)
+        self.fill(self.image_number, image_number)
         self.submit(self.continue_button)
 
     def refusal(self) -> InputError | ConsoleError:

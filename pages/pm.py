@@ -59,7 +59,8 @@ class OrdersTablePage(PageObject):
             raise self.drift(self.column_headers, f"lacks {', '.join(missing)} (has "
                              f"{', '.join(headers)})", ErrorCode.LOCATOR_MISSING)
         found = []
-        for row in self.loc(self.rows).all():
+        # The rows that have cells: not the header row (it has column headers), not read.
+        for row in self.loc(self.rows).filter(has=self.sub(self.cells, self.page)).all():
             cells = texts(self.sub(self.cells, row))
             if not cells:
                 continue  # the header row
@@ -90,7 +91,7 @@ class SearchPage(PageObject):
         return self
 
     def search(self, domain: str) -> ResultsPage:
-        self.find(self.domain).fill(domain)
+        self.fill(self.domain, domain)
         self.submit(self.search_button)
         return ResultsPage(self.page, self.base_url)
 
@@ -286,10 +287,10 @@ def refund(ctx: ActionContext, order_id: str) -> RefundReceipt:
                                     f"{before.certificate_state}; the customer must cancel it "
                                     "first", code=ErrorCode.REFUND_NOT_ALLOWED, page=page.name,
                                     url=page.page.url)
-        page.find(page.refund_button)
+        button = page.find(page.refund_button)
     except (ConsoleError, DriftError) as exc:
         raise exc.with_context(**{NOT_CLICKED: True}) from None
-    page.submit(page.refund_button)
+    page.submit(page.refund_button, button)
     # "Refund issued: ref RF-..." or, if another refund won a race, "Already refunded"; either
     # way the refund status on the page is the receipt.
     arrived, outcome = first_visible((page, page.notice), (page, page.alert))

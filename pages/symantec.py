@@ -137,8 +137,8 @@ def log_in(ctx: RunContext) -> None:
     try:
         login = LoginPage(private.new_page(), ctx.base_url("symantec"))
         login.goto()
-        login.find(login.username).fill(username)
-        login.find(login.password).fill(password)
+        login.fill(login.username, username)
+        login.fill(login.password, password)
         login.submit(login.login_button)
         dashboard = DashboardPage(login.page, login.base_url)
         arrived, _ = first_visible((dashboard, dashboard.menu), (login, login.login_button))
@@ -242,7 +242,7 @@ def order_info(ctx: ActionContext, partner_order_id: str) -> OrderInfo:
 
     def look_up() -> OrderInfo:
         search = _open_quick_search(ctx)
-        search.find(search.partner_order_id).fill(wanted)
+        search.fill(search.partner_order_id, wanted)
         search.submit(search.search_button)
         info = OrderInformationPage.of(ctx)
         arrived, _ = _arrive(ctx, (info, info.heading), (search, search.not_found))

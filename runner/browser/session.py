@@ -27,6 +27,8 @@ from runner.config import Config
 from runner.config.home import private_dir
 from runner.logs import get_logger
 
+LOGINS = ("symantec",)  # the consoles whose login is saved and shared by every run
+
 
 def _write_private(path: Path, data: Any) -> None:
     """Write JSON readable by its owner only, created that way (no window of wider access),
@@ -135,13 +137,10 @@ class RunSession:
         self.context = context
         self.context.set_default_timeout(config.browser.timeout_ms)
         self.context.set_default_navigation_timeout(config.browser.navigation_timeout_ms)
-        for console in ("symantec",):
-            state = self.login_state_file(console)
-            if state.exists():
-                self.context.add_cookies(json.loads(state.read_text()).get("cookies", []))
         if cookies_file and cookies_file.exists():
             self.context.add_cookies(json.loads(cookies_file.read_text()))
         self._pages: dict[str, Page] = {}
+        self._logins_loaded: set[str] = set()
         self.journal = Journal()  # what the page objects did: a failed run's evidence
         self._tracing = config.browser.trace_on_failure if trace is None else trace
         if self._tracing:
@@ -161,8 +160,18 @@ class RunSession:
     def page(self, console: str) -> Page:
         """One tab per console, opened on first use (the procedure's 'open a new tab')."""
         if console not in self._pages or self._pages[console].is_closed():
+            self._load_login(console)
             self._pages[console] = self.context.new_page()
         return self._pages[console]
+
+    def _load_login(self, console: str) -> None:
+        """The console's saved login, loaded into the context when its tab first opens: a
+        ticket that never reaches the console (most never reach Symantec) pays nothing."""
+        if console in LOGINS and console not in self._logins_loaded:
+            self._logins_loaded.add(console)
+            state = self.login_state_file(console)
+            if state.exists():
+                self.context.add_cookies(json.loads(state.read_text()).get("cookies", []))
 
     def base_url(self, console: str) -> str:
         return self.config.console(console).base_url
@@ -197,7 +206,7 @@ class RunSession:
 
     def _login_cookies(self) -> list[dict[str, Any]]:
         found: list[dict[str, Any]] = []
-        for console in ("symantec",):
+        for console in LOGINS:
             state = self.login_state_file(console)
             if state.exists():
                 found += json.loads(state.read_text()).get("cookies", [])
@@ -261,7 +270,7 @@ class RunSession:
         except PlaywrightError as exc:  # the browser is gone: the saved logins still count
             get_logger().warning("storage_state_unreadable", error=exc.message)
             secrets = []
-        for console in ("symantec",):
+        for console in LOGINS:
             state = self.login_state_file(console)
             if state.exists():
                 secrets += context_secrets(json.loads(state.read_text()))
