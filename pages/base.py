@@ -205,6 +205,19 @@ class PageObject:
         except pw.Error:
             self.find(target, timeout_ms=WAITED_MS).fill(value)
 
+    def visible_now(self, target: Loc) -> Locator | None:
+        """The declared element if it is visible now (one look, no wait), else None; several
+        are drift, as for ``find``."""
+        locator = self.loc(target)
+        note("look", page=self.name, locator=self.name_of(target))
+        try:
+            return locator if locator.is_visible() else None
+        except pw.Error as exc:
+            if "strict mode violation" in exc.message:
+                raise self.drift(target, "matched several elements",
+                                 ErrorCode.LOCATOR_AMBIGUOUS) from None
+            raise
+
     def find(self, target: Loc, timeout_ms: float | None = None) -> Locator:
         """The declared element, once visible; missing or ambiguous is drift, named precisely."""
         locator = self.loc(target)

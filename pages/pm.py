@@ -52,8 +52,12 @@ class OrdersTablePage(PageObject):
 
     def read_rows(self) -> list[Row]:
         """Every data row, cells keyed by column header (header order may change)."""
-        self.find(self.table)
+        # Read at once (the page has loaded); the table is waited for only when no header
+        # is there. A second table of that name shows as twice the headers of any row.
         headers = texts(self.loc(self.column_headers))
+        if not headers:
+            self.find(self.table)
+            headers = texts(self.loc(self.column_headers))
         missing = [c for c in COLUMNS if c not in headers]
         if missing:
             raise self.drift(self.column_headers, f"lacks {', '.join(missing)} (has "
@@ -278,7 +282,8 @@ def refund(ctx: ActionContext, order_id: str) -> RefundReceipt:
         # The page was read a moment ago (the ledger's probe, pm.read_transaction, on this
         # very tab, or just loaded): one look for the Refund button, which the console shows
         # only on an order it would refund; the whole page is read again only without it.
-        if page.loc(page.refund_button).count() != 1:
+        button = page.visible_now(page.refund_button)
+        if button is None:
             before = page.read()
             if before.refunded:
                 return _receipt(before, already_done=True)
@@ -287,7 +292,7 @@ def refund(ctx: ActionContext, order_id: str) -> RefundReceipt:
                                     f"{before.certificate_state}; the customer must cancel it "
                                     "first", code=ErrorCode.REFUND_NOT_ALLOWED, page=page.name,
                                     url=page.page.url)
-        button = page.find(page.refund_button)
+            button = page.find(page.refund_button)
     except (ConsoleError, DriftError) as exc:
         raise exc.with_context(**{NOT_CLICKED: True}) from None
     page.submit(page.refund_button, button)

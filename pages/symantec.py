@@ -176,11 +176,13 @@ def _arrive(ctx: ActionContext, expected: tuple[PageObject, Loc],
     """Wait for the page asked for (or another outcome); the login form means log in first.
 
     The login form wins over every other outcome: its session-expired alert would otherwise
-    pass for another page's alert (Quick Search's "not found").
+    pass for another page's alert (Quick Search's "not found"). The page asked for is the
+    page asked for: the login form is looked for beside it only when something else came.
     """
     login = LoginPage.of(ctx)
     arrived = first_visible(expected, *others, (login, login.login_button))
-    if arrived[0] is login or login.loc(login.login_button).is_visible():
+    if arrived[0] is login or (arrived != expected
+                               and login.loc(login.login_button).is_visible()):
         raise LoginRequired()
     return arrived
 

@@ -126,7 +126,7 @@ def _keep_for_any_machine(sc: StepContext, pause: Pause) -> None:
     if pause.status is not RunStatus.NEEDS_INPUT or str(sc.store.path) == ":memory:":
         return
     if sc.session.started:
-        sc.session.get().save_cookies(sc.session.cookies)
+        sc.session.keep_cookies()
     files.keep(sc.store, sc.run.run_id, pause.next_action, sc.session.run_dir)
 
 

@@ -21,8 +21,10 @@ class SessionHolder:
         self.run_dir = run_dir
         self.cookies = run_dir / "cookies.json"
         self._session: Any = None
+        self._kept = False  # its cookies saved, and no step since
 
     def get(self) -> Any:
+        self._kept = False  # a step may change the cookies
         if self._session is None:
             self.run_dir.mkdir(parents=True, exist_ok=True)
             self._session = self.factory(self.run_dir, self.cookies)
@@ -32,10 +34,15 @@ class SessionHolder:
     def started(self) -> bool:
         return self._session is not None
 
+    def keep_cookies(self) -> None:
+        """Save the run's cookies now (a run about to pause); ``close`` then need not again."""
+        self.get().save_cookies(self.cookies)
+        self._kept = True
+
     def close(self, keep_cookies: bool) -> None:
         if self._session is None:
             return
-        if keep_cookies:
+        if keep_cookies and not self._kept:
             self._session.save_cookies(self.cookies)
         else:
             self.cookies.unlink(missing_ok=True)

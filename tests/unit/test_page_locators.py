@@ -17,7 +17,7 @@ from mypy import api as mypy_api
 from pages.base import PageObject, all_pages, role
 
 ROOT = Path(__file__).resolve().parents[2]
-LOCATOR_METHODS = {"loc", "find", "fill", "sub", "submit", "drift", "details"}
+LOCATOR_METHODS = {"loc", "find", "visible_now", "fill", "sub", "submit", "drift", "details"}
 
 
 USES = """\
