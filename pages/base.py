@@ -335,28 +335,43 @@ class DescriptionList(PageObject):
     def details(self, *wanted: Loc) -> dict[Loc, str]:
         """Read the list: ``wanted`` are declared term locators, answered by locator.
 
-        All terms and all definitions pair up in document order. A wanted term the page lacks
-        is drift on that term's locator.
-        """
-        keys = texts(self.loc(self.terms))  # at once: the page has loaded (see first_visible)
-        if not keys:
+        Each term pairs with the element after it, its definition (a list's structure); all
+        of them are read in one call to the browser (``PAIRS``), where a read of the terms and
+        one of the definitions took two. A term with no element after it is drift on the
+        definitions; so is a wanted term the page lacks, on that term's locator. Whether the
+        definitions still have their role is the nightly check's to say (``definitions``)."""
+        pairs = self._pairs()
+        if not pairs:
             if not self.appears(self.loc(self.terms).first):
                 raise self.drift(self.terms, "matched no visible element",
                                  ErrorCode.LOCATOR_MISSING)
-            keys = texts(self.loc(self.terms))
-        values = texts(self.loc(self.definitions))
-        if len(keys) != len(values):
-            raise self.drift(self.definitions,
-                             f"found {len(values)} definitions for {len(keys)} terms")
-        pairs = dict(zip(keys, values, strict=True))
+            pairs = self._pairs()
+        alone = [term for term, definition in pairs if definition is None]
+        if alone:
+            raise self.drift(self.definitions, f"found none after {', '.join(alone)}")
+        read = {term: str(definition) for term, definition in pairs}
         found: dict[Loc, str] = {}
         for spec in wanted:
             term = spec.args[0]
-            if term not in pairs:
-                raise self.drift(spec, f"matched no term (terms: {', '.join(keys)})",
+            if term not in read:
+                raise self.drift(spec, f"matched no term (terms: {', '.join(read)})",
                                  code=ErrorCode.LOCATOR_MISSING)
-            found[spec] = pairs[term]
+            found[spec] = read[term]
         return found
+
+    def _pairs(self) -> list[tuple[str, str | None]]:
+        """Every term with its definition's text (None: none after it), whitespace collapsed."""
+        raw = self.loc(self.terms).evaluate_all(PAIRS)
+        return [(" ".join(term.split()), None if definition is None
+                 else " ".join(definition.split())) for term, definition in raw]
+
+
+# Each term's text and that of the element after it, unless that is a term too (text content,
+# as ``texts`` reads: what the page says, not what CSS paints).
+PAIRS = """terms => terms.map(term => {
+    const next = term.nextElementSibling;
+    return [term.textContent, next && !terms.includes(next) ? next.textContent : null];
+})"""
 
 
 # The wait of a look after an action that already waited its element timeout in vain: the

@@ -58,13 +58,16 @@ class OrdersTablePage(PageObject):
         if not headers:
             self.find(self.table)
             headers = texts(self.loc(self.column_headers))
+        return self.rows_under(headers)
+
+    def rows_under(self, headers: list[str]) -> list[Row]:
+        """The data rows of the table whose column headers read ``headers``."""
         missing = [c for c in COLUMNS if c not in headers]
         if missing:
             raise self.drift(self.column_headers, f"lacks {', '.join(missing)} (has "
                              f"{', '.join(headers)})", ErrorCode.LOCATOR_MISSING)
         found = []
-        # The rows that have cells: not the header row (it has column headers), not read.
-        for row in self.loc(self.rows).filter(has=self.sub(self.cells, self.page)).all():
+        for row in self.loc(self.rows).all():
             cells = texts(self.sub(self.cells, row))
             if not cells:
                 continue  # the header row
@@ -112,10 +115,17 @@ class ResultsPage(OrdersTablePage):
 
     def exact(self, domain: str) -> list[Order]:
         """The orders whose Domain cell is exactly ``domain`` (not merely containing it)."""
-        _, arrived = first_visible((self, self.table), (self, self.no_match))
-        if arrived is self.no_match:
-            return []
-        return [self.order(r) for r in self.read_rows() if r.cells["Domain"].lower() == domain]
+        # The results are usually there at once (the search's answer has loaded); the page is
+        # waited for, results or "no match", only when no column header is there yet.
+        headers = texts(self.loc(self.column_headers))
+        if headers:
+            rows = self.rows_under(headers)
+        else:
+            _, arrived = first_visible((self, self.table), (self, self.no_match))
+            if arrived is self.no_match:
+                return []
+            rows = self.read_rows()
+        return [self.order(r) for r in rows if r.cells["Domain"].lower() == domain]
 
     def order(self, row: Row) -> Order:
         cells = row.cells
