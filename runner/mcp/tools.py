@@ -13,7 +13,7 @@ from concurrent.futures import Future
 from pathlib import Path
 from typing import Annotated, Any
 
-from mcp.server.mcpserver import Image, MCPServer
+from mcp.server.mcpserver import Context, Image, MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
 from pydantic import Field
 
@@ -60,6 +60,19 @@ Inputs = Annotated[dict[str, str] | None, Field(
 AGENT = Actor("mcp-agent", "mcp")
 
 
+def caller(ctx: Context) -> Actor:
+    """Who makes a decision through a tool: over HTTP, the operator whose own token the request
+    carried (the service's guard names them in the request's scope); otherwise the agent
+    (stdio, or the shared machine token)."""
+    try:
+        request = ctx.request_context.request
+    except ValueError:
+        return AGENT
+    state = getattr(request, "scope", {}).get("state") or {}
+    actor = state.get("actor")
+    return actor if isinstance(actor, Actor) else AGENT
+
+
 def build_mcp(service: RunService) -> MCPServer:
     server: MCPServer = MCPServer("certrunner", instructions=INSTRUCTIONS,
                                       log_level="WARNING")
@@ -77,16 +90,18 @@ def build_mcp(service: RunService) -> MCPServer:
     async def run_flow(flow: Flow, ticket: Ticket,
                        domain: Annotated[str, Field(min_length=1, max_length=253, description=(
                            "The certificate's domain, exactly as ordered"))],
-                       inputs: Inputs = None) -> list[Any]:
+                       ctx: Context, inputs: Inputs = None) -> list[Any]:
+        actor = caller(ctx)
         return await answerer.wait(lambda: service.run_flow(
-            flow, ticket, {"domain": domain, **(inputs or {})}, AGENT))
+            flow, ticket, {"domain": domain, **(inputs or {})}, actor))
 
     @server.tool(structured_output=False, description=(
         "Continue a paused or failed run from the step it stopped at, with the inputs it asked "
         "for (e.g. the captcha answer); with no inputs, a waiting run checks again now. "
         + RUN_TEXT))
-    async def resume_run(run_id: RunId, inputs: Inputs = None) -> list[Any]:
-        return await answerer.wait(lambda: service.resume_run(run_id, dict(inputs or {}), AGENT))
+    async def resume_run(run_id: RunId, ctx: Context, inputs: Inputs = None) -> list[Any]:
+        actor = caller(ctx)
+        return await answerer.wait(lambda: service.resume_run(run_id, dict(inputs or {}), actor))
 
     @server.tool(structured_output=False, description="The current state of one run. " + RUN_TEXT)
     async def get_run(run_id: RunId) -> list[Any]:
@@ -110,8 +125,10 @@ def build_mcp(service: RunService) -> MCPServer:
         "of the run is unconfirmed (the error names what to check on which console). Side "
         "effects already done are not undone. " + RUN_TEXT))
     async def abandon_run(run_id: RunId, reason: Annotated[str, Field(
-            min_length=1, max_length=500, description="Why, for the audit trail")]) -> list[Any]:
-        return answerer.now(lambda: service.abandon_run(run_id, reason, AGENT))
+            min_length=1, max_length=500, description="Why, for the audit trail")],
+                          ctx: Context) -> list[Any]:
+        actor = caller(ctx)
+        return answerer.now(lambda: service.abandon_run(run_id, reason, actor))
 
     @server.tool(structured_output=False, description=(
         "One artifact of a run by name (the last part of a URL in the run's artifacts), e.g. "
