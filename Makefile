@@ -1,6 +1,6 @@
 # The two commands of the README: `make demo` (set up, then run the demo on the built-in
 # sandbox) and `make test` (set up, then the whole suite).
-.PHONY: setup demo test test-fast test-faults lint serve
+.PHONY: setup demo test test-fast test-faults shots lint serve
 
 setup:
 	@bash scripts/setup.sh
@@ -28,6 +28,10 @@ test-fast:
 # too (`-m 'not faults'` leaves its slower cases out of a local run).
 test-faults: setup
 	.venv/bin/python -m pytest -q -n $(WORKERS) --maxschedchunk 1 tests/e2e/test_fault_matrix.py
+
+# The console's screenshots in docs/images, retaken by its tests (a plain test run drops them).
+shots: setup
+	CERTRUNNER_SHOTS=1 .venv/bin/python -m pytest -q tests/console
 
 lint: setup
 	.venv/bin/ruff check .
