@@ -40,6 +40,7 @@ class Task:
         self.release = page.get_by_role("button", name="Release this task")
         self.held = page.get_by_role("status")
         self.refusal = page.get_by_role("alert")
+        self.retry = page.get_by_role("button", name="Retry the run")
 
 
 class RunPage:

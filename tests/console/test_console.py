@@ -22,6 +22,7 @@ from tests.console.conftest import SHOTS
 from tests.console.console_pages import Abandon, Inbox, RunPage, SignIn, Task
 from tests.e2e.cli import Cli
 from tests.e2e.conftest import SandboxClient
+from tests.e2e.once import untouched
 from tests.e2e.service import Service
 from tests.receiver import Receiver
 from tests.waiting import wait_until
@@ -125,6 +126,33 @@ def test_an_operator_answers_the_captcha_from_the_inbox(
     assert answer not in str(decisions[1].detail)
     assert stored is not None and stored.status == "waiting"
     assert len(receiver.posted) == 1  # waiting for the customer is nobody's task
+
+
+def test_an_order_that_does_not_match_is_a_task_to_check_and_retry(
+        service: Service, sandbox: SandboxClient, tokens: dict[str, str], cli: Cli,
+        people: dict[str, BrowserContext]) -> None:
+    """Symantec's common name differs from the ticket's domain: nothing is sent, the run is in
+    the inbox for a person to check the order, and their retry is recorded under their name."""
+    failed = service.run("cancel_refund", "T-C4", "mismatch.example").json()
+    assert (failed["status"], failed["error"]["code"]) == ("failed", "common_name_mismatch")
+    assert failed["next_action"]["type"] == "review_order", failed
+    run_id = failed["run_id"]
+
+    olga = _signed_in(people, service, "olga", tokens["olga"])
+    Inbox(olga).ticket("T-C4").click()
+    task = Task(olga)
+    expect(olga.get_by_text(re.compile("common_name_mismatch"))).to_be_visible()
+    expect(task.answer).to_have_count(0)  # nothing to type: the order is checked on the consoles
+    task.retry.click()
+    run = RunPage(olga)
+    expect(run.decisions).to_contain_text("retry")
+
+    with RunStore(cli.home / "runs.db") as store:
+        decisions = store.decisions.for_run(run_id)
+        again = store.get_run(run_id)
+    assert ("olga", "console", "retry") in [(d.actor, d.via, d.action) for d in decisions]
+    assert again is not None and again.status == "failed"  # the order still does not match
+    untouched(sandbox, sandbox.order("mismatch.example")["order_id"])
 
 
 def test_abandon_needs_its_confirmation_and_the_other_pages(
