@@ -42,6 +42,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
 import hand_scripts  # noqa: E402
 import proc_tree  # noqa: E402
 import readme  # noqa: E402
+import scratch_home  # noqa: E402
 from playwright.sync_api import sync_playwright  # noqa: E402
 
 from runner import logs  # noqa: E402
@@ -71,15 +72,7 @@ def main() -> None:
     logs.configure(level="warning")
     load_before = os.getloadavg()[0]
     with tempfile.TemporaryDirectory() as scratch:
-        os.environ.update(SANDBOX_DB=f"{scratch}/sandbox.db", CERTRUNNER_HOME=scratch,
-                          CERTRUNNER_STORE=f"{scratch}/runs.db",
-                          CERTRUNNER_ARTIFACTS=f"{scratch}/artifacts")
-        os.environ.pop("SANDBOX_URL", None)
-        if args.trace_on_failure:
-            config = Path(scratch) / "config.yaml"
-            config.write_text((ROOT / "config" / "default.yaml").read_text().replace(
-                "  read_retries:", "  trace_on_failure: true\n  read_retries:"))
-            os.environ["CERTRUNNER_CONFIG"] = str(config)
+        scratch_home.use(scratch, args.trace_on_failure)
         service = RunService(ServiceOptions(workers=1))
         service.start()
         traced = service.app.live_config().browser.trace_on_failure

@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import cProfile
 import io
-import os
 import pstats
 import statistics
 import sys
@@ -33,6 +32,8 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
+
+import scratch_home  # noqa: E402
 
 from runner import logs  # noqa: E402
 from runner.app import tickets  # noqa: E402
@@ -102,15 +103,7 @@ def main() -> None:
     args = parser.parse_args()
     logs.configure(level="warning")
     with tempfile.TemporaryDirectory() as scratch:
-        os.environ.update(SANDBOX_DB=f"{scratch}/sandbox.db", CERTRUNNER_STORE=f"{scratch}/runs.db",
-                          CERTRUNNER_ARTIFACTS=f"{scratch}/artifacts",
-                          CERTRUNNER_HOME=scratch)
-        os.environ.pop("SANDBOX_URL", None)
-        if args.trace_on_failure:
-            config = Path(scratch) / "config.yaml"
-            config.write_text((ROOT / "config" / "default.yaml").read_text().replace(
-                "  read_retries:", "  trace_on_failure: true\n  read_retries:"))
-            os.environ["CERTRUNNER_CONFIG"] = str(config)
+        scratch_home.use(scratch, args.trace_on_failure)
         count_browser_work()
         service = RunService(ServiceOptions(workers=1))
         service.start()
@@ -158,8 +151,6 @@ def profile_kinds(service: RunService, scratch: Path, repeat: int, top: int) -> 
         print("steps (mean ms): " + ", ".join(f"{s} {ms / repeat:.0f}"
                                               for s, ms in steps.items()))
         show(profile, repeat, top)
-        if os.environ.get("PROFILE_DUMP"):
-            profile.dump_stats(f"{os.environ['PROFILE_DUMP']}-{kind}.prof")
 
 
 def count_hand_scripts(service: RunService, scratch: Path, repeat: int) -> None:

@@ -22,6 +22,7 @@ from runner.errors import ConsoleError, DriftError, ErrorCode, InputError
 from runner.logs import get_logger
 
 if TYPE_CHECKING:
+    from playwright.sync_api import Error as PlaywrightError
     from playwright.sync_api import Locator, Page, Response
 
 
@@ -213,9 +214,7 @@ class PageObject:
         try:
             return locator if locator.is_visible() else None
         except pw.Error as exc:
-            if "strict mode violation" in exc.message:
-                raise self.drift(target, "matched several elements",
-                                 ErrorCode.LOCATOR_AMBIGUOUS) from None
+            self._several(target, exc)
             raise
 
     def find(self, target: Loc, timeout_ms: float | None = None) -> Locator:
@@ -226,11 +225,15 @@ class PageObject:
             if not self.appears(locator, timeout_ms):
                 raise self.drift(target, "matched no visible element", ErrorCode.LOCATOR_MISSING)
         except pw.Error as exc:
-            if "strict mode violation" in exc.message:
-                raise self.drift(target, "matched several elements",
-                                 ErrorCode.LOCATOR_AMBIGUOUS) from None
+            self._several(target, exc)
             raise
         return locator
+
+    def _several(self, target: Loc, exc: PlaywrightError) -> None:
+        """Playwright's refusal of a locator that matched several elements, as drift on it."""
+        if "strict mode violation" in exc.message:
+            raise self.drift(target, "matched several elements",
+                             ErrorCode.LOCATOR_AMBIGUOUS) from None
 
     def appears(self, locator: Locator, timeout_ms: float | None = None) -> bool:
         """Whether ``locator`` is visible within the element timeout, or on the loaded page.
@@ -264,9 +267,8 @@ class PageObject:
         """This page in the run's tab for its console."""
         return cls(ctx.page(cls.CONSOLE), ctx.base_url(cls.CONSOLE))
 
-    def sub(self, target: Loc, root: Page | Locator) -> Locator:
-        """A declared locator built inside ``root`` (a cell of one table row), or at the tab's
-        top for a filter (the rows that have cells)."""
+    def sub(self, target: Loc, root: Locator) -> Locator:
+        """A declared locator built inside ``root`` (e.g. a cell of one table row)."""
         return target.build(root)
 
     def seen(self) -> None:

@@ -103,9 +103,7 @@ class Database:
         except Exception as exc:
             if not availability.transient(exc):
                 raise
-            raise StoreUnavailable(f"the run store at {self.where} did not answer: "
-                                   f"{availability.first_line(exc)}",
-                                   ErrorCode.STORE_UNAVAILABLE, store=self.where) from exc
+            raise self._unavailable("did not answer", exc) from exc
 
     def _ready(self) -> None:
         """Open the connection again if the server or the network dropped it."""
@@ -116,9 +114,13 @@ class Database:
         except Exception as exc:
             if not availability.transient(exc):
                 raise
-            raise StoreUnavailable(f"the run store at {self.where} cannot be reached: "
-                                   f"{availability.first_line(exc)}",
-                                   ErrorCode.STORE_UNAVAILABLE, store=self.where) from exc
+            raise self._unavailable("cannot be reached", exc) from exc
+
+    def _unavailable(self, what: str, exc: Exception) -> StoreUnavailable:
+        """A transient failure of the store's server or network, said once for every call."""
+        return StoreUnavailable(f"the run store at {self.where} {what}: "
+                                f"{availability.first_line(exc)}",
+                                ErrorCode.STORE_UNAVAILABLE, store=self.where)
 
     def _rollback(self) -> None:
         """Undo the open transaction; on a dropped connection the server has undone it, and the

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import base64
 import json
-import threading
 from pathlib import Path
 from typing import Any
 
@@ -22,40 +21,23 @@ from runner.store.runs import RunStore
 from tests.e2e.cli import Cli
 from tests.e2e.conftest import SandboxClient
 from tests.e2e.service import Service
+from tests.threads import in_own_loop
 
 pytestmark = pytest.mark.browser
 
 
 def _call(url: str, token: str, calls: list[tuple[str, dict[str, Any]]]) -> list[Any]:
-    """Make ``calls`` in one MCP session, in a thread of its own (its own event loop: this
-    worker's main thread runs Playwright's)."""
-    import anyio
+    """Make ``calls`` in one MCP session over HTTP, with ``token`` as the bearer."""
 
-    results: list[Any] = []
-    failed: list[BaseException] = []
-
-    async def session() -> None:
+    async def session() -> list[Any]:
         headers = {"Authorization": f"Bearer {token}"}
         async with httpx2.AsyncClient(headers=headers, timeout=300) as client, \
                 streamable_http_client(f"{url}/mcp", http_client=client) as streams, \
                 ClientSession(streams[0], streams[1]) as mcp:
             await mcp.initialize()
-            for name, arguments in calls:
-                results.append(await mcp.call_tool(name, arguments))
+            return [await mcp.call_tool(name, arguments) for name, arguments in calls]
 
-    def run() -> None:
-        try:
-            anyio.run(session)
-        except BaseException as exc:  # raised in the test's thread below
-            failed.append(exc)
-
-    thread = threading.Thread(target=run, name="mcp-http-client")
-    thread.start()
-    thread.join(timeout=600)
-    assert not thread.is_alive(), "the MCP client did not finish"
-    if failed:
-        raise failed[0]
-    return results
+    return in_own_loop(session, 600, "mcp-http-client")
 
 
 def _run(result: Any) -> dict[str, Any]:

@@ -6,11 +6,9 @@ from __future__ import annotations
 
 import json
 import sys
-import threading
 from pathlib import Path
 from typing import Any
 
-import anyio
 from mcp import ClientSession, StdioServerParameters
 from mcp.client.stdio import stdio_client
 
@@ -19,6 +17,7 @@ from tests.contract import check_document
 from tests.e2e.cli import ROOT, Cli
 from tests.e2e.conftest import SandboxClient
 from tests.e2e.service import Service
+from tests.threads import in_own_loop
 
 SAME = ("run_id", "ticket", "flow", "status", "outcome", "customer_message", "outputs", "error")
 
@@ -33,33 +32,16 @@ def _mcp(cli: Cli, tmp_path: Path, flow: str, ticket: str, domain: str) -> dict[
     server = StdioServerParameters(command=sys.executable,
                                    args=[str(ROOT / "run.py"), "mcp", "--workers", "1"],
                                    env=cli.env, cwd=str(tmp_path))
-    got: dict[str, Any] = {}
 
-    async def ask() -> None:
+    async def ask() -> dict[str, Any]:
         async with stdio_client(server) as (read, write), ClientSession(read, write) as session:
             await session.initialize()
             done = await session.call_tool("run_flow", {"flow": flow, "ticket": ticket,
                                                         "domain": domain})
             assert not done.is_error, done.content
-            got.update(check_document("MCP", json.loads(done.content[0].text), "mcp"))
+            return dict(check_document("MCP", json.loads(done.content[0].text), "mcp"))
 
-    # A thread of its own: a test worker that already ran a browser test has Playwright's
-    # event loop in its main thread, and anyio will not start a second one there.
-    failed: list[BaseException] = []
-
-    def client() -> None:
-        try:
-            anyio.run(ask)
-        except BaseException as exc:  # raised in the test, below
-            failed.append(exc)
-
-    thread = threading.Thread(target=client, name="mcp-client")
-    thread.start()
-    thread.join(timeout=300)
-    assert not thread.is_alive(), "the MCP client did not finish"
-    if failed:
-        raise failed[0]
-    return got
+    return in_own_loop(ask, 300, "mcp-client")
 
 
 def test_the_same_ticket_gets_the_same_answer_at_every_door(
