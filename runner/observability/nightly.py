@@ -1,22 +1,21 @@
 """What the last nightly selector check said, read back from the state home for the gauges.
 
-The check keeps two things there: each night's JSON report (``reports/<night>/*.json``, the
-``verify-selectors --json`` document: ``exit_code``, ``started_at``, ``totals``) and, after a
-passing night, the page snapshots (``selector-baseline/``, ``runner.selectors.baseline``). The
-newest report gives the page counts; the newest passing report, or else the baseline's newest
-file, gives the time of the last pass. Only reads; a folder or file that is missing or not a
-report is passed over (a scrape never fails on it).
+The check keeps two things there: each night's reports (``reports/<night>/``, listed by the
+one reader of them, ``runner.selectors.nights``) and, after a passing night, the page snapshots
+(``selector-baseline/``, ``runner.selectors.baseline``). The newest readable night gives the
+page counts; the newest passing night, or else the baseline's newest file, gives the time of the
+last pass. Only reads; a night half-written or unreadable is passed over (a scrape never fails
+on it).
 """
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 
-REPORTS = "reports"
+from runner.selectors.nights import REPORTS, list_nights
+
 BASELINE = "selector-baseline"
 
 
@@ -27,31 +26,19 @@ class NightlyState:
 
 
 def read_nightly(home: Path) -> NightlyState:
-    reports = sorted(_reports(home / REPORTS), key=lambda r: r.get("started_at", ""))
+    read = [n for n in list_nights(home / REPORTS) if n.exit_code is not None]  # newest first
     pages = None
-    if reports:
-        totals = reports[-1].get("totals") or {}
+    if read:
+        totals = read[0].totals
         pages = {s: int(totals.get(f"pages_{s}", 0)) for s in ("ok", "drift", "skipped")}
-    passed = [_epoch(r.get("started_at")) for r in reports if r.get("exit_code") == 0]
+    passed = [_epoch(n.started_at) for n in read if n.ok]
     last_pass = max((p for p in passed if p is not None), default=None)
     return NightlyState(pages, last_pass if last_pass is not None else _baseline_time(home))
 
 
-def _reports(folder: Path) -> list[dict[str, Any]]:
-    found = []
-    for path in folder.glob("*/*.json") if folder.is_dir() else ():
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            continue
-        if isinstance(data, dict) and "exit_code" in data and "totals" in data:
-            found.append(data)
-    return found
-
-
-def _epoch(text: Any) -> float | None:
+def _epoch(text: str) -> float | None:
     try:
-        return datetime.fromisoformat(str(text)).timestamp()
+        return datetime.fromisoformat(text).timestamp()
     except ValueError:
         return None
 

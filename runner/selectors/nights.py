@@ -5,7 +5,8 @@ The scheduled check (``certrunner beat`` -> ``runner.workers.tasks.verify_select
 asks for on the command line into ``<home>/reports/<started>/``, with the
 screenshots beside them, and keeps the last ``selectors.keep_nights`` nights. The alert links
 that folder's files, and anything that shows the history (the console's nightly page) lists it
-with ``list_nights``: one reader of the folder, whoever asks.
+with ``list_nights``: one reader of the folder, whoever asks (the console's nightly page
+through ``runner.app.nightly``, the gauges through ``runner.observability.nightly``).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ if TYPE_CHECKING:
 FILES = {"html": "report.html", "junit": "junit.xml", "proposals": "proposals.patch",
          "json": "report.json"}
 SCREENSHOTS = "screenshots"
+REPORTS = "reports"  # the nights' folder in the state home
 # A night's folder: when the check started, UTC, sortable (``20261208T020000Z``, ``-2`` when
 # two checks started in the same second).
 _NIGHT = re.compile(r"^\d{8}T\d{6}Z(?:-\d+)?$")
@@ -42,10 +44,32 @@ class Night:
     headline: str
     needs_review: int = 0  # money controls whose fix needs a person
     paths: dict[str, str] = field(default_factory=dict)  # html, junit, json, proposals
+    totals: dict[str, Any] = field(default_factory=dict)  # the report's counts (pages_ok, ...)
+
+    @property
+    def name(self) -> str:
+        """The folder's name: how a night is asked for (a name listed here, never a path)."""
+        return self.folder.name
 
     @property
     def date(self) -> str:
         return self.started_at[:10]
+
+    @property
+    def ok(self) -> bool | None:
+        """Passed (True), drift (False), or the report could not be read (None)."""
+        return None if self.exit_code is None else self.exit_code == 0
+
+    @property
+    def patch(self) -> Path | None:
+        """The proposals patch, when the night wrote one with something in it."""
+        path = self.paths.get("proposals")
+        return Path(path) if path and Path(path).stat().st_size else None
+
+    @property
+    def html(self) -> Path | None:
+        path = self.paths.get("html")
+        return Path(path) if path else None
 
     def to_dict(self) -> dict[str, Any]:
         return {"folder": str(self.folder), "started_at": self.started_at, "date": self.date,
@@ -57,7 +81,7 @@ def nights_dir(config: Config) -> Path:
     """In the state home: nights outlive the artifacts of one run and the working folder. The
     console (``runner.app.nightly``) and the metrics (``runner.observability.nightly``) read
     the same folders."""
-    return config.home / "reports"
+    return config.home / REPORTS
 
 
 def night_folder(root: Path, started_at: str) -> Path:
@@ -100,13 +124,21 @@ def prune(root: Path, keep: int) -> list[Path]:
     return gone
 
 
-def list_nights(root: Path) -> list[Night]:
-    """Every kept night, newest first: when, its exit code and headline, its reports."""
-    if not root.is_dir():
+def list_nights(root: Path, limit: int | None = None) -> list[Night]:
+    """Every kept night (or the newest ``limit``), newest first: when, its exit code and
+    headline, its reports."""
+    try:
+        folders = sorted((p for p in root.iterdir() if p.is_dir() and _NIGHT.match(p.name)),
+                         key=lambda p: p.name, reverse=True)
+    except OSError:  # no night yet, or the folder is not readable
         return []
-    folders = sorted((p for p in root.iterdir() if p.is_dir() and _NIGHT.match(p.name)),
-                     key=lambda p: p.name, reverse=True)
-    return [_night(folder) for folder in folders]
+    return [_night(folder) for folder in folders[:limit]]
+
+
+def find_night(root: Path, name: str) -> Night | None:
+    """One night by its folder's name; only a name the history lists, so a name from a
+    request never becomes a path."""
+    return next((n for n in list_nights(root) if n.name == name), None)
 
 
 def _night(folder: Path) -> Night:
@@ -114,10 +146,14 @@ def _night(folder: Path) -> Night:
              if (folder / name).is_file()}
     try:
         data = json.loads((folder / FILES["json"]).read_text(encoding="utf-8"))
+        if not isinstance(data, dict):
+            raise ValueError("report.json is not an object")
     except (OSError, ValueError):
         started = datetime.strptime(folder.name[:16], "%Y%m%dT%H%M%SZ").replace(
             tzinfo=UTC).isoformat()
         return Night(folder, started, None, "no report.json: the check did not finish writing",
                      paths=paths)
+    totals = data.get("totals")
     return Night(folder, str(data.get("started_at", "")), data.get("exit_code"),
-                 str(data.get("headline", "")), len(data.get("needs_review") or []), paths)
+                 str(data.get("headline", "")), len(data.get("needs_review") or []), paths,
+                 totals if isinstance(totals, dict) else {})

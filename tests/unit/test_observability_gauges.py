@@ -78,7 +78,7 @@ def test_waits_queue_and_failures_with_the_age_of_the_oldest(tmp_path: Path) -> 
 
 
 def _night(home: Path, night: str, exit_code: int, ok: int, drift: int) -> None:
-    folder = home / "reports" / night
+    folder = home / "reports" / (night.replace("-", "") + "T020000Z")  # as the check names it
     folder.mkdir(parents=True)
     (folder / "report.json").write_text(json.dumps({
         "exit_code": exit_code, "started_at": f"{night}T02:00:00+00:00",
@@ -95,7 +95,7 @@ def test_the_nightly_check_newest_report_and_last_pass(tmp_path: Path) -> None:
     assert read_nightly(tmp_path).last_pass == 1_000_000  # only the baseline so far
     _night(tmp_path, "2026-03-08", 0, 12, 0)
     _night(tmp_path, "2026-03-09", 1, 10, 2)
-    (tmp_path / "reports" / "2026-03-10").mkdir()  # a night that wrote nothing yet
+    (tmp_path / "reports" / "20260310T020000Z").mkdir()  # a night that wrote nothing yet
     collected = CollectorRegistry()
     collected.register(NightlyCollector(tmp_path))
     got = _samples(collected)

@@ -27,7 +27,7 @@ SUFFIXES = {"counter": ("_total", "_created"), "histogram": ("_bucket", "_sum", 
 def _exposed(tmp_path: Path) -> dict[str, set[str]]:
     """Metric family name -> the series names a query may use, from the registry itself
     (with a nightly report in the state home, so that its gauges appear too)."""
-    night = tmp_path / "reports" / "2026-03-10"
+    night = tmp_path / "reports" / "20260310T020000Z"
     night.mkdir(parents=True)
     (night / "report.json").write_text(json.dumps({
         "exit_code": 0, "started_at": "2026-03-10T02:00:00+00:00",

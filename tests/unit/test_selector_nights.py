@@ -76,3 +76,30 @@ def test_a_snapshot_is_read_back_as_the_page_structure() -> None:
     assert "<h1>Access to your GeoTrust user portal</h1>" in html
     assert '<a href="#">Open your user portal</a>' in html and "IZrvt3" not in html
     assert "<script" not in render('- paragraph: "<script>alert(1)</script>"')
+
+
+def test_the_console_lists_the_same_nights_with_what_a_person_opens(tmp_path: Path) -> None:
+    from runner.app.nightly import night, nights
+
+    root = tmp_path / "reports"
+    for day, broken in ((1, False), (2, True)):
+        report = _report(f"2026-12-0{day}T02:00:00+00:00", broken)
+        write_night(report, night_folder(root, report.started_at), {})
+    (root / "20261203T020000Z").mkdir()  # a check still writing: unreadable, not a crash
+    (root / "20261204T020000Z").mkdir()
+    (root / "20261204T020000Z" / "report.json").write_text("[1, 2]")  # not a report
+
+    listed = nights(tmp_path)
+
+    assert [(n.name, n.ok) for n in listed] == [
+        ("20261204T020000Z", None), ("20261203T020000Z", None),
+        ("20261202T020000Z", False), ("20261201T020000Z", True)]
+    drift, passed = listed[2], listed[3]
+    assert drift.patch is None and passed.patch is None  # empty patches: nothing to download
+    Path(drift.paths["proposals"]).write_text("--- a/pages/pm.py\n")
+    assert night(tmp_path, "20261202T020000Z").patch == Path(drift.paths["proposals"])
+    assert drift.html is not None and drift.html.is_file()
+    assert nights(tmp_path, limit=1) == listed[:1]
+    assert night(tmp_path, "20261202T020000Z").started_at == drift.started_at
+    assert night(tmp_path, "../20261202T020000Z") is None
+    assert nights(tmp_path / "elsewhere") == []
