@@ -41,6 +41,10 @@ class Task:
         self.held = page.get_by_role("status")
         self.refusal = page.get_by_role("alert")
         self.retry = page.get_by_role("button", name="Retry the run")
+        # An interrupted side effect: what the person found on the console.
+        self.did_not_happen = page.get_by_role("button", name="It did not happen: do it now")
+        self.happened = page.get_by_role("button", name="It happened: mark it done")
+        self.ledger = page.get_by_role("region", name="What the ledger holds")
 
 
 class RunPage:
@@ -51,6 +55,26 @@ class RunPage:
 
     def status(self, status: str) -> Locator:
         return self.page.get_by_role("heading", name=re.compile(status))
+
+
+class Runs:
+    """The runs page: a search, and a form that retries or abandons the runs ticked."""
+
+    def __init__(self, page: Page) -> None:
+        self.page = page
+        self.status = page.get_by_label("Status")
+        self.search = page.get_by_role("button", name="Search")
+        self.retry = page.get_by_role("button", name="Retry selected")
+        self.abandon = page.get_by_role("button", name="Abandon selected…")
+
+    def select(self, ticket: str) -> Locator:
+        return self.page.get_by_role("checkbox", name=re.compile(f"^Select ticket {ticket} "))
+
+
+class Results:
+    def __init__(self, page: Page) -> None:
+        self.heading = page.get_by_role("heading", name=re.compile(": results$"))
+        self.items = page.get_by_role("listitem")
 
 
 class Abandon:

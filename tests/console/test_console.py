@@ -9,16 +9,14 @@ docs/console.md.
 
 from __future__ import annotations
 
-import os
 import re
-from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, Route, expect
+from playwright.sync_api import BrowserContext, Page, Route, expect
 
 from runner.store.runs import RunStore
-from tests.console.conftest import SHOTS
+from tests.console.conftest import shot, signed_in
 from tests.console.console_pages import Abandon, Inbox, RunPage, SignIn, Task
 from tests.e2e.cli import Cli
 from tests.e2e.conftest import SandboxClient
@@ -31,44 +29,13 @@ pytestmark = [pytest.mark.browser, pytest.mark.long]
 PHONE = {"width": 390, "height": 844}
 
 
-@pytest.fixture
-def people(browser: Browser) -> Iterator[dict[str, BrowserContext]]:
-    """One browser context per person (their own cookies), at a desktop width."""
-    opened: dict[str, BrowserContext] = {}
-
-    class Contexts(dict[str, BrowserContext]):
-        def __missing__(self, name: str) -> BrowserContext:
-            opened[name] = self[name] = browser.new_context(
-                viewport={"width": 1280, "height": 900})
-            return opened[name]
-
-    yield Contexts()
-    for context in opened.values():
-        context.close()
-
-
-def _signed_in(people: dict[str, BrowserContext], service: Service, name: str,
-               token: str) -> Page:
-    page = people[name].new_page()
-    SignIn(page).sign_in(service.url, name, token)
-    expect(Inbox(page).heading).to_be_visible()
-    return page
-
-
-def _shot(page: Page, name: str) -> None:
-    """The page as docs/console.md shows it, written to docs/images only when asked
-    (``make shots``); otherwise taken and dropped, so a test run leaves the checkout as it was."""
-    keep = SHOTS / f"console-{name}.png" if os.environ.get("CERTRUNNER_SHOTS") else None
-    page.screenshot(path=str(keep) if keep else None, full_page=True)
-
-
 def test_an_operator_answers_the_captcha_from_the_inbox(
         service: Service, sandbox: SandboxClient, tokens: dict[str, str], cli: Cli,
         receiver: Receiver, people: dict[str, BrowserContext]) -> None:
     sign_in = people["nobody"].new_page()
     sign_in.goto(service.url + "/")
     expect(SignIn(sign_in).token).to_be_visible()
-    _shot(sign_in, "sign-in")
+    shot(sign_in, "sign-in")
 
     paused = service.run("cancel_refund", "T-C1", "fresh-issued.example").json()
     assert paused["status"] == "needs_input", paused
@@ -77,18 +44,18 @@ def test_an_operator_answers_the_captcha_from_the_inbox(
     (notice,) = receiver.posted
     assert "T-C1" in notice["text"] and f"/console/runs/{run_id}" in notice["text"]
 
-    olga = _signed_in(people, service, "olga", tokens["olga"])
+    olga = signed_in(people, service, "olga", tokens["olga"])
     Inbox(olga).ticket("T-C1").click()
     task = Task(olga)
     expect(task.captcha).to_be_visible()
-    _shot(olga, "task")
+    shot(olga, "task")
 
     # Two operators, one task: olga claims it, omar sees who holds it and cannot answer.
     task.claim.click()
     expect(task.release).to_be_visible()
-    omar = _signed_in(people, service, "omar", tokens["omar"])
+    omar = signed_in(people, service, "omar", tokens["omar"])
     expect(Inbox(omar).page.get_by_role("cell", name="olga")).to_be_visible()
-    _shot(omar, "inbox")
+    shot(omar, "inbox")
     Inbox(omar).ticket("T-C1").click()
     expect(Task(omar).held).to_contain_text("olga is working on this task")
     Task(omar).answer.fill("12345")
@@ -96,7 +63,7 @@ def test_an_operator_answers_the_captcha_from_the_inbox(
     expect(Task(omar).refusal).to_contain_text("olga is working on this task")
 
     # A viewer reads, and is told why they cannot answer.
-    vic = _signed_in(people, service, "vic", tokens["vic"])
+    vic = signed_in(people, service, "vic", tokens["vic"])
     vic.goto(f"{service.url}/console/tasks/{run_id}")
     Task(vic).answer.fill("12345")
     Task(vic).send.click()
@@ -115,7 +82,7 @@ def test_an_operator_answers_the_captcha_from_the_inbox(
     run = RunPage(olga)
     expect(run.status("waiting")).to_be_visible(timeout=120_000)
     expect(run.decisions).to_contain_text("olga")
-    _shot(olga, "run")
+    shot(olga, "run")
 
     with RunStore(cli.home / "runs.db") as store:
         decisions = store.decisions.for_run(run_id)
@@ -138,7 +105,7 @@ def test_an_order_that_does_not_match_is_a_task_to_check_and_retry(
     assert failed["next_action"]["type"] == "review_order", failed
     run_id = failed["run_id"]
 
-    olga = _signed_in(people, service, "olga", tokens["olga"])
+    olga = signed_in(people, service, "olga", tokens["olga"])
     Inbox(olga).ticket("T-C4").click()
     task = Task(olga)
     expect(olga.get_by_text(re.compile("common_name_mismatch"))).to_be_visible()
@@ -163,16 +130,16 @@ def test_abandon_needs_its_confirmation_and_the_other_pages(
     done = service.run("cancel_refund", "T-C3", "pending.example").json()
     assert done["status"] == "succeeded", done
 
-    olga = _signed_in(people, service, "olga", tokens["olga"])
+    olga = signed_in(people, service, "olga", tokens["olga"])
     expect(Inbox(olga).ticket("T-C2")).to_be_visible()  # fix the ticket's data: a person's
     olga.goto(f"{service.url}/console/runs?ticket=T-C")
     expect(olga.get_by_role("link", name="T-C3")).to_be_visible()
-    _shot(olga, "runs")
+    shot(olga, "runs")
     olga.get_by_role("link", name="T-C2").click()
     RunPage(olga).abandon.click()
     form = Abandon(olga)
     form.reason.fill("the customer withdrew the ticket")
-    _shot(olga, "abandon")
+    shot(olga, "abandon")
     form.submit.click()
     expect(form.refusal).to_contain_text("Tick the box to confirm")
     assert service.http.get(f"/runs/{failed['run_id']}").json()["status"] == "failed"
@@ -183,19 +150,19 @@ def test_abandon_needs_its_confirmation_and_the_other_pages(
 
     olga.goto(f"{service.url}/console/refunds")
     expect(olga.get_by_role("cell", name="T-C3")).to_be_visible()
-    _shot(olga, "refunds")
+    shot(olga, "refunds")
     csv = olga.request.get(f"{service.url}/console/refunds.csv").text()
     assert csv.startswith("attempted_at,") and "T-C3" in csv
     olga.goto(f"{service.url}/console/nightly")
     expect(olga.get_by_role("heading", name="No nights yet")).to_be_visible()
-    _shot(olga, "nightly")
+    shot(olga, "nightly")
 
-    ada = _signed_in(people, service, "ada", tokens["ada"])
+    ada = signed_in(people, service, "ada", tokens["ada"])
     ada.goto(f"{service.url}/console/operators")
     ada.get_by_label("Name").fill("nadia")
     ada.get_by_role("button", name="Add operator").click()
     expect(ada.get_by_role("status")).to_contain_text("nadia (operator) added")
-    _shot(ada, "operators")
+    shot(ada, "operators")
 
     phone = people["phone"]
     phone.set_default_timeout(30_000)
@@ -203,7 +170,7 @@ def test_abandon_needs_its_confirmation_and_the_other_pages(
     small.set_viewport_size(PHONE)
     SignIn(small).sign_in(service.url, "olga", tokens["olga"])
     small.goto(f"{service.url}/console/runs")
-    _shot(small, "runs-phone")
+    shot(small, "runs-phone")
 
     # The API takes an operator's token as a bearer token; a viewer's only reads.
     viewer = {"Authorization": f"Bearer {tokens['vic']}"}
@@ -227,5 +194,5 @@ def test_docs_render_with_the_network_cut(service: Service, page: Page) -> None:
     page.goto(service.url + "/docs")
     expect(page.get_by_role("heading", name=re.compile("certrunner"))).to_be_visible()
     expect(page.get_by_text("/runs/{run_id}/resume").first).to_be_visible()
-    _shot(page, "docs")
+    shot(page, "docs")
     assert outside == []

@@ -1,0 +1,140 @@
+"""The person-steps beyond the captcha, in the console in real Chromium: an access request
+whose fate the runner could not witness, confirmed by a person; failed runs retried together
+from the runs page after their console came back; runs abandoned together, with the
+confirmation that abandoning needs. Each decision is recorded under the operator's name, and
+money and mail happen once per order whatever was clicked."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import BrowserContext, expect
+
+from runner.store.runs import RunStore
+from tests.console.conftest import shot, signed_in
+from tests.console.console_pages import Abandon, Inbox, Results, RunPage, Runs, Task
+from tests.e2e.cli import Cli
+from tests.e2e.conftest import SandboxClient
+from tests.e2e.faults_harness import Traps, due, meet, run_of
+from tests.e2e.once import console_saw, exactly_once
+from tests.e2e.service import Service
+
+pytestmark = [pytest.mark.browser, pytest.mark.long]
+
+
+def _decisions(cli: Cli, run_id: str) -> list[tuple[str, str, str, object]]:
+    """Who decided what on the run, through which door (with a confirmation's choice)."""
+    with RunStore(cli.home / "runs.db") as store:
+        return [(d.actor, d.via, d.action, d.detail.get("choices") or None)
+                for d in store.decisions.for_run(run_id)]
+
+
+def _asks_to_confirm(cli: Cli, ticket: str) -> dict[str, object]:
+    """After the kill, what cron does (`resume --due`, at the time the run names) until the
+    run asks a person: the process that held it is gone, and GeoTrust keeps no trace of an
+    access request, so only a person can say whether the mail went out."""
+    data = run_of(cli, ticket)
+    for _ in range(4):
+        action = data.get("next_action") or {}
+        if action.get("type") == "confirm_side_effect":
+            return data
+        at = action.get("next_check_at")
+        now = (datetime.fromisoformat(at) + timedelta(seconds=1)).isoformat() if at else None
+        resumed = [d for d in due(cli, now) if d["run_id"] == data["run_id"]]
+        data = resumed[0] if resumed else run_of(cli, ticket)
+    raise AssertionError(f"the run never asked a person: {data}")
+
+
+def test_an_access_request_nobody_witnessed_is_confirmed_in_the_console(
+        service: Service, sandbox: SandboxClient, tokens: dict[str, str], cli: Cli,
+        traps: Traps, people: dict[str, BrowserContext]) -> None:
+    """The process sending the access request is killed while its POST is in flight; GeoTrust
+    then handles it and mails the customer, but no runner saw the answer. Olga reads the task,
+    finds the mail went out, and says it happened: nothing is sent again, and the run waits for
+    the customer."""
+    order = sandbox.order("fresh-issued.example")
+    first = cli.run("cancel_refund", "T-D1", "fresh-issued.example")
+    answer = sandbox.solve_captcha(Path(first.data["next_action"]["artifact"]))
+    trap = traps.arm("POST", "/geotrust/request-access", "kill_before")
+    resume = ("resume", first.data["run_id"], "--input", f"image_number={answer}", "--json")
+    assert meet(cli, traps, resume, trap) is None, "the process was not killed at the POST"
+    asking = _asks_to_confirm(cli, "T-D1")
+    console_saw(sandbox, order["order_id"], access=1)
+
+    olga = signed_in(people, service, "olga", tokens["olga"])
+    Inbox(olga).ticket("T-D1").click()
+    task = Task(olga)
+    expect(olga.get_by_role("heading", name="Confirm a side effect")).to_be_visible()
+    expect(task.ledger).to_contain_text("geotrust.request_access")
+    expect(task.ledger).to_contain_text("attempting")
+    expect(task.did_not_happen).to_be_visible()
+    expect(task.answer).to_have_count(0)  # a choice, not a text to type
+    shot(olga, "confirm")
+    task.happened.click()
+    expect(RunPage(olga).status("waiting")).to_be_visible()
+    expect(RunPage(olga).decisions).to_contain_text("olga")
+
+    assert _decisions(cli, str(asking["run_id"]))[-1] == (
+        "olga", "console", "confirm", {"confirm_access": "done"})
+    assert run_of(cli, "T-D1")["status"] == "waiting"
+    console_saw(sandbox, order["order_id"], access=1)  # still the one mail; no refund yet
+
+
+def _pending(sandbox: SandboxClient, domain: str) -> str:
+    bought = (datetime.now(UTC) - timedelta(days=2)).isoformat()
+    return str(sandbox.add_order(domain=domain, purchased_at=bought,
+                                 state="pending_setup")["order_id"])
+
+
+def test_failed_runs_retried_and_abandoned_together_from_the_runs_page(
+        service: Service, sandbox: SandboxClient, tokens: dict[str, str], cli: Cli,
+        people: dict[str, BrowserContext]) -> None:
+    orders = {ticket: _pending(sandbox, f"{ticket.lower()}.example")
+              for ticket in ("T-B1", "T-B2")}
+    sandbox.faults(down="pm")
+    for ticket in orders:
+        failed = service.run("cancel_refund", ticket, f"{ticket.lower()}.example").json()
+        assert (failed["status"], failed["error"]["code"]) == ("failed", "console_server_error")
+    for ticket in ("T-B3", "T-B4"):  # no such order: nothing for a retry to find
+        failed = service.run("cancel_refund", ticket, "nobody.example").json()
+        assert failed["status"] == "failed", failed
+    sandbox.faults(down="")
+
+    olga = signed_in(people, service, "olga", tokens["olga"])
+    olga.goto(f"{service.url}/console/runs")
+    runs = Runs(olga)
+    runs.status.select_option("failed")
+    runs.search.click()
+    runs.select("T-B1").check()
+    runs.select("T-B2").check()
+    runs.retry.click()
+    results = Results(olga)
+    expect(results.heading).to_have_text("Retry: results")
+    expect(results.items).to_have_count(2)
+    for item in results.items.all():
+        expect(item).to_contain_text("done")
+    for ticket, order in orders.items():
+        data = run_of(cli, ticket)
+        assert (data["status"], data["outcome"]) == ("succeeded", "refunded"), data
+        assert ("olga", "console", "retry", None) in _decisions(cli, str(data["run_id"]))
+        exactly_once(sandbox, order, access=False)
+
+    olga.goto(f"{service.url}/console/runs?status=failed")
+    runs.select("T-B3").check()
+    runs.select("T-B4").check()
+    runs.abandon.click()
+    form = Abandon(olga)
+    expect(olga.get_by_role("heading", name="Abandon 2 runs?")).to_be_visible()
+    form.reason.fill("no such order: the customer was told to check the domain")
+    form.submit.click()  # without the box ticked: refused, nothing abandoned
+    expect(form.refusal).to_contain_text("Tick the box to confirm")
+    assert run_of(cli, "T-B3")["status"] == "failed"
+    form.confirm.check()
+    form.submit.click()
+    expect(Results(olga).heading).to_have_text("Abandon: results")
+    for ticket in ("T-B3", "T-B4"):
+        data = run_of(cli, ticket)
+        assert data["status"] == "abandoned", data
+        assert ("olga", "console", "abandon", None) in _decisions(cli, str(data["run_id"]))
