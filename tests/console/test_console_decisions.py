@@ -1,5 +1,6 @@
 """The person-steps beyond the captcha, in the console in real Chromium: an access request
-whose fate the runner could not witness, confirmed by a person; failed runs retried together
+whose fate the runner could not witness, confirmed by a person; a page the vendor changed,
+retried once the maintainers fixed it; failed runs retried together
 from the runs page after their console came back; runs abandoned together, with the
 confirmation that abandoning needs. Each decision is recorded under the operator's name, and
 money and mail happen once per order whatever was clicked."""
@@ -18,8 +19,10 @@ from tests.console.console_pages import Abandon, Inbox, Results, RunPage, Runs, 
 from tests.e2e.cli import Cli
 from tests.e2e.conftest import SandboxClient
 from tests.e2e.faults_harness import Traps, due, meet, run_of
-from tests.e2e.once import console_saw, exactly_once
+from tests.e2e.once import console_saw, exactly_once, untouched
 from tests.e2e.service import Service
+from tests.receiver import Receiver
+from tests.waiting import wait_until
 
 pytestmark = [pytest.mark.browser, pytest.mark.long]
 
@@ -138,3 +141,40 @@ def test_failed_runs_retried_and_abandoned_together_from_the_runs_page(
         data = run_of(cli, ticket)
         assert data["status"] == "abandoned", data
         assert ("olga", "console", "abandon", None) in _decisions(cli, str(data["run_id"]))
+
+
+def test_a_changed_page_is_a_task_retried_once_the_maintainers_fixed_it(
+        cli_process: Cli, sandbox: SandboxClient, tokens: dict[str, str], cli: Cli,
+        receiver: Receiver, tmp_path: Path, people: dict[str, BrowserContext]) -> None:
+    """PM renamed its Refund button: the run fails as drift before any click, the webhook
+    tells the on-call engineer, and the run waits in the inbox as a changed page. Once the page
+    objects match again (here: the console's old layout is back), the operator's retry refunds
+    the order, once."""
+    quick = cli.config_with("quick.yaml", timeout_ms=1500)  # a missing button fails fast
+    service = Service({**cli_process.env, "CERTRUNNER_NOTIFY_URL": receiver.url,
+                       "CERTRUNNER_CONFIG": str(quick)}, tmp_path, "--workers", "1")
+    try:
+        order = sandbox.order("pending.example")["order_id"]
+        sandbox.faults(layout="breaking")
+        failed = service.run("cancel_refund", "T-D2", "pending.example").json()
+        assert (failed["status"], failed["error"]["kind"]) == ("failed", "drift"), failed
+        assert failed["next_action"]["type"] == "alert_maintainers", failed
+        wait_until(lambda: receiver.posted, timedelta(seconds=60), "the webhook's notice")
+        assert "T-D2" in receiver.posted[0]["text"]
+        untouched(sandbox, order)
+
+        olga = signed_in(people, service, "olga", tokens["olga"])
+        Inbox(olga).ticket("T-D2").click()
+        task = Task(olga)
+        expect(olga.get_by_role("heading", name="A console page changed")).to_be_visible()
+        expect(olga.get_by_text(failed["error"]["code"])).to_be_visible()
+        shot(olga, "drift")
+        sandbox.faults(layout="normal")  # the maintainers' fix is in
+        task.retry.click()
+        expect(RunPage(olga).status("succeeded")).to_be_visible()
+    finally:
+        service.stop()
+    data = run_of(cli, "T-D2")
+    assert (data["status"], data["outcome"]) == ("succeeded", "refunded"), data
+    assert ("olga", "console", "retry", None) in _decisions(cli, str(data["run_id"]))
+    exactly_once(sandbox, order, access=False)
