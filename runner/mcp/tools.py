@@ -22,6 +22,7 @@ from runner.app.people import Actor
 from runner.app.warm import RunService
 from runner.engine.next_action import ProvideInput
 from runner.engine.result import RunResult
+from runner.error_codes import NextType
 from runner.errors import RunnerError
 
 INSTRUCTIONS = """\
@@ -38,7 +39,18 @@ taken yet (call get_run later); failed = see error.kind: business (tell the cust
 resume_run with it). next_action.command is the tool call to make next ({tool, arguments}; a
 value holding <...> is yours to fill in). Artifacts are URLs on the service; get_artifact
 returns one. The same ticket always returns the same run; side effects (access request,
-refund) never happen twice."""
+refund) never happen twice. A step only a person can take and you cannot check yourself
+(confirm_side_effect: did an interrupted access request reach the customer; review_order,
+check_order: the order on the consoles) goes to a person, who finds it in the console's inbox;
+never guess it: answering retry to confirm_side_effect sends the request again."""
+
+
+def instructions() -> str:
+    """What the server tells an agent before any call: the guide above, then every
+    next_action type with who acts and how (the catalogue's own words, so a new type reaches
+    the agent without an edit here)."""
+    kinds = "\n".join(f"- {t.value} ({t.who}): {t.meaning}" for t in NextType)
+    return f"{INSTRUCTIONS}\n\nnext_action.type, who acts, and how:\n{kinds}"
 
 RUN_TEXT = ("Returns the run as JSON: run_id, ticket, flow, status, outcome, customer_message "
             "(safe to paste to the customer), next_action (what to do next: type, summary, and "
@@ -74,7 +86,7 @@ def caller(ctx: Context) -> Actor:
 
 
 def build_mcp(service: RunService) -> MCPServer:
-    server: MCPServer = MCPServer("certrunner", instructions=INSTRUCTIONS,
+    server: MCPServer = MCPServer("certrunner", instructions=instructions(),
                                       log_level="WARNING")
     answerer = _Answerer(service)
 

@@ -21,6 +21,7 @@ from mcp.client.stdio import stdio_client
 from runner.browser.session import RunSession
 from runner.cli.demo_customer import cancel_certificate
 from runner.config import Config
+from runner.error_codes import NextType
 from sandbox.server import SandboxServer
 from tests.contract import check_document
 from tests.e2e.cli import ROOT, Cli
@@ -53,7 +54,11 @@ def test_agent_refunds_an_issued_order_through_the_mcp_tools(
 
     async def conversation() -> None:
         async with stdio_client(server) as (read, write), ClientSession(read, write) as session:
-            await session.initialize()
+            told = (await session.initialize()).instructions or ""
+            # An agent learns every next step from the server alone, and not to guess a
+            # person's: each next_action type with who acts, before any call.
+            assert all(f"- {t.value} ({t.who}): " in told for t in NextType), told
+            assert "never guess" in told
             tools = (await session.list_tools()).tools
             assert {t.name for t in tools} == TOOLS
             assert all(t.description and t.input_schema for t in tools)
