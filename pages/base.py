@@ -328,54 +328,6 @@ class PageObject:
         return spec.within is None or cls.checks_state(spec.within, states)
 
 
-class DescriptionList(PageObject):
-    """A page of details: terms and their definitions (``<dl>``), read by term."""
-
-    terms = role("term", many=True)
-    definitions = role("definition", many=True)
-
-    def details(self, *wanted: Loc) -> dict[Loc, str]:
-        """Read the list: ``wanted`` are declared term locators, answered by locator.
-
-        Each term pairs with the element after it, its definition (a list's structure); all
-        of them are read in one call to the browser (``PAIRS``), where a read of the terms and
-        one of the definitions took two. A term with no element after it is drift on the
-        definitions; so is a wanted term the page lacks, on that term's locator. Whether the
-        definitions still have their role is the nightly check's to say (``definitions``)."""
-        pairs = self._pairs()
-        if not pairs:
-            if not self.appears(self.loc(self.terms).first):
-                raise self.drift(self.terms, "matched no visible element",
-                                 ErrorCode.LOCATOR_MISSING)
-            pairs = self._pairs()
-        alone = [term for term, definition in pairs if definition is None]
-        if alone:
-            raise self.drift(self.definitions, f"found none after {', '.join(alone)}")
-        read = {term: str(definition) for term, definition in pairs}
-        found: dict[Loc, str] = {}
-        for spec in wanted:
-            term = spec.args[0]
-            if term not in read:
-                raise self.drift(spec, f"matched no term (terms: {', '.join(read)})",
-                                 code=ErrorCode.LOCATOR_MISSING)
-            found[spec] = read[term]
-        return found
-
-    def _pairs(self) -> list[tuple[str, str | None]]:
-        """Every term with its definition's text (None: none after it), whitespace collapsed."""
-        raw = self.loc(self.terms).evaluate_all(PAIRS)
-        return [(" ".join(term.split()), None if definition is None
-                 else " ".join(definition.split())) for term, definition in raw]
-
-
-# Each term's text and that of the element after it, unless that is a term too (text content,
-# as ``texts`` reads: what the page says, not what CSS paints).
-PAIRS = """terms => terms.map(term => {
-    const next = term.nextElementSibling;
-    return [term.textContent, next && !terms.includes(next) ? next.textContent : null];
-})"""
-
-
 # The wait of a look after an action that already waited its element timeout in vain: the
 # page's load is still waited for (``appears``), the element timeout not a second time.
 WAITED_MS = 1
@@ -398,51 +350,6 @@ def texts(locator: Locator) -> list[str]:
 def text_of(locator: Locator) -> str:
     """The text of the one element matched, whitespace collapsed (see ``texts``)."""
     return " ".join((locator.text_content() or "").split())
-
-
-def first_visible(*candidates: tuple[PageObject, Loc], timeout_ms: float | None = None
-                  ) -> tuple[PageObject, Loc]:
-    """Wait until one of several declared elements (of pages in the same tab) is visible.
-
-    Used where a click can land on different pages (results or an error, the page or a login
-    form); answers the first candidate, in the order given, that is visible. None visible on
-    the loaded page is drift naming every candidate.
-    """
-    # A look first: this follows a load the tab has finished (a goto or a submit waits for
-    # it), so one of them is usually there already, and a look costs one round trip to the
-    # browser where a wait costs more. Only when none is there does it wait.
-    shown = _visible_now(candidates)
-    if shown is not None:
-        return shown
-    first_page, first_spec = candidates[0]
-    combined = first_page.loc(first_spec)
-    for page_object, spec in candidates[1:]:
-        combined = combined.or_(page_object.loc(spec))
-    if not first_page.appears(combined.first, timeout_ms):
-        raise _none_visible(candidates)
-    shown = _visible_now(candidates)
-    if shown is None:
-        raise _none_visible(candidates)  # seen, then gone before the second look
-    return shown
-
-
-def _visible_now(candidates: tuple[tuple[PageObject, Loc], ...]
-                 ) -> tuple[PageObject, Loc] | None:
-    """The first candidate, in the order given, visible now (no wait)."""
-    for page_object, spec in candidates:
-        if page_object.loc(spec).first.is_visible():
-            note("arrived", page=page_object.name, locator=page_object.name_of(spec))
-            return page_object, spec
-    return None
-
-
-def _none_visible(candidates: tuple[tuple[PageObject, Loc], ...]) -> DriftError:
-    first_page, first_spec = candidates[0]
-    first_page.seen()  # the page expected first: what the tab shows instead (see ``drift``)
-    names = ", ".join(f"{po.name}.{po.name_of(spec)} = {spec}" for po, spec in candidates)
-    return DriftError(f"page {first_page.name}: none of {names} is visible",
-                      code=ErrorCode.LOCATOR_MISSING, page=first_page.name,
-                      locator=first_page.name_of(first_spec), url=first_page.page.url)
 
 
 def all_pages() -> Iterator[type[PageObject]]:

@@ -12,10 +12,10 @@ from datetime import UTC, datetime
 from typing import cast
 from urllib.parse import urljoin
 
+from pages.arrival import first_visible
 from pages.base import (
     PageObject,
     alt,
-    first_visible,
     label,
     role,
     text_of,

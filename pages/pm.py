@@ -8,16 +8,16 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 from urllib.parse import quote, unquote
 
+from pages.arrival import first_visible
 from pages.base import (
-    DescriptionList,
     PageObject,
-    first_visible,
     label,
     role,
     text,
     text_of,
     texts,
 )
+from pages.details import DescriptionList
 from pages.models import Order, OrderState, RefundReceipt, Transaction
 from runner.actions import NOT_CLICKED, ActionContext, Effect, action
 from runner.errors import BusinessError, ConsoleError, DriftError, ErrorCode, InputError

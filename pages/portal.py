@@ -6,7 +6,8 @@ entered through the link in GeoTrust's access email, which sets the portal's ses
 
 from __future__ import annotations
 
-from pages.base import DescriptionList, PageObject, role, text
+from pages.base import PageObject, role, text
+from pages.details import DescriptionList
 from pages.models import PortalCancellation, PortalStatus
 from runner.actions import ActionContext, Actor, Effect, action
 

@@ -12,16 +12,16 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 from urllib.parse import quote
 
+from pages.arrival import first_visible
 from pages.base import (
-    DescriptionList,
     Loc,
     PageObject,
-    first_visible,
     label,
     role,
     text,
     text_of,
 )
+from pages.details import DescriptionList
 from pages.models import OrderInfo
 from runner.actions import ActionContext, RunContext, action
 from runner.errors import ConfigError, ConsoleError, ErrorCode, InputError, RunnerError

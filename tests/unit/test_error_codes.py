@@ -70,11 +70,12 @@ def test_the_code_fixes_kind_exit_and_next_action() -> None:
 
 
 def test_each_page_module_declares_the_codes_it_raises() -> None:
-    """The codes a page module names are declared by its actions' ``raises=`` (base.py's are
-    the ones every console page may run into)."""
+    """The codes a page module names are declared by its actions' ``raises=`` (those of the
+    modules every console's pages share are the ones every console page may run into)."""
     catalogue = load_catalogue()
+    shared = ("base", "arrival", "details", "locators")
     for path in sorted((ROOT / "pages").glob("*.py")):
-        if path.stem in ("base", "models", "__init__"):
+        if path.stem in (*shared, "models", "__init__"):
             continue
         declared: set[ErrorCode] = set()
         for spec in catalogue.values():
@@ -82,9 +83,9 @@ def test_each_page_module_declares_the_codes_it_raises() -> None:
                 declared |= spec.raises
         named = {ErrorCode[m] for m in re.findall(r"ErrorCode\.([A-Z_]+)", path.read_text())}
         assert named <= declared, (path.name, sorted(named - declared))
-    base = {ErrorCode[m] for m in
-            re.findall(r"ErrorCode\.([A-Z_]+)", (ROOT / "pages" / "base.py").read_text())}
-    assert base <= set(CONSOLE_COMMON)
+    common = {ErrorCode[m] for name in shared for m in re.findall(
+        r"ErrorCode\.([A-Z_]+)", (ROOT / "pages" / f"{name}.py").read_text())}
+    assert common and common <= set(CONSOLE_COMMON)
 
 
 def test_docs_list_every_code_and_next_action_type() -> None:
