@@ -56,7 +56,7 @@ def test_an_access_request_nobody_witnessed_is_confirmed_in_the_console(
     """The process sending the access request is killed while its POST is in flight; GeoTrust
     then handles it and mails the customer, but no runner saw the answer. Olga reads the task,
     finds the mail went out, and says it happened: nothing is sent again, and the run waits for
-    the customer."""
+    the customer. Omar, who had the same task open, answers after her: refused, naming her."""
     order = sandbox.order("fresh-issued.example")
     first = cli.run("cancel_refund", "T-D1", "fresh-issued.example")
     answer = sandbox.solve_captcha(Path(first.data["next_action"]["artifact"]))
@@ -66,6 +66,10 @@ def test_an_access_request_nobody_witnessed_is_confirmed_in_the_console(
     asking = _asks_to_confirm(cli, "T-D1")
     console_saw(sandbox, order["order_id"], access=1)
 
+    omar = signed_in(people, service, "omar", tokens["omar"])  # opens it too, answers late
+    Inbox(omar).ticket("T-D1").click()
+    late = Task(omar)
+    expect(late.did_not_happen).to_be_visible()
     olga = signed_in(people, service, "olga", tokens["olga"])
     Inbox(olga).ticket("T-D1").click()
     task = Task(olga)
@@ -78,6 +82,11 @@ def test_an_access_request_nobody_witnessed_is_confirmed_in_the_console(
     task.happened.click()
     expect(RunPage(olga).status("waiting")).to_be_visible()
     expect(RunPage(olga).decisions).to_contain_text("olga")
+    late.did_not_happen.click()  # omar's page is stale: refused, naming who answered
+    expect(omar.get_by_role("alert")).to_contain_text(
+        "ticket T-D1 (run " + str(asking["run_id"]) + ") waits for no answer now (waiting): "
+        "olga answered it at")
+    expect(omar.get_by_text("not_a_person_task")).to_be_visible()
 
     assert _decisions(cli, str(asking["run_id"]))[-1] == (
         "olga", "console", "confirm", {"confirm_access": "done"})
