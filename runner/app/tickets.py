@@ -20,7 +20,9 @@ from runner.app.people import SYSTEM, Actor
 from runner.domains import normalise_inputs
 from runner.engine.caller_text import check_caller_text, refuse_control_chars
 from runner.engine.result import RunResult
+from runner.engine.side_effects import CONFIRM_DONE, CONFIRM_RETRY
 from runner.engine.texts import CONFIRM_PREFIX
+from runner.error_codes import NextType
 from runner.errors import ErrorCode, InputError
 from runner.language.model import AskStep, Flow
 from runner.language.validate import check_inputs, load_flow
@@ -186,6 +188,7 @@ def resume(ctx: AppContext, run_id: str, given: dict[str, Any], *, actor: Actor 
     given = normalise_inputs(given)
     confirms = {k: v for k, v in given.items() if k.startswith(CONFIRM_PREFIX)}
     plain = {k: v for k, v in given.items() if k not in confirms}
+    check_confirmations(run, confirms)
     check_inputs(flow, {**run.inputs, **plain})
     keep, secrets = split_secrets(flow, plain)
     if actor is not SYSTEM:
@@ -198,6 +201,31 @@ def resume(ctx: AppContext, run_id: str, given: dict[str, Any], *, actor: Actor 
                                                          secrets)
     _after_drive(ctx, result)
     return result
+
+
+def check_confirmations(run: Run, confirms: dict[str, Any]) -> None:
+    """A confirmation is taken only as the answer to the question the run asks now.
+
+    Given at another time it would be kept with the run's inputs and answer a later question
+    nobody has seen yet: a ``retry`` given early would make an interrupted refund again without
+    waiting for its answer to settle. So it is refused, and no decision is recorded."""
+    if not confirms:
+        return
+    action = run.next_action or {}
+    asked = action.get("input") if (run.status == RunStatus.NEEDS_INPUT and action.get("type")
+                                    == NextType.CONFIRM_SIDE_EFFECT) else None
+    for name, value in confirms.items():
+        if name != asked:
+            now = f"it asks for {asked}" if asked else f"it is {run.status}"
+            if run.status == RunStatus.NEEDS_INPUT and not asked:
+                now = f"it asks for {action.get('input')}"
+            raise InputError(f"ticket {run.ticket} (run {run.run_id}) does not ask for {name} "
+                             f"now ({now}): nothing was recorded or changed",
+                             ErrorCode.CONFIRMATION_NOT_ASKED, input=name)
+        if str(value) not in (CONFIRM_RETRY, CONFIRM_DONE):
+            raise InputError(f"{name} is {CONFIRM_RETRY} (it did not happen: do it again) or "
+                             f"{CONFIRM_DONE} (it happened), not {value!r}",
+                             ErrorCode.CONFIRMATION_NOT_ASKED, input=name)
 
 
 def _decision_name(secrets: dict[str, Any], confirms: dict[str, Any]) -> str:

@@ -18,7 +18,7 @@ from tests.console.conftest import shot, signed_in
 from tests.console.console_pages import Abandon, Inbox, Results, RunPage, Runs, Task
 from tests.e2e.cli import Cli
 from tests.e2e.conftest import SandboxClient
-from tests.e2e.faults_harness import Traps, due, meet, run_of
+from tests.e2e.faults_harness import Traps, asked_to_confirm, meet, run_of
 from tests.e2e.once import console_saw, exactly_once, untouched
 from tests.e2e.service import Service
 from tests.receiver import Receiver
@@ -34,22 +34,6 @@ def _decisions(cli: Cli, run_id: str) -> list[tuple[str, str, str, object]]:
                 for d in store.decisions.for_run(run_id)]
 
 
-def _asks_to_confirm(cli: Cli, ticket: str) -> dict[str, object]:
-    """After the kill, what cron does (`resume --due`, at the time the run names) until the
-    run asks a person: the process that held it is gone, and GeoTrust keeps no trace of an
-    access request, so only a person can say whether the mail went out."""
-    data = run_of(cli, ticket)
-    for _ in range(4):
-        action = data.get("next_action") or {}
-        if action.get("type") == "confirm_side_effect":
-            return data
-        at = action.get("next_check_at")
-        now = (datetime.fromisoformat(at) + timedelta(seconds=1)).isoformat() if at else None
-        resumed = [d for d in due(cli, now) if d["run_id"] == data["run_id"]]
-        data = resumed[0] if resumed else run_of(cli, ticket)
-    raise AssertionError(f"the run never asked a person: {data}")
-
-
 def test_an_access_request_nobody_witnessed_is_confirmed_in_the_console(
         service: Service, sandbox: SandboxClient, tokens: dict[str, str], cli: Cli,
         traps: Traps, people: dict[str, BrowserContext]) -> None:
@@ -63,7 +47,7 @@ def test_an_access_request_nobody_witnessed_is_confirmed_in_the_console(
     trap = traps.arm("POST", "/geotrust/request-access", "kill_before")
     resume = ("resume", first.data["run_id"], "--input", f"image_number={answer}", "--json")
     assert meet(cli, traps, resume, trap) is None, "the process was not killed at the POST"
-    asking = _asks_to_confirm(cli, "T-D1")
+    asking = asked_to_confirm(cli, "T-D1")
     console_saw(sandbox, order["order_id"], access=1)
 
     omar = signed_in(people, service, "omar", tokens["omar"])  # opens it too, answers late

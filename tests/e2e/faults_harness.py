@@ -237,6 +237,21 @@ class Agent:
         return dict(mine[0])
 
 
+def asked_to_confirm(cli: Cli, ticket: str) -> dict[str, Any]:
+    """After an interrupted side effect, what cron does (`resume --due`, at the time the run
+    names) until the run asks a person whether it happened; its answer then."""
+    data = run_of(cli, ticket)
+    for _ in range(4):
+        action = data.get("next_action") or {}
+        if action.get("type") == "confirm_side_effect":
+            return data
+        at = action.get("next_check_at") or action.get("retry_after")
+        now = (datetime.fromisoformat(at) + timedelta(seconds=1)).isoformat() if at else None
+        resumed = [d for d in due(cli, now) if d["run_id"] == data["run_id"]]
+        data = resumed[0] if resumed else run_of(cli, ticket)
+    raise AssertionError(f"the run never asked a person: {data}")
+
+
 def due(cli: Cli, now: str | None = None) -> list[dict[str, Any]]:
     """The runs `resume --due` resumed (at ``now``, the runner's clock)."""
     answer = cli("resume", "--due", "--json", now=now)

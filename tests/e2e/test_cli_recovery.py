@@ -18,7 +18,7 @@ from runner.store.ledger import LedgerStatus
 from runner.store.runs import RunStore
 from tests.e2e.cli import Cli
 from tests.e2e.conftest import SandboxClient
-from tests.e2e.faults_harness import Agent, Traps, check_answer, due, meet
+from tests.e2e.faults_harness import Agent, Traps, asked_to_confirm, check_answer, due, meet
 from tests.e2e.once import console_saw, exactly_once
 from tests.unit.customer_truth import problems
 
@@ -96,6 +96,41 @@ def test_request_access_post_unanswered_is_confirmed_then_finished(
     types = [(d.get("next_action") or {}).get("type") for d in agent.seen]
     assert "confirm_side_effect" in types  # whether GeoTrust mailed is for a person to say
     exactly_once(sandbox, order_id, access=True)
+
+
+def test_a_confirmation_counts_only_as_the_answer_to_the_question_asked(
+        cli: Cli, sandbox: SandboxClient, traps: Traps) -> None:
+    """Given early (with the captcha's answer), with a value that is neither retry nor done,
+    or late (the run has moved on), a confirmation is refused and recorded nowhere: kept with
+    the run, it would answer a later question nobody had seen. Asked, it is taken once."""
+    order_id = sandbox.order(ISSUED)["order_id"]
+    first = cli.run("cancel_refund", "T-R5", ISSUED)
+    run_id, answer = first.data["run_id"], _answer(sandbox, first.data)
+    early = cli.resume(run_id, f"image_number={answer}", "confirm_access=retry")
+    assert (early.code, early.data["error"]["code"]) == (2, "confirmation_not_asked"), early
+    assert "does not ask for confirm_access now (it asks for image_number)" in \
+        early.data["error"]["message"]
+    console_saw(sandbox, order_id)  # the answer that came with it was not sent either
+    trap = traps.arm("POST", "/geotrust/request-access", "error")
+    meet(cli, traps, ("resume", run_id, "--input", f"image_number={answer}", "--json"), trap)
+    assert asked_to_confirm(cli, "T-R5")["next_action"]["input"] == "confirm_access"
+
+    odd = cli.resume(run_id, "confirm_access=yes")
+    assert (odd.code, odd.data["error"]["code"]) == (2, "confirmation_not_asked"), odd
+    assert "confirm_access is retry (it did not happen: do it again) or done" in \
+        odd.data["error"]["message"]
+    taken = cli.resume(run_id, "confirm_access=retry")  # GeoTrust failed before mailing
+    assert taken.data["next_action"]["input"] == "image_number"  # a new request, a new image
+    sent = cli.resume(run_id, f"image_number={_answer(sandbox, taken.data)}")
+    assert sent.data["status"] == "waiting", sent.data
+    late = cli.resume(run_id, "confirm_access=done")
+    assert (late.code, late.data["error"]["code"]) == (2, "confirmation_not_asked"), late
+    assert "(it is waiting)" in late.data["error"]["message"]
+    with RunStore(cli.home / "runs.db") as store:
+        confirmed = [d.detail["choices"] for d in store.decisions.for_run(run_id)
+                     if d.action == "confirm"]
+    assert confirmed == [{"confirm_access": "retry"}]
+    console_saw(sandbox, order_id, access=1)
 
 
 def test_captcha_answers_say_rejected_or_expired_and_stop_after_three_wrong(
