@@ -243,10 +243,10 @@ class ErrorCode(enum.StrEnum):
                     "when)")
     NOT_A_PERSON_TASK = ("not_a_person_task", Kind.INPUT,
                          "the run waits for no person now (it moved on, or finished)")
-    CONFIRMATION_NOT_ASKED = ("confirmation_not_asked", Kind.INPUT,
-                              "the run does not ask for that confirmation now (it moved on, or "
-                              "asks another question), or its value is not retry or done: "
-                              "nothing was recorded or changed")
+    ANSWER_NOT_ASKED = ("answer_not_asked", Kind.INPUT,
+                        "the run does not ask for that answer or confirmation now (it moved "
+                        "on, or asks another question), or a confirmation is not retry or "
+                        "done: nothing was recorded or changed")
 
     # flows, runs and their inputs
     UNKNOWN_FLOW = "unknown_flow", Kind.INPUT, "no flow of that name"

@@ -19,6 +19,7 @@ from runner.app import files
 from runner.app.people import SYSTEM, Actor
 from runner.domains import normalise_inputs
 from runner.engine.caller_text import check_caller_text, refuse_control_chars
+from runner.engine.next_action import ProvideInput
 from runner.engine.result import RunResult
 from runner.engine.side_effects import CONFIRM_DONE, CONFIRM_RETRY
 from runner.engine.texts import CONFIRM_PREFIX
@@ -149,10 +150,12 @@ def start(ctx: AppContext, prepared: Prepared, *, actor: Actor = SYSTEM, dry_run
     result = executor(ctx, progress, watch=watch).start(
         prepared.flow, prepared.ticket, prepared.inputs, prepared.secrets,
         flow_path=str(prepared.path))
-    if result.existing and prepared.secrets and result.status == RunStatus.NEEDS_INPUT.value:
+    asking = result.next_action.input if isinstance(result.next_action, ProvideInput) else None
+    if result.existing and result.status == RunStatus.NEEDS_INPUT.value \
+            and asking in prepared.secrets:
         assert result.run_id is not None
-        resumed = resume(ctx, result.run_id, prepared.secrets, actor=actor, progress=progress,
-                         watch=watch)
+        resumed = resume(ctx, result.run_id, {asking: prepared.secrets[asking]}, actor=actor,
+                         progress=progress, watch=watch)
         resumed.existing = True
         return resumed
     _after_drive(ctx, result)
@@ -188,9 +191,9 @@ def resume(ctx: AppContext, run_id: str, given: dict[str, Any], *, actor: Actor 
     given = normalise_inputs(given)
     confirms = {k: v for k, v in given.items() if k.startswith(CONFIRM_PREFIX)}
     plain = {k: v for k, v in given.items() if k not in confirms}
-    check_confirmations(run, confirms)
     check_inputs(flow, {**run.inputs, **plain})
     keep, secrets = split_secrets(flow, plain)
+    check_answers(run, confirms, secrets)
     if actor is not SYSTEM:
         ctx.store.decisions.record(actor.name, actor.via, _decision_name(secrets, confirms),
                                    run_id, _decision_detail(run, keep, secrets, confirms))
@@ -203,29 +206,27 @@ def resume(ctx: AppContext, run_id: str, given: dict[str, Any], *, actor: Actor 
     return result
 
 
-def check_confirmations(run: Run, confirms: dict[str, Any]) -> None:
-    """A confirmation is taken only as the answer to the question the run asks now.
+def check_answers(run: Run, confirms: dict[str, Any], answers: dict[str, Any]) -> None:
+    """A person's answer (a confirmation, or an input an ``ask`` step asks for) is taken only
+    as the answer to the question the run asks now.
 
-    Given at another time it would be kept with the run's inputs and answer a later question
-    nobody has seen yet: a ``retry`` given early would make an interrupted refund again without
-    waiting for its answer to settle. So it is refused, and no decision is recorded."""
-    if not confirms:
-        return
+    Given at another time it would be recorded as a decision that decided nothing, and a
+    confirmation would be kept with the run's inputs, to answer a later question nobody had
+    seen: a ``retry`` given early would remake an interrupted refund without waiting for it to
+    settle. So it is refused, and nothing is recorded."""
     action = run.next_action or {}
-    asked = action.get("input") if (run.status == RunStatus.NEEDS_INPUT and action.get("type")
-                                    == NextType.CONFIRM_SIDE_EFFECT) else None
-    for name, value in confirms.items():
-        if name != asked:
-            now = f"it asks for {asked}" if asked else f"it is {run.status}"
-            if run.status == RunStatus.NEEDS_INPUT and not asked:
-                now = f"it asks for {action.get('input')}"
+    asking = action.get("input") if run.status == RunStatus.NEEDS_INPUT else None
+    confirming = action.get("type") == NextType.CONFIRM_SIDE_EFFECT
+    for name, value in {**answers, **confirms}.items():
+        if name != asking or (name in confirms) != confirming:
+            now = f"it asks for {asking}" if asking else f"it is {run.status}"
             raise InputError(f"ticket {run.ticket} (run {run.run_id}) does not ask for {name} "
                              f"now ({now}): nothing was recorded or changed",
-                             ErrorCode.CONFIRMATION_NOT_ASKED, input=name)
-        if str(value) not in (CONFIRM_RETRY, CONFIRM_DONE):
+                             ErrorCode.ANSWER_NOT_ASKED, input=name)
+        if name in confirms and str(value) not in (CONFIRM_RETRY, CONFIRM_DONE):
             raise InputError(f"{name} is {CONFIRM_RETRY} (it did not happen: do it again) or "
                              f"{CONFIRM_DONE} (it happened), not {value!r}",
-                             ErrorCode.CONFIRMATION_NOT_ASKED, input=name)
+                             ErrorCode.ANSWER_NOT_ASKED, input=name)
 
 
 def _decision_name(secrets: dict[str, Any], confirms: dict[str, Any]) -> str:

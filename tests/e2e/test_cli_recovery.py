@@ -107,7 +107,7 @@ def test_a_confirmation_counts_only_as_the_answer_to_the_question_asked(
     first = cli.run("cancel_refund", "T-R5", ISSUED)
     run_id, answer = first.data["run_id"], _answer(sandbox, first.data)
     early = cli.resume(run_id, f"image_number={answer}", "confirm_access=retry")
-    assert (early.code, early.data["error"]["code"]) == (2, "confirmation_not_asked"), early
+    assert (early.code, early.data["error"]["code"]) == (2, "answer_not_asked"), early
     assert "does not ask for confirm_access now (it asks for image_number)" in \
         early.data["error"]["message"]
     console_saw(sandbox, order_id)  # the answer that came with it was not sent either
@@ -116,20 +116,22 @@ def test_a_confirmation_counts_only_as_the_answer_to_the_question_asked(
     assert asked_to_confirm(cli, "T-R5")["next_action"]["input"] == "confirm_access"
 
     odd = cli.resume(run_id, "confirm_access=yes")
-    assert (odd.code, odd.data["error"]["code"]) == (2, "confirmation_not_asked"), odd
+    assert (odd.code, odd.data["error"]["code"]) == (2, "answer_not_asked"), odd
     assert "confirm_access is retry (it did not happen: do it again) or done" in \
         odd.data["error"]["message"]
     taken = cli.resume(run_id, "confirm_access=retry")  # GeoTrust failed before mailing
     assert taken.data["next_action"]["input"] == "image_number"  # a new request, a new image
     sent = cli.resume(run_id, f"image_number={_answer(sandbox, taken.data)}")
     assert sent.data["status"] == "waiting", sent.data
-    late = cli.resume(run_id, "confirm_access=done")
-    assert (late.code, late.data["error"]["code"]) == (2, "confirmation_not_asked"), late
-    assert "(it is waiting)" in late.data["error"]["message"]
+    for stale in ("confirm_access=done", "image_number=12345"):  # the run waits: no question
+        late = cli.resume(run_id, stale)
+        assert (late.code, late.data["error"]["code"]) == (2, "answer_not_asked"), late
+        assert "(it is waiting)" in late.data["error"]["message"]
     with RunStore(cli.home / "runs.db") as store:
-        confirmed = [d.detail["choices"] for d in store.decisions.for_run(run_id)
-                     if d.action == "confirm"]
+        decisions = store.decisions.for_run(run_id)
+    confirmed = [d.detail["choices"] for d in decisions if d.action == "confirm"]
     assert confirmed == [{"confirm_access": "retry"}]
+    assert [d.action for d in decisions] == ["answer", "confirm", "answer"]  # none refused
     console_saw(sandbox, order_id, access=1)
 
 
