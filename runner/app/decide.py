@@ -15,6 +15,7 @@ from typing import Any, Protocol
 from runner.app.inbox import CLAIM_TTL, task_kind
 from runner.app.operators import Permission, require
 from runner.app.people import Actor
+from runner.app.tickets import answered_by
 from runner.engine.result import RunResult
 from runner.error_codes import ErrorCode
 from runner.errors import InputError
@@ -84,21 +85,11 @@ def answer(host: RunHost, actor: Actor, run_id: str, inputs: dict[str, str]) -> 
     require(actor, Permission.ANSWER)
     run = _run(store, run_id)
     if task_kind(run) is None:
+        by = answered_by(store, run_id)
         raise InputError(f"ticket {run.ticket} (run {run_id}) waits for no answer now "
-                         f"({run.status}){_answered_by(store, run_id)}",
-                         ErrorCode.NOT_A_PERSON_TASK)
+                         f"({run.status}){': ' + by if by else ''}", ErrorCode.NOT_A_PERSON_TASK)
     _not_held_by_another(store, actor, run_id)
     return _drive(host, actor, run_id, dict(inputs))  # recorded by runner.app.tickets.resume
-
-
-def _answered_by(store: RunStore, run_id: str) -> str:
-    """Who last answered the run, for a person whose page asked a question already answered
-    (two people had it open): so they know it was taken care of, and by whom."""
-    answers = [d for d in store.decisions.for_run(run_id) if d.action in ("answer", "confirm")]
-    if not answers:
-        return ""
-    last = answers[-1]
-    return f": {last.actor} answered it at {last.ts:%H:%M} UTC ({last.via})"
 
 
 def retry(host: RunHost, actor: Actor, run_id: str) -> RunResult:

@@ -193,7 +193,7 @@ def resume(ctx: AppContext, run_id: str, given: dict[str, Any], *, actor: Actor 
     plain = {k: v for k, v in given.items() if k not in confirms}
     check_inputs(flow, {**run.inputs, **plain})
     keep, secrets = split_secrets(flow, plain)
-    check_answers(run, confirms, secrets)
+    check_answers(ctx.store, run, confirms, secrets)
     if actor is not SYSTEM:
         ctx.store.decisions.record(actor.name, actor.via, _decision_name(secrets, confirms),
                                    run_id, _decision_detail(run, keep, secrets, confirms))
@@ -206,7 +206,8 @@ def resume(ctx: AppContext, run_id: str, given: dict[str, Any], *, actor: Actor 
     return result
 
 
-def check_answers(run: Run, confirms: dict[str, Any], answers: dict[str, Any]) -> None:
+def check_answers(store: RunStore, run: Run, confirms: dict[str, Any],
+                  answers: dict[str, Any]) -> None:
     """A person's answer (a confirmation, or an input an ``ask`` step asks for) is taken only
     as the answer to the question the run asks now.
 
@@ -220,13 +221,24 @@ def check_answers(run: Run, confirms: dict[str, Any], answers: dict[str, Any]) -
     for name, value in {**answers, **confirms}.items():
         if name != asking or (name in confirms) != confirming:
             now = f"it asks for {asking}" if asking else f"it is {run.status}"
+            by = answered_by(store, run.run_id)
             raise InputError(f"ticket {run.ticket} (run {run.run_id}) does not ask for {name} "
-                             f"now ({now}): nothing was recorded or changed",
-                             ErrorCode.ANSWER_NOT_ASKED, input=name)
+                             f"now ({now}{'; ' + by if by else ''}): nothing was recorded or "
+                             "changed", ErrorCode.ANSWER_NOT_ASKED, input=name)
         if name in confirms and str(value) not in (CONFIRM_RETRY, CONFIRM_DONE):
             raise InputError(f"{name} is {CONFIRM_RETRY} (it did not happen: do it again) or "
                              f"{CONFIRM_DONE} (it happened), not {value!r}",
                              ErrorCode.ANSWER_NOT_ASKED, input=name)
+
+
+def answered_by(store: RunStore, run_id: str) -> str:
+    """Who last answered the run, for a person whose page asked a question already answered
+    (two had it open): so they know it was taken care of, and by whom."""
+    answers = [d for d in store.decisions.for_run(run_id) if d.action in ("answer", "confirm")]
+    if not answers:
+        return ""
+    last = answers[-1]
+    return f"{last.actor} answered it at {last.ts:%H:%M} UTC through {last.via}"
 
 
 def _decision_name(secrets: dict[str, Any], confirms: dict[str, Any]) -> str:

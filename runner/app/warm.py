@@ -18,7 +18,7 @@ import os
 import sys
 import threading
 from collections.abc import Callable
-from concurrent.futures import Future
+from concurrent.futures import Future, wait
 from dataclasses import replace
 from typing import Any
 
@@ -166,9 +166,14 @@ class RunService:
         """Continue a run (a finished or abandoned one answers as it is: the executor decides).
         A person's answer is always driven here: it never goes through the broker."""
         tickets.load_run(self.reader, run_id)
+        key: Key = ("run", run_id, "")
+
+        def job(ctx: AppContext) -> RunResult:
+            return tickets.resume(ctx, run_id, inputs, actor=actor)
+
         with self._lock:
-            return self._submit(("run", run_id, ""),
-                                lambda ctx: tickets.resume(ctx, run_id, inputs, actor=actor))
+            ahead = self._in_flight.get(key)
+            return self._submit(key, job if ahead is None else _after(ahead, job))
 
     def queue_due(self) -> int:
         """Queue every due or orphaned run not already being worked on here (to the workers,
@@ -272,6 +277,21 @@ class _Reader(AppContext):
 
 def _resume_job(run_id: str) -> Callable[[AppContext], RunResult]:
     return lambda ctx: tickets.resume(ctx, run_id, {})
+
+
+def _after(ahead: Future[RunResult],
+           job: Callable[[AppContext], RunResult]) -> Callable[[AppContext], RunResult]:
+    """``job`` once ``ahead``, a drive of the same run, has ended (however it ended).
+
+    Two people answering one question at once (two operators in the console, an agent and a
+    person) must not both be taken: the second answer is checked against the run as the first
+    left it, and refused when the question was answered (``answer_not_asked``), before it is
+    recorded. The pool hands out jobs in order, so ``ahead`` has a worker before this does."""
+    def after(ctx: AppContext) -> RunResult:
+        wait([ahead])
+        return job(ctx)
+
+    return after
 
 
 def _as_existing(running: Future[RunResult]) -> Future[RunResult]:

@@ -7,9 +7,11 @@ money and mail happen once per order whatever was clicked."""
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import httpx
 import pytest
 from playwright.sync_api import BrowserContext, expect
 
@@ -171,3 +173,42 @@ def test_a_changed_page_is_a_task_retried_once_the_maintainers_fixed_it(
     assert (data["status"], data["outcome"]) == ("succeeded", "refunded"), data
     assert ("olga", "console", "retry", None) in _decisions(cli, str(data["run_id"]))
     exactly_once(sandbox, order, access=False)
+
+
+def test_two_answers_to_one_question_at_once_the_first_is_taken(
+        cli_process: Cli, sandbox: SandboxClient, tokens: dict[str, str], cli: Cli,
+        traps: Traps, tmp_path: Path) -> None:
+    """Olga and Omar answer the same confirmation through the API at the same moment, on a
+    service with two workers and a console answering each page slowly (the two drives would
+    overlap): one answer is taken, the other is checked against the run as the first left it,
+    refused, and recorded nowhere; GeoTrust mailed once."""
+    service = Service(cli_process.env, tmp_path, "--workers", "2")
+    try:
+        order = sandbox.order("fresh-issued.example")["order_id"]
+        first = cli.run("cancel_refund", "T-D3", "fresh-issued.example")
+        answer = sandbox.solve_captcha(Path(first.data["next_action"]["artifact"]))
+        trap = traps.arm("POST", "/geotrust/request-access", "kill_before")
+        resume = ("resume", first.data["run_id"], "--input", f"image_number={answer}", "--json")
+        assert meet(cli, traps, resume, trap) is None, "the process was not killed at the POST"
+        run_id = str(asked_to_confirm(cli, "T-D3")["run_id"])
+        sandbox.faults(latency_ms=700)
+
+        def confirm(who_and_choice: tuple[str, str]) -> httpx.Response:
+            who, choice = who_and_choice
+            return service.http.post(f"/runs/{run_id}/resume",
+                                     json={"inputs": {"confirm_access": choice}},
+                                     headers={"Authorization": f"Bearer {tokens[who]}"})
+
+        with ThreadPoolExecutor(2) as pool:
+            answers = list(pool.map(confirm, [("olga", "done"), ("omar", "done")]))
+    finally:
+        service.stop()
+    taken = [a for a in answers if a.status_code == 200]
+    refused = [a.json()["error"] for a in answers if a.status_code != 200]
+    assert len(taken) == 1 and [e["code"] for e in refused] == ["answer_not_asked"], (
+        [a.text for a in answers])
+    assert taken[0].json()["status"] == "waiting"
+    confirms = [d for d in _decisions(cli, run_id) if d[2] == "confirm"]
+    assert len(confirms) == 1 and confirms[0][:2] in (("olga", "http"), ("omar", "http"))
+    assert f"{confirms[0][0]} answered it at" in refused[0]["message"]
+    console_saw(sandbox, order, access=1)

@@ -126,7 +126,8 @@ def test_a_confirmation_counts_only_as_the_answer_to_the_question_asked(
     for stale in ("confirm_access=done", "image_number=12345"):  # the run waits: no question
         late = cli.resume(run_id, stale)
         assert (late.code, late.data["error"]["code"]) == (2, "answer_not_asked"), late
-        assert "(it is waiting)" in late.data["error"]["message"]
+        assert "now (it is waiting; " in late.data["error"]["message"]
+        assert " answered it at " in late.data["error"]["message"]  # who, and when
     with RunStore(cli.home / "runs.db") as store:
         decisions = store.decisions.for_run(run_id)
     confirmed = [d.detail["choices"] for d in decisions if d.action == "confirm"]
