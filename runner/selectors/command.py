@@ -19,7 +19,7 @@ from runner.selectors import nights
 from runner.selectors.baseline import baseline_dir
 from runner.selectors.check import Snapshots, check_pages
 from runner.selectors.notify import notify
-from runner.selectors.patch import unified_patch
+from runner.selectors.patch import write_proposals
 from runner.selectors.report import (
     AMBIGUOUS,
     EXIT_INCOMPLETE,
@@ -94,19 +94,6 @@ def save_screenshots(report: CheckReport, folder: Path) -> None:
             path = folder / (re.sub(r"[^\w.-]", "_", page.page) + ".png")
             path.write_bytes(page.screenshot)
             page.screenshot_path = str(path.resolve())
-
-
-def write_proposals(report: CheckReport, path: Path) -> int:
-    """The best proposal of each broken declaration as one patch; answers how many changes."""
-    best = [(r.proposals[0].change, r) for _, r in report.proposals()
-            if r.proposals and r.proposals[0].change is not None]
-    notes = [f"{r.review}: {change.where} {r.declared_in} clicks a side effect; check by hand "
-             f"that the new control does the same before applying"
-             for change, r in best if change is not None and r.review]
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(unified_patch([c for c, _ in best if c is not None], notes),
-                    encoding="utf-8")
-    return len(best)
 
 
 def run_check(app: App, outputs: Outputs, *, echo: Callable[..., Any]) -> int:
