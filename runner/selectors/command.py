@@ -19,7 +19,7 @@ from runner.selectors import nights
 from runner.selectors.baseline import baseline_dir
 from runner.selectors.check import Snapshots, check_pages
 from runner.selectors.notify import notify
-from runner.selectors.patch import write_proposals
+from runner.selectors.proposals_patch import write_proposals
 from runner.selectors.report import (
     AMBIGUOUS,
     EXIT_INCOMPLETE,

@@ -103,7 +103,7 @@ def write_night(report: CheckReport, folder: Path, reports: dict[str, str]) -> d
     """
     from runner.selectors.html import write_html
     from runner.selectors.junit import write_junit
-    from runner.selectors.patch import write_proposals
+    from runner.selectors.proposals_patch import write_proposals
 
     paths = {kind: str((folder / name).resolve()) for kind, name in FILES.items()}
     write_html(report, Path(paths["html"]))

@@ -14,13 +14,9 @@ import difflib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import pages
 from pages.base import Loc
-
-if TYPE_CHECKING:
-    from runner.selectors.report import CheckReport
 
 # Where page objects' relative paths start: the folder holding the ``pages`` package.
 PROJECT_ROOT = Path(pages.__file__).resolve().parent.parent
@@ -133,16 +129,3 @@ def unified_patch(changes: list[SourceChange], notes: Sequence[str] = ()) -> str
         parts.extend(difflib.unified_diff(before, after, f"a/{name}", f"b/{name}"))
     head = "".join(f"# {note}\n" for note in notes)
     return head + "".join(parts)
-
-
-def write_proposals(report: CheckReport, path: Path) -> int:
-    """The best proposal of each broken declaration as one patch; answers how many changes."""
-    best = [(r.proposals[0].change, r) for _, r in report.proposals()
-            if r.proposals and r.proposals[0].change is not None]
-    notes = [f"{r.review}: {change.where} {r.declared_in} clicks a side effect; check by hand "
-             f"that the new control does the same before applying"
-             for change, r in best if change is not None and r.review]
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(unified_patch([c for c, _ in best if c is not None], notes),
-                    encoding="utf-8")
-    return len(best)

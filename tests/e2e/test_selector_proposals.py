@@ -21,7 +21,8 @@ from runner.browser.session import RunSession
 from runner.config import Config
 from runner.selectors.baseline import baseline_dir
 from runner.selectors.check import check_pages
-from runner.selectors.patch import PROJECT_ROOT, write_proposals
+from runner.selectors.patch import PROJECT_ROOT
+from runner.selectors.proposals_patch import write_proposals
 from tests.e2e.conftest import SandboxClient
 
 pytestmark = pytest.mark.browser
