@@ -193,15 +193,31 @@ def resume(ctx: AppContext, run_id: str, given: dict[str, Any], *, actor: Actor 
     plain = {k: v for k, v in given.items() if k not in confirms}
     check_inputs(flow, {**run.inputs, **plain})
     keep, secrets = split_secrets(flow, plain)
-    check_answers(ctx.store, run, confirms, secrets)
-    if actor is not SYSTEM:
-        ctx.store.decisions.record(actor.name, actor.via, _decision_name(secrets, confirms),
-                                   run_id, _decision_detail(run, keep, secrets, confirms))
+    check_answers(ctx.store, run, confirms, secrets)  # at once, before any browser
+    decided = False
+
+    def taken() -> None:
+        """Under the drive's lease: the run as it is now (another process may have answered
+        since it was read) must still ask; only then is the decision recorded."""
+        nonlocal decided
+        now = ctx.store.get_run(run_id)
+        if now is not None:
+            check_answers(ctx.store, now, confirms, secrets)
+        if actor is not SYSTEM:
+            ctx.store.decisions.record(actor.name, actor.via, _decision_name(secrets, confirms),
+                                       run_id, _decision_detail(run, keep, secrets, confirms))
+        decided = True
+
     if progress:
         progress(f"resume {run.run_id} ({flow.name}, ticket {run.ticket}) at {run.current_step}")
     files.restore(ctx.store, run, ctx.config.artifacts / run.run_id)
     result = executor(ctx, progress, watch=watch).resume(run, flow, {**keep, **confirms},
-                                                         secrets)
+                                                         secrets, taken=taken)
+    if (confirms or secrets) and not decided:
+        raise InputError(f"ticket {run.ticket} (run {run_id}) does not ask for "
+                         f"{', '.join(sorted({**secrets, **confirms}))} now (another process is "
+                         "driving it): nothing was recorded or changed; ask for its status",
+                         ErrorCode.ANSWER_NOT_ASKED)
     _after_drive(ctx, result)
     return result
 

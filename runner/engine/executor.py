@@ -88,16 +88,22 @@ class Executor:
         return self._drive(created.run, flow, dict(secret_inputs or {}), dry_run=dry_run)
 
     def resume(self, run: Run, flow: Flow, given: dict[str, Any],
-               secret_inputs: dict[str, Any] | None = None) -> RunResult:
+               secret_inputs: dict[str, Any] | None = None,
+               taken: Callable[[], None] | None = None) -> RunResult:
+        """``taken`` is called once this drive holds the run's lease, before any step: a
+        caller checks there, against the run as the store holds it now, what only one
+        process may do (take a person's answer), and raises to drive nothing."""
         if run.status in (RunStatus.SUCCEEDED, RunStatus.DENIED, RunStatus.ABANDONED):
             return self.result(run)
         run.inputs = {**run.inputs, **given}
-        return self._drive(run, flow, dict(secret_inputs or {}), dry_run=False, given=given)
+        return self._drive(run, flow, dict(secret_inputs or {}), dry_run=False, given=given,
+                           taken=taken)
 
     # the loop
 
     def _drive(self, run: Run, flow: Flow, secrets: dict[str, Any], *, dry_run: bool,
-               given: dict[str, Any] | None = None) -> RunResult:
+               given: dict[str, Any] | None = None,
+               taken: Callable[[], None] | None = None) -> RunResult:
         if not self.store.acquire_lease(run.run_id, self.owner, LEASE):
             return self._elsewhere(run)
         structlog.contextvars.bind_contextvars(run_id=run.run_id, ticket=run.ticket,
@@ -107,6 +113,8 @@ class Executor:
         paused = False
         driven: Run | None = run
         try:
+            if taken is not None:
+                taken()
             with keeper.holding(run.run_id, self.owner) if keeper else nullcontext():
                 driven = self._through_outages(run, flow, secrets, holder, dry_run, given or {})
             paused = driven is not None and driven.status in (RunStatus.WAITING,

@@ -101,8 +101,9 @@ def test_request_access_post_unanswered_is_confirmed_then_finished(
 def test_a_confirmation_counts_only_as_the_answer_to_the_question_asked(
         cli: Cli, sandbox: SandboxClient, traps: Traps) -> None:
     """Given early (with the captcha's answer), with a value that is neither retry nor done,
-    or late (the run has moved on), a confirmation is refused and recorded nowhere: kept with
-    the run, it would answer a later question nobody had seen. Asked, it is taken once."""
+    while another machine drives the run, or late (the run has moved on), a confirmation is
+    refused and recorded nowhere: kept with the run, it would answer a later question nobody
+    had seen. Asked, it is taken once."""
     order_id = sandbox.order(ISSUED)["order_id"]
     first = cli.run("cancel_refund", "T-R5", ISSUED)
     run_id, answer = first.data["run_id"], _answer(sandbox, first.data)
@@ -119,6 +120,14 @@ def test_a_confirmation_counts_only_as_the_answer_to_the_question_asked(
     assert (odd.code, odd.data["error"]["code"]) == (2, "answer_not_asked"), odd
     assert "confirm_access is retry (it did not happen: do it again) or done" in \
         odd.data["error"]["message"]
+    other = "machine-2:4242:a1b2c3"  # another machine is driving the run right now
+    with RunStore(cli.home / "runs.db") as store:
+        assert store.acquire_lease(run_id, other, timedelta(minutes=5))
+    busy = cli.resume(run_id, "confirm_access=retry")
+    assert (busy.code, busy.data["error"]["code"]) == (2, "answer_not_asked"), busy
+    assert "(another process is driving it)" in busy.data["error"]["message"]
+    with RunStore(cli.home / "runs.db") as store:
+        assert store.release_lease(run_id, other)
     taken = cli.resume(run_id, "confirm_access=retry")  # GeoTrust failed before mailing
     assert taken.data["next_action"]["input"] == "image_number"  # a new request, a new image
     sent = cli.resume(run_id, f"image_number={_answer(sandbox, taken.data)}")
