@@ -55,6 +55,16 @@ def fail(error: RunnerError, as_json: bool, domain: str | None = None, **extra: 
     sys.exit(exit_code("failed", error.kind))
 
 
+def refused(error: RunnerError, as_json: bool, current: RunResult, app: Any = None) -> NoReturn:
+    """A command refused on a run it left as it was (an answer the run does not ask for): the
+    run as it stands, whose status and customer message stay true, with the refusal as the
+    error, and the refusal's exit code. A failed run's own status and message would be false
+    here: nothing failed, and nothing is to be told to the customer but what was true before."""
+    emit({**render(current, app), "error": error.to_dict()}, as_json,
+         f"refused [{error.kind}/{error.code}]: {error}\n{summary(current, app)}")
+    sys.exit(exit_code("failed", error.kind))
+
+
 def door(app: Any = None) -> Door:
     """This door: argv commands; artifacts as paths on this machine."""
     from runner.app.files import local_copy

@@ -22,8 +22,17 @@ from runner.cli.options import (
     ticket_inputs,
     ticket_options,
 )
-from runner.cli.output import emit, fail, finish, progress_for, render, summary, watch_for
-from runner.error_codes import ExitCode
+from runner.cli.output import (
+    emit,
+    fail,
+    finish,
+    progress_for,
+    refused,
+    render,
+    summary,
+    watch_for,
+)
+from runner.error_codes import ErrorCode, ExitCode
 from runner.errors import RunnerError
 
 
@@ -77,6 +86,8 @@ def resume_cmd(obj: Obj, run_id: str | None, due: bool, inputs: tuple[str, ...],
         results = tickets.resume_due(obj.app, progress=progress)
         waiting = _rows(obj, runs.needs_person(obj.app))
     except RunnerError as exc:
+        if run_id and exc.code is ErrorCode.ANSWER_NOT_ASKED:
+            refused(exc, as_json, runs.get(obj.app, run_id), obj.app)
         fail(exc, as_json, run_id=run_id)
     emit({"resumed": [render(r, obj.app) for r in results], "needs_input": waiting}, as_json,
          due_summary([summary(r, obj.app) for r in results], waiting))

@@ -137,6 +137,9 @@ def test_a_confirmation_counts_only_as_the_answer_to_the_question_asked(
         assert (late.code, late.data["error"]["code"]) == (2, "answer_not_asked"), late
         assert "now (it is waiting; " in late.data["error"]["message"]
         assert " answered it at " in late.data["error"]["message"]  # who, and when
+        # The run as it stands, whose words to the customer stay true: nothing failed.
+        assert (late.data["status"], late.data["customer_message"]) == (
+            "waiting", sent.data["customer_message"])
     with RunStore(cli.home / "runs.db") as store:
         decisions = store.decisions.for_run(run_id)
     confirmed = [d.detail["choices"] for d in decisions if d.action == "confirm"]
