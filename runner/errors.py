@@ -31,6 +31,9 @@ class RunnerError(Exception):
             raise ValueError(f"{type(self).__name__} cannot carry {self.code} "
                              f"(a {self.code.kind} code)")
         self.context: dict[str, Any] = dict(context or {})
+        # The run this error refused a request on and left as it was: a door answers with that
+        # run as it stands (its status and customer message still true), not as failed.
+        self.refused_run: str | None = None
 
     @property
     def kind(self) -> Kind:

@@ -10,7 +10,9 @@ for the call that received them, never written to the store, the log or the brok
 
 from __future__ import annotations
 
+import contextlib
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -24,7 +26,7 @@ from runner.engine.result import RunResult
 from runner.engine.side_effects import CONFIRM_DONE, CONFIRM_RETRY
 from runner.engine.texts import CONFIRM_PREFIX
 from runner.error_codes import NextType
-from runner.errors import ErrorCode, InputError
+from runner.errors import ErrorCode, InputError, RunnerError
 from runner.language.model import AskStep, Flow
 from runner.language.validate import check_inputs, load_flow
 from runner.shipped import FLOWS_DIR
@@ -187,13 +189,14 @@ def resume(ctx: AppContext, run_id: str, given: dict[str, Any], *, actor: Actor 
     inputs (an answer, a confirmation) are recorded as their decision, never their value."""
     check_caller_text(inputs=given)
     run = load_run(ctx, run_id)
-    flow = validate_flow(run.context.get("flow_path") or run.flow)
-    given = normalise_inputs(given)
-    confirms = {k: v for k, v in given.items() if k.startswith(CONFIRM_PREFIX)}
-    plain = {k: v for k, v in given.items() if k not in confirms}
-    check_inputs(flow, {**run.inputs, **plain})
-    keep, secrets = split_secrets(flow, plain)
-    check_answers(ctx.store, run, confirms, secrets)  # at once, before any browser
+    with refusing(run_id):  # nothing of the run is changed before the drive
+        flow = validate_flow(run.context.get("flow_path") or run.flow)
+        given = normalise_inputs(given)
+        confirms = {k: v for k, v in given.items() if k.startswith(CONFIRM_PREFIX)}
+        plain = {k: v for k, v in given.items() if k not in confirms}
+        check_inputs(flow, {**run.inputs, **plain})
+        keep, secrets = split_secrets(flow, plain)
+        check_answers(ctx.store, run, confirms, secrets)  # at once, before any browser
     decided = False
 
     def taken() -> None:
@@ -202,7 +205,8 @@ def resume(ctx: AppContext, run_id: str, given: dict[str, Any], *, actor: Actor 
         nonlocal decided
         now = ctx.store.get_run(run_id)
         if now is not None:
-            check_answers(ctx.store, now, confirms, secrets)
+            with refusing(run_id):
+                check_answers(ctx.store, now, confirms, secrets)
         if actor is not SYSTEM:
             ctx.store.decisions.record(actor.name, actor.via, _decision_name(secrets, confirms),
                                        run_id, _decision_detail(run, keep, secrets, confirms))
@@ -214,12 +218,25 @@ def resume(ctx: AppContext, run_id: str, given: dict[str, Any], *, actor: Actor 
     result = executor(ctx, progress, watch=watch).resume(run, flow, {**keep, **confirms},
                                                          secrets, taken=taken)
     if (confirms or secrets) and not decided:
-        raise InputError(f"ticket {run.ticket} (run {run_id}) does not ask for "
-                         f"{', '.join(sorted({**secrets, **confirms}))} now (another process is "
-                         "driving it): nothing was recorded or changed; ask for its status",
-                         ErrorCode.ANSWER_NOT_ASKED)
+        busy = InputError(f"ticket {run.ticket} (run {run_id}) does not ask for "
+                          f"{', '.join(sorted({**secrets, **confirms}))} now (another process "
+                          "is driving it): nothing was recorded or changed; ask for its status",
+                          ErrorCode.ANSWER_NOT_ASKED)
+        busy.refused_run = run_id
+        raise busy
     _after_drive(ctx, result)
     return result
+
+
+@contextlib.contextmanager
+def refusing(run_id: str) -> Iterator[None]:
+    """A runner error raised inside refused a request on ``run_id`` and left the run as it was
+    (so a door shows the run as it stands)."""
+    try:
+        yield
+    except RunnerError as exc:
+        exc.refused_run = run_id
+        raise
 
 
 def check_answers(store: RunStore, run: Run, confirms: dict[str, Any],

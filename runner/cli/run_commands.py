@@ -32,7 +32,7 @@ from runner.cli.output import (
     summary,
     watch_for,
 )
-from runner.error_codes import ErrorCode, ExitCode
+from runner.error_codes import ExitCode
 from runner.errors import RunnerError
 
 
@@ -86,7 +86,7 @@ def resume_cmd(obj: Obj, run_id: str | None, due: bool, inputs: tuple[str, ...],
         results = tickets.resume_due(obj.app, progress=progress)
         waiting = _rows(obj, runs.needs_person(obj.app))
     except RunnerError as exc:
-        if run_id and exc.code is ErrorCode.ANSWER_NOT_ASKED:
+        if run_id and exc.refused_run == run_id:  # left as it was: show it as it stands
             refused(exc, as_json, runs.get(obj.app, run_id), obj.app)
         fail(exc, as_json, run_id=run_id)
     emit({"resumed": [render(r, obj.app) for r in results], "needs_input": waiting}, as_json,

@@ -112,6 +112,11 @@ def test_a_confirmation_counts_only_as_the_answer_to_the_question_asked(
     assert "does not ask for confirm_access now (it asks for image_number)" in \
         early.data["error"]["message"]
     console_saw(sandbox, order_id)  # the answer that came with it was not sent either
+    assert early.data["status"] == "needs_input"  # the run as it stands: nothing failed
+    typo = cli.resume(run_id, "image_nubmer=1")  # refused as well, the run shown as it stands
+    assert (typo.code, typo.data["error"]["code"], typo.data["status"]) == (
+        2, "unknown_input", "needs_input"), typo
+    assert typo.data["customer_message"] == first.data["customer_message"]
     trap = traps.arm("POST", "/geotrust/request-access", "error")
     meet(cli, traps, ("resume", run_id, "--input", f"image_number={answer}", "--json"), trap)
     assert asked_to_confirm(cli, "T-R5")["next_action"]["input"] == "confirm_access"
