@@ -237,7 +237,7 @@ def test_two_answers_to_one_question_at_once_the_first_is_taken(
     finally:
         service.stop()
     taken = [a for a in answers if a.status_code == 200]
-    refused = [a.json()["error"] for a in answers if a.status_code != 200]
+    refused = [a.json()["error"] for a in answers if a.status_code == 409]  # the run moved on
     assert len(taken) == 1 and [e["code"] for e in refused] == ["answer_not_asked"], (
         [a.text for a in answers])
     assert taken[0].json()["status"] == "waiting"
