@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from concurrent.futures import Future
 from datetime import timedelta
+from pathlib import Path
 from typing import Any, Protocol
 
 from runner.app.inbox import CLAIM_TTL, task_kind
@@ -79,8 +80,13 @@ def release(store: RunStore, actor: Actor, run_id: str) -> None:
         store.decisions.record(actor.name, actor.via, "release", run_id)
 
 
-def answer(host: RunHost, actor: Actor, run_id: str, inputs: dict[str, str]) -> RunResult:
-    """Give the inputs a paused run asks for and drive it on to its next pause or end."""
+def answer(host: RunHost, actor: Actor, run_id: str, inputs: dict[str, str],
+           seen: str | None = None) -> RunResult:
+    """Give the inputs a paused run asks for and drive it on to its next pause or end.
+
+    ``seen``: the captcha image the person read (its file name), when their page showed one;
+    an answer read off an image the run no longer asks about is refused, not sent: it would be
+    wrong for the new image and cost one of the run's tries."""
     store = host.store
     require(actor, Permission.ANSWER)
     run = _run(store, run_id)
@@ -88,6 +94,13 @@ def answer(host: RunHost, actor: Actor, run_id: str, inputs: dict[str, str]) -> 
         by = answered_by(store, run_id)
         raise InputError(f"ticket {run.ticket} (run {run_id}) waits for no answer now "
                          f"({run.status}){': ' + by if by else ''}", ErrorCode.NOT_A_PERSON_TASK)
+    asked = Path(str((run.next_action or {}).get("artifact") or "")).name
+    if seen is not None and asked != seen:
+        previous = (run.next_action or {}).get("previous_answer")
+        why = f" (the last answer was {previous})" if previous else ""
+        raise InputError(f"ticket {run.ticket}: the captcha changed since your page showed it"
+                         f"{why}; nothing was sent: read the new image and answer again",
+                         ErrorCode.ANSWER_NOT_ASKED)
     _not_held_by_another(store, actor, run_id)
     return _drive(host, actor, run_id, dict(inputs))  # recorded by runner.app.tickets.resume
 

@@ -193,7 +193,7 @@ def _inbox_routes(router: APIRouter, c: Console) -> None:
         def act(actor: Actor, form: FormData) -> Response:
             given = {k[len("input:"):]: v.strip() for k, v in form.multi_items()
                      if k.startswith("input:") and isinstance(v, str)}
-            decide.answer(c.host, actor, run_id, given)
+            decide.answer(c.host, actor, run_id, given, seen=_text(form, "seen") or None)
             return _see(f"{PREFIX}/runs/{run_id}")
 
         return await c.form(request, act)

@@ -245,3 +245,36 @@ def test_two_answers_to_one_question_at_once_the_first_is_taken(
     assert len(confirms) == 1 and confirms[0][:2] in (("olga", "http"), ("omar", "http"))
     assert f"{confirms[0][0]} answered it at" in refused[0]["message"]
     console_saw(sandbox, order, access=1)
+
+
+def test_a_captcha_read_off_an_image_no_longer_asked_about_is_not_sent(
+        service: Service, sandbox: SandboxClient, tokens: dict[str, str],
+        people: dict[str, BrowserContext]) -> None:
+    """Olga opens the captcha; before she answers, an agent's wrong answer makes the run ask
+    about a new image. Her answer, right for the image she read, would be wrong for the new one
+    and cost a try: it is refused and not sent. She reads the new image, and her answer goes."""
+    paused = service.run("cancel_refund", "T-D6", "fresh-issued.example").json()
+    assert paused["next_action"]["tries_left"] == 3, paused
+    olga = signed_in(people, service, "olga", tokens["olga"])
+    Inbox(olga).ticket("T-D6").click()
+    task = Task(olga)
+    read = sandbox.solve_captcha(olga.request.get(
+        service.url + (task.captcha.get_attribute("src") or "")).body())
+
+    wrong = service.resume(paused["run_id"], image_number="00000").json()
+    assert (wrong["next_action"]["previous_answer"], wrong["next_action"]["tries_left"]) == (
+        "rejected", 2), wrong
+    task.answer.fill(read)
+    task.send.click()
+    expect(olga.get_by_role("alert")).to_contain_text("the captcha changed since your page "
+                                                      "showed it (the last answer was rejected)")
+    now = service.http.get(f"/runs/{paused['run_id']}").json()
+    assert now["next_action"]["tries_left"] == 2  # nothing was sent: no try spent
+
+    olga.goto(f"{service.url}/console/tasks/{paused['run_id']}")
+    again = sandbox.solve_captcha(olga.request.get(
+        service.url + (task.captcha.get_attribute("src") or "")).body())
+    task.answer.fill(again)
+    task.send.click()
+    expect(RunPage(olga).status("waiting")).to_be_visible()
+    console_saw(sandbox, sandbox.order("fresh-issued.example")["order_id"], access=1)
