@@ -10,13 +10,12 @@ from __future__ import annotations
 
 from concurrent.futures import Future
 from datetime import timedelta
-from pathlib import Path
 from typing import Any, Protocol
 
 from runner.app.inbox import CLAIM_TTL, task_kind
 from runner.app.operators import Permission, require
 from runner.app.people import Actor
-from runner.app.tickets import answered_by
+from runner.app.tickets import answered_by, check_seen
 from runner.engine.result import RunResult
 from runner.error_codes import ErrorCode
 from runner.errors import InputError
@@ -33,8 +32,8 @@ class RunHost(Protocol):
     @property
     def store(self) -> RunStore: ...
 
-    def resume_run(self, run_id: str, inputs: dict[str, Any],
-                   actor: Actor = ...) -> Future[RunResult]: ...
+    def resume_run(self, run_id: str, inputs: dict[str, Any], actor: Actor = ...,
+                   seen: str | None = None) -> Future[RunResult]: ...
 
     def abandon_run(self, run_id: str, reason: str, actor: Actor = ...,
                     force: bool = False) -> RunResult: ...
@@ -94,15 +93,9 @@ def answer(host: RunHost, actor: Actor, run_id: str, inputs: dict[str, str],
         by = answered_by(store, run_id)
         raise InputError(f"ticket {run.ticket} (run {run_id}) waits for no answer now "
                          f"({run.status}){': ' + by if by else ''}", ErrorCode.NOT_A_PERSON_TASK)
-    asked = Path(str((run.next_action or {}).get("artifact") or "")).name
-    if seen is not None and asked != seen:
-        previous = (run.next_action or {}).get("previous_answer")
-        why = f" (the last answer was {previous})" if previous else ""
-        raise InputError(f"ticket {run.ticket}: the captcha changed since your page showed it"
-                         f"{why}; nothing was sent: read the new image and answer again",
-                         ErrorCode.ANSWER_NOT_ASKED)
+    check_seen(run, seen)  # at once; checked again under the drive's lease
     _not_held_by_another(store, actor, run_id)
-    return _drive(host, actor, run_id, dict(inputs))  # recorded by runner.app.tickets.resume
+    return _drive(host, actor, run_id, dict(inputs), seen)  # recorded by tickets.resume
 
 
 def retry(host: RunHost, actor: Actor, run_id: str) -> RunResult:
@@ -123,8 +116,9 @@ def abandon(host: RunHost, actor: Actor, run_id: str, reason: str) -> RunResult:
     return result
 
 
-def _drive(host: RunHost, actor: Actor, run_id: str, inputs: dict[str, Any]) -> RunResult:
-    result = host.resume_run(run_id, inputs, actor).result(
+def _drive(host: RunHost, actor: Actor, run_id: str, inputs: dict[str, Any],
+           seen: str | None = None) -> RunResult:
+    result = host.resume_run(run_id, inputs, actor, seen).result(
         timeout=DRIVE_TIMEOUT.total_seconds())
     run = host.store.get_run(run_id)
     if run is not None and task_kind(run) is None:

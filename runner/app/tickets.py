@@ -184,9 +184,11 @@ def load_run(ctx: AppContext, run_id: str) -> Run:
 
 
 def resume(ctx: AppContext, run_id: str, given: dict[str, Any], *, actor: Actor = SYSTEM,
-           progress: Progress | None = None, watch: StepWatch | None = None) -> RunResult:
+           progress: Progress | None = None, watch: StepWatch | None = None,
+           seen: str | None = None) -> RunResult:
     """Continue a paused or failed run from its step with the inputs given; a person's
-    inputs (an answer, a confirmation) are recorded as their decision, never their value."""
+    inputs (an answer, a confirmation) are recorded as their decision, never their value.
+    ``seen``: the captcha image (file name) the answer was read off, when the door knows it."""
     check_caller_text(inputs=given)
     run = load_run(ctx, run_id)
     with refusing(run_id):  # nothing of the run is changed before the drive
@@ -197,6 +199,7 @@ def resume(ctx: AppContext, run_id: str, given: dict[str, Any], *, actor: Actor 
         check_inputs(flow, {**run.inputs, **plain})
         keep, secrets = split_secrets(flow, plain)
         check_answers(ctx.store, run, confirms, secrets)  # at once, before any browser
+        check_seen(run, seen)
     decided = False
 
     def taken() -> None:
@@ -207,6 +210,7 @@ def resume(ctx: AppContext, run_id: str, given: dict[str, Any], *, actor: Actor 
         if now is not None:
             with refusing(run_id):
                 check_answers(ctx.store, now, confirms, secrets)
+                check_seen(now, seen)
         if actor is not SYSTEM:
             ctx.store.decisions.record(actor.name, actor.via, _decision_name(secrets, confirms),
                                        run_id, _decision_detail(run, keep, secrets, confirms))
@@ -262,6 +266,20 @@ def check_answers(store: RunStore, run: Run, confirms: dict[str, Any],
             raise InputError(f"{name} is {CONFIRM_RETRY} (it did not happen: do it again) or "
                              f"{CONFIRM_DONE} (it happened), not {value!r}",
                              ErrorCode.ANSWER_NOT_ASKED, input=name)
+
+
+def check_seen(run: Run, seen: str | None) -> None:
+    """An answer read off a captcha image the run no longer asks about (a new one came after a
+    rejected or expired answer) would be wrong for the new image and cost one of the run's
+    tries: refused, not sent."""
+    action = run.next_action or {}
+    if seen is None or Path(str(action.get("artifact") or "")).name == seen:
+        return
+    previous = action.get("previous_answer")
+    why = f" (the last answer was {previous})" if previous else ""
+    raise InputError(f"ticket {run.ticket}: the captcha changed since your page showed it{why};"
+                     " nothing was sent: read the new image and answer again",
+                     ErrorCode.ANSWER_NOT_ASKED)
 
 
 def answered_by(store: RunStore, run_id: str) -> str:

@@ -161,15 +161,16 @@ class RunService:
                 return _as_existing(running)
             return self._submit(key, lambda ctx: tickets.start(ctx, prepared, actor=actor))
 
-    def resume_run(self, run_id: str, inputs: dict[str, Any],
-                   actor: Actor = SYSTEM) -> Future[RunResult]:
+    def resume_run(self, run_id: str, inputs: dict[str, Any], actor: Actor = SYSTEM,
+                   seen: str | None = None) -> Future[RunResult]:
         """Continue a run (a finished or abandoned one answers as it is: the executor decides).
-        A person's answer is always driven here: it never goes through the broker."""
+        A person's answer is always driven here: it never goes through the broker. ``seen``:
+        the captcha image the answer was read off (``tickets.check_seen``)."""
         tickets.load_run(self.reader, run_id)
         key: Key = ("run", run_id, "")
 
         def job(ctx: AppContext) -> RunResult:
-            return tickets.resume(ctx, run_id, inputs, actor=actor)
+            return tickets.resume(ctx, run_id, inputs, actor=actor, seen=seen)
 
         with self._lock:
             ahead = self._in_flight.get(key)
