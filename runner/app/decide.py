@@ -15,7 +15,7 @@ from typing import Any, Protocol
 from runner.app.inbox import CLAIM_TTL, task_kind
 from runner.app.operators import Permission, require
 from runner.app.people import Actor
-from runner.app.tickets import answered_by, check_seen
+from runner.app.tickets import answered_by
 from runner.engine.result import RunResult
 from runner.error_codes import ErrorCode
 from runner.errors import InputError
@@ -83,9 +83,9 @@ def answer(host: RunHost, actor: Actor, run_id: str, inputs: dict[str, str],
            seen: str | None = None) -> RunResult:
     """Give the inputs a paused run asks for and drive it on to its next pause or end.
 
-    ``seen``: the captcha image the person read (its file name), when their page showed one;
-    an answer read off an image the run no longer asks about is refused, not sent: it would be
-    wrong for the new image and cost one of the run's tries."""
+    ``seen``: the captcha image the person read (its file name), when their page showed one
+    (``runner.app.tickets.check_seen`` refuses an answer read off an image no longer asked
+    about)."""
     store = host.store
     require(actor, Permission.ANSWER)
     run = _run(store, run_id)
@@ -93,7 +93,6 @@ def answer(host: RunHost, actor: Actor, run_id: str, inputs: dict[str, str],
         by = answered_by(store, run_id)
         raise InputError(f"ticket {run.ticket} (run {run_id}) waits for no answer now "
                          f"({run.status}){': ' + by if by else ''}", ErrorCode.NOT_A_PERSON_TASK)
-    check_seen(run, seen)  # at once; checked again under the drive's lease
     _not_held_by_another(store, actor, run_id)
     return _drive(host, actor, run_id, dict(inputs), seen)  # recorded by tickets.resume
 

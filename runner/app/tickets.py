@@ -221,13 +221,12 @@ def resume(ctx: AppContext, run_id: str, given: dict[str, Any], *, actor: Actor 
     files.restore(ctx.store, run, ctx.config.artifacts / run.run_id)
     result = executor(ctx, progress, watch=watch).resume(run, flow, {**keep, **confirms},
                                                          secrets, taken=taken)
-    if (confirms or secrets) and not decided:
-        busy = InputError(f"ticket {run.ticket} (run {run_id}) does not ask for "
-                          f"{', '.join(sorted({**secrets, **confirms}))} now (another process "
-                          "is driving it): nothing was recorded or changed; ask for its status",
-                          ErrorCode.ANSWER_NOT_ASKED)
-        busy.refused_run = run_id
-        raise busy
+    if (confirms or secrets) and not decided:  # the drive never took the run
+        with refusing(run_id):
+            raise InputError(f"ticket {run.ticket} (run {run_id}) does not ask for "
+                             f"{', '.join(sorted({**secrets, **confirms}))} now (another "
+                             "process is driving it): nothing was recorded or changed; ask for "
+                             "its status", ErrorCode.ANSWER_NOT_ASKED)
     _after_drive(ctx, result)
     return result
 

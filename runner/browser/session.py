@@ -169,9 +169,7 @@ class RunSession:
         ticket that never reaches the console (most never reach Symantec) pays nothing."""
         if console in LOGINS and console not in self._logins_loaded:
             self._logins_loaded.add(console)
-            state = self.login_state_file(console)
-            if state.exists():
-                self.context.add_cookies(json.loads(state.read_text()).get("cookies", []))
+            self.context.add_cookies(self.saved_login(console).get("cookies", []))
 
     def base_url(self, console: str) -> str:
         return self.config.console(console).base_url
@@ -192,6 +190,11 @@ class RunSession:
                                                         self.context.storage_state())
         _write_private(self.login_state_file(console), kept)
 
+    def saved_login(self, console: str) -> dict[str, Any]:
+        """The console's saved login (Playwright's storage state), or nothing saved: {}."""
+        state = self.login_state_file(console)
+        return json.loads(state.read_text()) if state.exists() else {}
+
     def forget_login_state(self, console: str) -> None:
         self.login_state_file(console).unlink(missing_ok=True)
 
@@ -205,12 +208,7 @@ class RunSession:
         _write_private(path, own)
 
     def _login_cookies(self) -> list[dict[str, Any]]:
-        found: list[dict[str, Any]] = []
-        for console in LOGINS:
-            state = self.login_state_file(console)
-            if state.exists():
-                found += json.loads(state.read_text()).get("cookies", [])
-        return found
+        return [c for console in LOGINS for c in self.saved_login(console).get("cookies", [])]
 
     def open_pages(self) -> dict[str, Page]:
         """The console tabs still open, for failure screenshots."""
@@ -271,9 +269,7 @@ class RunSession:
             get_logger().warning("storage_state_unreadable", error=exc.message)
             secrets = []
         for console in LOGINS:
-            state = self.login_state_file(console)
-            if state.exists():
-                secrets += context_secrets(json.loads(state.read_text()))
+            secrets += context_secrets(self.saved_login(console))
         return secrets
 
     def save_trace(self, path: Path, answers: Iterable[str] = (),

@@ -42,9 +42,9 @@ class SessionHolder:
     def close(self, keep_cookies: bool) -> None:
         if self._session is None:
             return
-        if keep_cookies and not self._kept:
-            self._session.save_cookies(self.cookies)
-        else:
+        if not keep_cookies:
             self.cookies.unlink(missing_ok=True)
+        elif not self._kept:  # saved already at the pause, and no step since
+            self._session.save_cookies(self.cookies)
         self._session.close()
         self._session = None

@@ -107,6 +107,8 @@ def test_a_confirmation_counts_only_as_the_answer_to_the_question_asked(
     order_id = sandbox.order(ISSUED)["order_id"]
     first = cli.run("cancel_refund", "T-R5", ISSUED)
     run_id, answer = first.data["run_id"], _answer(sandbox, first.data)
+    # Paused for a person: its own console session stays on this machine (and in the store).
+    assert (Path(first.data["next_action"]["artifact"]).parent / "cookies.json").is_file()
     early = cli.resume(run_id, f"image_number={answer}", "confirm_access=retry")
     assert (early.code, early.data["error"]["code"]) == (2, "answer_not_asked"), early
     assert "does not ask for confirm_access now (it asks for image_number)" in \

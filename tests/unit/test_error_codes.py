@@ -14,9 +14,9 @@ from runner.error_codes import (
     ExitCode,
     Kind,
     NextType,
-    document,
     exit_code,
 )
+from runner.error_docs import document
 from runner.errors import BusinessError, ConsoleError, DriftError, InputError, RunnerError
 from runner.language.model import ActionStep, WaitStep
 from runner.language.validate import load_flow
@@ -90,7 +90,7 @@ def test_each_page_module_declares_the_codes_it_raises() -> None:
 
 def test_docs_list_every_code_and_next_action_type() -> None:
     doc = (ROOT / "docs" / "errors.md").read_text()
-    assert doc == document(), "regenerate: python -m runner.error_codes > docs/errors.md"
+    assert doc == document(), "regenerate: python -m runner.error_docs > docs/errors.md"
     for code in ErrorCode:
         assert f"| `{code}` |" in doc
     for kind in NextType:
